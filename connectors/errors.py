@@ -1,0 +1,47 @@
+"""The three kinds of connector error (after the Singer SDK).
+
+- RetriableError: a transient fault (429, 5xx, timeout). The HTTP layer retries these itself with
+  back-off; one that escapes has exhausted its retries and is treated as skippable.
+- SkippableError: this account cannot be completed this time (revoked token, unknown account,
+  quota spent, malformed body). The audit records a coverage gap with `reason` and goes on.
+- FatalError: the run itself cannot go on (a programming or configuration error).
+"""
+
+from __future__ import annotations
+
+
+class ConnectorError(Exception):
+    """Base class. `reason` is a short machine-readable code; str(self) is for people."""
+
+    reason = "error"
+
+
+class RetriableError(ConnectorError):
+    reason = "transient"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SkippableError(ConnectorError):
+    def __init__(self, message: str, reason: str = "platform_error") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class DisallowedHost(SkippableError):
+    """A URL outside the account's allowed hosts (SSRF guard). Media pointing there is skipped."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"host not allowed for this account: {url}", reason="disallowed_host")
+
+
+class FatalError(ConnectorError):
+    reason = "fatal"
+
+
+class NotPermitted(FatalError):
+    """A fetch was attempted for an account the permission gate refused. Must never happen."""
+
+    reason = "not_permitted"

@@ -1,0 +1,394 @@
+"""The district's configuration: district.yaml, accounts.yaml, the rosters and the logos.
+
+Everything is validated at load, before anything is fetched. A problem is reported with the file,
+the line where there is one, and the field, e.g. ``accounts.yaml:14: accounts[2].permission.expires:
+invalid date``. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hallmonitor.yamlsrc import SourcedYaml, YamlSyntaxError, load_yaml
+
+POLICY_IDS = ("west-fargo-debh-ap", "moorhead-447-1", "wem-428", "jndc", "alexandria-471")
+PLATFORMS = ("facebook", "instagram", "mastodon", "bluesky", "wordpress", "youtube", "rss", "web")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+Policy = Literal["west-fargo-debh-ap", "moorhead-447-1", "wem-428", "jndc", "alexandria-471"]
+Platform = Literal["facebook", "instagram", "mastodon", "bluesky", "wordpress", "youtube", "rss", "web"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo'd field must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InstructionalDay(Strict):
+    start: time = time(8, 0)
+    end: time = time(15, 30)
+    weekdays: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> InstructionalDay:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+class School(Strict):
+    id: str
+    name: str
+
+
+class Monitor(Strict):
+    id: str
+    name: str
+    email: str
+    role: Literal["monitor", "superintendent"]
+    schools: list[str] = Field(default_factory=list)  # empty: the whole district
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError(f"not an e-mail address: {value!r}")
+        return value
+
+
+class Schedule(Strict):
+    """Local times (district time zone) for the scheduled deployments."""
+
+    audit: str = "0 2 * * *"
+    digest: str = "30 6 * * *"
+    monthly: str = "0 7 1 * *"
+
+
+class District(Strict):
+    id: str
+    name: str
+    policy: Policy
+    timezone: str
+    names: list[str] = Field(min_length=1)
+    email_domains: list[str] = Field(default_factory=list)
+    homepage: str
+    phone: str | None = None
+    instructional_day: InstructionalDay = Field(default_factory=InstructionalDay)
+    backfill_days: int = Field(default=90, ge=1, le=3650)
+    rescan_days: int = Field(default=30, ge=1, le=365)
+    logos: list[str] = Field(default_factory=list)
+    schools: list[School] = Field(default_factory=list)
+    monitors: list[Monitor] = Field(default_factory=list)
+    review_url: str | None = None
+    schedule: Schedule = Field(default_factory=Schedule)
+    # Per-rule parameter overrides: {rule_id: {param: value}} or {"*": {...}} for every rule.
+    policy_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("homepage", "review_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Permission(Strict):
+    basis: str = Field(min_length=3)
+    granted: date
+    expires: date
+
+    @model_validator(mode="after")
+    def _order(self) -> Permission:
+        if self.expires < self.granted:
+            raise ValueError("expires is before granted")
+        return self
+
+
+class Account(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: Literal["sponsored", "employee"]
+    platform: Platform
+    locator: str = Field(min_length=1)
+    name: str | None = None
+    api_base: str | None = None
+    token_env: str | None = None
+    school: str | None = None
+    responsible: str | None = None
+    owner: str | None = None
+    permission: Permission | None = None
+    logo_permission: bool = False
+    # Extra hosts media may be downloaded from (e.g. a blog's CDN); the API host is always allowed.
+    media_hosts: list[str] = Field(default_factory=list)
+
+    @field_validator("token_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError("must be the NAME of an environment variable, not the token itself")
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Account:
+        if self.kind == "employee" and not self.owner:
+            raise ValueError("an employee account needs `owner` (the employee id)")
+        if self.kind == "sponsored" and self.permission is not None:
+            raise ValueError("`permission` is only for employee accounts")
+        return self
+
+
+class AccountsFile(Strict):
+    accounts: list[Account]
+
+
+@dataclass(frozen=True)
+class Student:
+    student_id: str
+    first_name: str
+    last_name: str
+    preferred_name: str
+    school: str
+    grade: str
+    media_opt_out: bool
+    photo_consent: bool
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    employee_id: str
+    first_name: str
+    last_name: str
+    email: str
+    school: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class ConfigError(Exception):
+    """Raised before any fetch when the configuration cannot be used. Lists every problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class DistrictConfig:
+    base_dir: Path
+    district: District
+    accounts: list[Account]
+    students: list[Student]
+    staff: list[StaffMember]
+    logo_paths: list[Path] = field(default_factory=list)
+
+    def account(self, account_id: str) -> Account:
+        for account in self.accounts:
+            if account.id == account_id:
+                return account
+        raise KeyError(account_id)
+
+
+STUDENT_COLUMNS = ("student_id", "first_name", "last_name", "preferred_name", "school", "grade",
+                   "media_opt_out", "photo_consent")
+STAFF_COLUMNS = ("employee_id", "first_name", "last_name", "email", "school", "role")
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0", ""}
+
+
+def load_config(directory: str | Path) -> DistrictConfig:
+    """Load and cross-check a district directory; raise ConfigError naming every problem."""
+    base = Path(directory)
+    problems: list[Problem] = []
+    if not base.is_dir():
+        raise ConfigError([Problem(str(base), None, "", "configuration directory not found")])
+    district = _load_model(base / "district.yaml", District, problems)
+    accounts_file = _load_model(base / "accounts.yaml", AccountsFile, problems)
+    students = _load_students(base / "roster" / "students.csv", problems)
+    staff = _load_staff(base / "roster" / "staff.csv", problems)
+    accounts = accounts_file.accounts if accounts_file else []
+    logo_paths: list[Path] = []
+    if district is not None:
+        logo_paths = _check_logos(base, district, problems)
+    if district is not None and accounts_file is not None:
+        _cross_check(base, district, accounts, staff, problems)
+    if problems:
+        raise ConfigError(problems)
+    assert district is not None
+    return DistrictConfig(base, district, accounts, students, staff, logo_paths)
+
+
+def _load_model(path: Path, model: type[BaseModel], problems: list[Problem]) -> Any:
+    if not path.is_file():
+        problems.append(Problem(str(path), None, "", "file not found"))
+        return None
+    try:
+        source = load_yaml(path)
+    except YamlSyntaxError as exc:
+        problems.append(Problem(str(path), exc.line, "", exc.message))
+        return None
+    if not isinstance(source.data, dict):
+        problems.append(Problem(str(path), 1, "", "expected a mapping of keys to values"))
+        return None
+    try:
+        return model.model_validate(source.data)
+    except ValidationError as exc:
+        problems.extend(_problems_from(exc, source))
+        return None
+
+
+def _problems_from(exc: ValidationError, source: SourcedYaml) -> list[Problem]:
+    found = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field (typo?)"
+        found.append(Problem(str(source.path), source.line_for(loc), _dotted(loc), message))
+    return found
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _read_csv(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> list[tuple[int, dict[str, str]]]:
+    if not path.is_file():
+        problems.append(Problem(str(path), None, "", "file not found"))
+        return []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [c for c in columns if c not in header]
+        if missing:
+            problems.append(Problem(str(path), 1, ",".join(missing), "missing column(s)"))
+            return []
+        return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
+
+
+def _flag(path: Path, line: int, column: str, raw: str, problems: list[Problem]) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value not in _FALSE:
+        problems.append(Problem(str(path), line, column, f"expected true/false, got {raw!r}"))
+    return False
+
+
+def _load_students(path: Path, problems: list[Problem]) -> list[Student]:
+    students, seen = [], set()
+    for line, row in _read_csv(path, STUDENT_COLUMNS, problems):
+        for column in ("student_id", "first_name", "last_name"):
+            if not row[column]:
+                problems.append(Problem(str(path), line, column, "must not be empty"))
+        if row["student_id"] in seen:
+            problems.append(Problem(str(path), line, "student_id", f"duplicate id {row['student_id']!r}"))
+        seen.add(row["student_id"])
+        students.append(Student(
+            student_id=row["student_id"], first_name=row["first_name"], last_name=row["last_name"],
+            preferred_name=row["preferred_name"], school=row["school"], grade=row["grade"],
+            media_opt_out=_flag(path, line, "media_opt_out", row["media_opt_out"], problems),
+            photo_consent=_flag(path, line, "photo_consent", row["photo_consent"], problems),
+        ))
+    return students
+
+
+def _load_staff(path: Path, problems: list[Problem]) -> list[StaffMember]:
+    staff = []
+    for line, row in _read_csv(path, STAFF_COLUMNS, problems):
+        if not row["employee_id"]:
+            problems.append(Problem(str(path), line, "employee_id", "must not be empty"))
+        if row["email"] and not _EMAIL.match(row["email"]):
+            problems.append(Problem(str(path), line, "email", f"not an e-mail address: {row['email']!r}"))
+        staff.append(StaffMember(**{c: row[c] for c in STAFF_COLUMNS}))
+    return staff
+
+
+def _check_logos(base: Path, district: District, problems: list[Problem]) -> list[Path]:
+    source = load_yaml(base / "district.yaml")
+    paths = []
+    for index, relative in enumerate(district.logos):
+        path = (base / relative).resolve()
+        if not path.is_file():
+            problems.append(Problem(str(base / "district.yaml"), source.line_for(("logos", index)),
+                                    f"logos[{index}]", f"file not found: {relative}"))
+        paths.append(path)
+    return paths
+
+
+def _cross_check(base: Path, district: District, accounts: list[Account],
+                 staff: list[StaffMember], problems: list[Problem]) -> None:
+    accounts_src = load_yaml(base / "accounts.yaml")
+    district_src = load_yaml(base / "district.yaml")
+    school_ids = {s.id for s in district.schools}
+    staff_ids = {s.employee_id for s in staff}
+    seen: set[str] = set()
+
+    def flag(index: int, name: str, message: str) -> None:
+        line = accounts_src.line_for(("accounts", index, name))
+        problems.append(Problem(str(base / "accounts.yaml"), line, f"accounts[{index}].{name}", message))
+
+    for index, account in enumerate(accounts):
+        if account.id in seen:
+            flag(index, "id", f"duplicate account id {account.id!r}")
+        seen.add(account.id)
+        if account.school and account.school not in school_ids:
+            flag(index, "school", f"unknown school {account.school!r} (not in district.yaml schools)")
+        for role in ("responsible", "owner"):
+            person = getattr(account, role)
+            if staff and person and person not in staff_ids:
+                flag(index, role, f"unknown employee {person!r} (not in roster/staff.csv)")
+    for index, monitor in enumerate(district.monitors):
+        for school in monitor.schools:
+            if school not in school_ids:
+                line = district_src.line_for(("monitors", index, "schools"))
+                problems.append(Problem(str(base / "district.yaml"), line,
+                                        f"monitors[{index}].schools", f"unknown school {school!r}"))

@@ -1,0 +1,1 @@
+"""Policy rules: checks (detection), packs (citation) and the engine that applies them."""

@@ -1,0 +1,122 @@
+"""What a check sees (Target), what it returns (Hit) and what the engine makes of it (Finding).
+
+Detection is kept apart from citation: a check only says *what* it found and shows the evidence;
+the pack's rule says which clause that breaks, at what level and severity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from hallmonitor.config import Account, DistrictConfig
+
+
+class Level(StrEnum):
+    VIOLATION = "violation"
+    ADVISORY = "advisory"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True)
+class Span:
+    """Characters [start, end) of the target's `text` that are evidence, with a label."""
+
+    start: int
+    end: int
+    label: str
+
+
+@dataclass
+class Target:
+    """One stored post version (or profile) as the checks see it."""
+
+    post_id: str
+    version: int
+    account: Account
+    platform: str
+    kind: str  # post | comment | share | profile | page
+    permalink: str
+    text: str
+    published_at: datetime | None
+    title: str | None = None
+    author: str | None = None
+    media: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Hit:
+    """A check's positive result. `key` identifies the hit within the target, stably across runs
+    (e.g. the student id and record category), so a re-run finds the same finding."""
+
+    key: str
+    summary: str  # one line a monitor reads first; may name students (stays behind sign-in)
+    category: str  # a category safe for summaries and e-mails (never names or quotes)
+    spans: list[Span] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    detector: str = ""
+    score: float = 1.0
+
+    def evidence(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary,
+            "category": self.category,
+            "spans": [{"start": s.start, "end": s.end, "label": s.label} for s in self.spans],
+            "details": self.details,
+            "detector": self.detector,
+            "score": round(self.score, 4),
+        }
+
+
+class CheckParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CheckContext:
+    """Everything a check may consult besides the target; built once per run."""
+
+    def __init__(self, config: DistrictConfig, now: datetime) -> None:
+        self.config = config
+        self.now = now
+        self._cache: dict[str, Any] = {}
+
+    def cached(self, key: str, build: Any) -> Any:
+        """Memoise expensive per-run structures (e.g. the roster automaton) across targets."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+
+class Check(ABC):
+    """A detector registered by name. Subclasses set `name`, `Params` and implement `run`.
+
+    The class docstring's first line is shown in `hallmonitor policy show`."""
+
+    name: ClassVar[str]
+    Params: ClassVar[type[CheckParams]] = CheckParams
+    # Which targets the check reads: "post" (posts, comments, shares), "profile", or both.
+    subjects: ClassVar[tuple[str, ...]] = ("post",)
+
+    @abstractmethod
+    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+        ...
+
+
+def finding_id(district_id: str, post_id: str, rule_id: str, key: str) -> str:
+    """Deterministic, so re-running the same night upserts instead of duplicating."""
+    digest = hashlib.sha256(json.dumps([district_id, post_id, rule_id, key]).encode()).hexdigest()
+    return digest[:24]

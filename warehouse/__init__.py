@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: schema migrations, idempotent stores, exports and data-quality suites."""
