@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
+from connectors.errors import SkippableError
 from connectors.http import HttpClient
 from hallmonitor.clock import Clock
 from hallmonitor.config import Account
@@ -93,11 +94,19 @@ class Connector(ABC):
     token_help: ClassVar[str] = ""
 
     def __init__(self, account: Account, http: HttpClient, clock: Clock,
-                 settings: FetchSettings | None = None) -> None:
+                 settings: FetchSettings | None = None, token: str | None = None) -> None:
         self.account = account
         self.http = http
         self.clock = clock
         self.settings = settings or FetchSettings()
+        self._token = token
+
+    def token(self) -> str:
+        """The account's token (from the environment variable `token_env` names)."""
+        if not self._token:
+            name = self.account.token_env or "(no token_env configured)"
+            raise SkippableError(f"no token: environment variable {name} is not set", reason="auth")
+        return self._token
 
     @property
     def api_base(self) -> str:
