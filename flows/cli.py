@@ -36,9 +36,9 @@ def _register_commands() -> None:
 
 
 def main() -> None:
-    _quiet_environment()
-    _register_commands()
     cli()
 
 
+# Set before any command imports Prefect or Great Expectations (they read it at import time).
+_quiet_environment()
 _register_commands()
