@@ -1,0 +1,105 @@
+"""Apply the district's rule set to stored items and write the findings.
+
+Targets are rebuilt from the warehouse (not from the fetch) so the nightly run and `recheck` see
+exactly the same thing: the current version of each item, with its media and their analyses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from hallmonitor.config import DistrictConfig
+from rules.base import CheckContext, Target
+from warehouse import store
+from warehouse.db import connect
+
+TARGET_SQL = """
+SELECT p.post_id, p.current_version, p.account_id, p.platform, p.kind, p.permalink, p.text,
+       p.published_at, p.title, p.author, p.extra_json
+FROM posts p WHERE p.district_id = ? AND p.post_id IN (SELECT post_id FROM _wanted)
+"""
+
+
+def load_targets(con: duckdb.DuckDBPyConnection, config: DistrictConfig,
+                 post_ids: list[str]) -> list[Target]:
+    if not post_ids:
+        return []
+    con.execute("CREATE OR REPLACE TEMP TABLE _wanted (post_id VARCHAR)")
+    con.executemany("INSERT INTO _wanted VALUES (?)", [[pid] for pid in post_ids])
+    media = _media_by_post(con)
+    accounts = {a.id: a for a in config.accounts}
+    targets = []
+    for row in con.execute(TARGET_SQL, [config.district.id]).fetchall():
+        (pid, version, account_id, platform, kind, permalink, text, published, title, author,
+         extra) = row
+        account = accounts.get(account_id)
+        if account is None:  # account removed from config since: nothing to judge it against
+            continue
+        targets.append(Target(post_id=pid, version=version, account=account, platform=platform,
+                              kind=kind, permalink=permalink, text=text or "", published_at=published,
+                              title=title, author=author, media=media.get(pid, []),
+                              extra=json.loads(extra) if extra else {}))
+    return targets
+
+
+def _media_by_post(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
+    has_analysis = bool(con.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_name = 'media_analysis'").fetchone())
+    analysis_sql = ("(SELECT a.analysis_json FROM media_analysis a WHERE a.sha256 = pm.sha256)"
+                    if has_analysis else "NULL")
+    rows = con.execute(
+        f"SELECT pm.post_id, pm.url, pm.role, pm.alt, pm.sha256, m.path, {analysis_sql} "
+        "FROM post_media pm LEFT JOIN media m USING (sha256) "
+        "WHERE pm.post_id IN (SELECT post_id FROM _wanted) ORDER BY pm.post_id, pm.position").fetchall()
+    found: dict[str, list[dict[str, Any]]] = {}
+    for pid, url, role, alt, sha, path, analysis in rows:
+        found.setdefault(pid, []).append({
+            "url": url, "role": role, "alt": alt, "sha256": sha, "path": path,
+            "analysis": json.loads(analysis) if analysis else None})
+    return found
+
+
+@dataclass
+class CheckStats:
+    targets: int = 0
+    findings: int = 0
+    new: int = 0
+    quarantined: int = 0
+
+
+def evaluate_posts(db_path: Path, config: DistrictConfig, ruleset: Any, post_ids: list[str],
+                   run_id: str, now: datetime) -> CheckStats:
+    """Run the rule set over the given items and upsert the findings (validated first)."""
+    from warehouse.expectations import validate_findings
+
+    stats = CheckStats()
+    with connect(db_path, read_only=True) as con:
+        targets = load_targets(con, config, post_ids)
+    stats.targets = len(targets)
+    ctx = CheckContext(config, now)
+    drafts = ruleset.evaluate(targets, ctx)
+    stats.findings = len(drafts)
+    frame = pd.DataFrame([_flat(d) for d in drafts], columns=list(store.FINDING_FIELDS))
+    verdict = validate_findings(frame, now)
+    with connect(db_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        if not verdict.success:
+            store.quarantine(con, run_id, config.district.id, None, "findings", verdict.failures,
+                             frame.astype(str).to_dict("records"), now)
+            stats.quarantined = len(drafts)
+        else:
+            stats.new = store.upsert_findings(con, drafts, run_id, now).new
+        con.execute("COMMIT")
+    return stats
+
+
+def _flat(draft: Any) -> dict[str, Any]:
+    data = {name: getattr(draft, name) for name in store.FINDING_FIELDS}
+    return {k: (json.dumps(v, default=str) if isinstance(v, (dict, list)) else v) for k, v in data.items()}

@@ -1,0 +1,149 @@
+"""Fetch one account: the window to ask for, the connector call and the media downloads.
+
+Plain functions (the Prefect task in flows/audit.py only wraps `fetch_account`). Nothing here
+writes to the warehouse; the outcome is handed back to the flow, which owns the single writer.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from connectors import connector_for
+from connectors.base import FetchSettings, FetchWindow, Item
+from connectors.errors import ConnectorError, NotPermitted, SkippableError
+from connectors.http import AccessRecord, HttpClient, HttpSettings
+from hallmonitor.clock import Clock
+from hallmonitor.config import Account, District
+from hallmonitor.permissions import FetchDecision
+from warehouse.store import CursorState, MediaDownload, write_media_file
+
+OVERLAP = timedelta(days=2)  # re-read a little behind the high-water mark: late edits, clock skew
+MAX_MEDIA_PER_ACCOUNT = 500
+
+
+class AccessSink:
+    """Thread-safe collector of access records, shared by the fetch tasks of one run so that
+    requests made by attempts that later failed are still logged."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: list[AccessRecord] = []
+
+    def __call__(self, record: AccessRecord) -> None:
+        with self._lock:
+            self._records.append(record)
+
+    def drain(self, account_id: str) -> list[AccessRecord]:
+        with self._lock:
+            mine = [r for r in self._records if r.account_id == account_id]
+            self._records = [r for r in self._records if r.account_id != account_id]
+        return mine
+
+
+class TransientAccountFailure(Exception):
+    """The platform kept failing transiently; the Prefect task may retry the whole account."""
+
+
+@dataclass
+class FetchOutcome:
+    account_id: str
+    window: FetchWindow
+    items: list[Item] = field(default_factory=list)
+    cursor: dict[str, Any] = field(default_factory=dict)
+    complete_since: datetime | None = None
+    media: list[MediaDownload] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    reason: str | None = None  # set when the account could not be completed
+    error: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+def window_for(district: District, state: CursorState | None, now: datetime) -> FetchWindow:
+    """First fetch: backfill_days back. Later: from the high-water mark less an overlap, except
+    every rescan_days a full re-scan of that many days, which is how edits and deletions of older
+    posts are noticed."""
+    if state is None:
+        return FetchWindow(since=now - timedelta(days=district.backfill_days), cursor={}, full_rescan=True)
+    rescan_due = state.last_full_scan is None or now - state.last_full_scan >= timedelta(
+        days=district.rescan_days)
+    if rescan_due:
+        return FetchWindow(since=now - timedelta(days=district.rescan_days), cursor=state.cursor,
+                           full_rescan=True)
+    since = (state.high_water or now) - OVERLAP
+    return FetchWindow(since=since, cursor=state.cursor, full_rescan=False)
+
+
+def next_cursor_state(old: CursorState | None, outcome: FetchOutcome, now: datetime) -> CursorState:
+    times = [i.published_at for i in outcome.items if i.published_at is not None]
+    high = max(times) if times else None
+    if old is not None and old.high_water is not None and (high is None or old.high_water > high):
+        high = old.high_water
+    last_full = now if outcome.window.full_rescan else (old.last_full_scan if old else None)
+    return CursorState(cursor=outcome.cursor, high_water=high, last_full_scan=last_full)
+
+
+def fetch_account(account: Account, decision: FetchDecision, window: FetchWindow, media_root: Path,
+                  known_media: dict[str, str | None], clock: Clock, sink: AccessSink,
+                  http_settings: HttpSettings | None = None,
+                  fetch_settings: FetchSettings | None = None) -> FetchOutcome:
+    """Fetch one permitted account. Account-level failures come back as an outcome with a reason;
+    a persistent transient failure raises TransientAccountFailure so the task can retry."""
+    if not decision.allowed:
+        raise NotPermitted(f"account {account.id} is not permitted: {decision.reason}")
+    outcome = FetchOutcome(account.id, window, started_at=clock.now())
+    cls = connector_for(account.platform)
+    token = os.environ.get(account.token_env) if account.token_env else None
+    http = HttpClient(
+        account_id=account.id, basis=decision.basis,
+        allowed_hosts=cls.api_hosts(account) | set(cls.media_hosts) | set(account.media_hosts),
+        secrets=[token] if token else [], settings=http_settings or HttpSettings(), on_access=sink)
+    connector = cls(account, http, clock, fetch_settings or FetchSettings(), token=token)
+    try:
+        result = connector.fetch(window)
+    except SkippableError as exc:
+        if exc.reason == "transient_exhausted":
+            raise TransientAccountFailure(str(exc)) from exc
+        outcome.reason, outcome.error = exc.reason, str(exc)
+        outcome.finished_at = clock.now()
+        return outcome
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # A response shape the connector did not expect: this account is a gap, the run goes on.
+        outcome.reason = "malformed"
+        outcome.error = f"unexpected response from {account.platform}: {type(exc).__name__}: {exc}"
+        outcome.finished_at = clock.now()
+        return outcome
+    outcome.items, outcome.cursor = result.items, result.cursor
+    outcome.complete_since, outcome.notes = result.complete_since, list(result.notes)
+    outcome.media = download_media(http, result.items, media_root, known_media)
+    outcome.finished_at = clock.now()
+    return outcome
+
+
+def download_media(http: HttpClient, items: list[Item], media_root: Path,
+                   known: dict[str, str | None]) -> list[MediaDownload]:
+    """Download each image once: URLs already stored are skipped; failures are recorded, not fatal."""
+    wanted: list[str] = []
+    for item in items:
+        for ref in item.media:
+            if known.get(ref.url) is None and ref.url not in wanted:
+                wanted.append(ref.url)
+    downloads = []
+    for url in wanted[:MAX_MEDIA_PER_ACCOUNT]:
+        try:
+            data, ctype = http.get_bytes(url)
+        except ConnectorError as exc:
+            downloads.append(MediaDownload(url, None, None, None, 0, error=str(exc)))
+            continue
+        sha, relative = write_media_file(media_root, data)
+        downloads.append(MediaDownload(url, sha, relative, ctype, len(data)))
+    return downloads
