@@ -63,7 +63,8 @@ class FakePlatform:
     def requests_to(self, path_prefix: str) -> list[Request]:
         return [r for r in self.requests if r.path.startswith(path_prefix)]
 
-    def start(self) -> FakePlatform:
+    def start(self, port: int = 0) -> FakePlatform:
+        """Listen on 127.0.0.1 (`port` 0: any free port)."""
         platform = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -89,7 +90,7 @@ class FakePlatform:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()

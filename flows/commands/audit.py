@@ -1,0 +1,98 @@
+"""`hallmonitor audit` and `hallmonitor accounts check`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hallmonitor.clock import clock_from
+from hallmonitor.config import ConfigError, DistrictConfig, load_config
+from hallmonitor.permissions import decide
+
+
+def load_or_exit(config_dir: str) -> DistrictConfig:
+    """Load and validate config and pack; on a problem print every one and exit 2."""
+    try:
+        config = load_config(config_dir)
+        from rules.engine import RuleSet
+
+        RuleSet.for_district(config)
+    except ConfigError as exc:
+        click.echo("configuration error — nothing was fetched:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(2)
+    except ValueError as exc:  # pack and override errors name their file, line and field
+        click.echo(f"configuration error — nothing was fetched:\n  {exc}", err=True)
+        sys.exit(2)
+    return config
+
+
+@click.command()
+@click.option("--config", "config_dir", required=True, type=click.Path(file_okay=False),
+              help="District configuration directory (district.yaml, accounts.yaml, roster/).")
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
+              help="DuckDB warehouse file (created if missing).")
+@click.option("--now", default=None, help="Pretend it is this ISO time (replays and tests).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+def audit(config_dir: str, db_path: str, now: str | None, as_json: bool) -> None:
+    """Run the nightly audit once, now (no Prefect server needed).
+
+    Exits 0 when the run completed, even if some accounts could not be fetched (they are recorded
+    as coverage gaps); exits 2 on a configuration error, before anything is fetched."""
+    load_or_exit(config_dir)
+    summary = run_audit(config_dir, db_path, now, trigger="cli")
+    click.echo(json.dumps(summary, indent=2, default=str) if as_json else format_summary(summary))
+
+
+def run_audit(config_dir: str, db_path: str, now: str | None, trigger: str) -> dict[str, Any]:
+    from flows.audit import nightly_audit
+
+    return nightly_audit(config_dir=str(Path(config_dir).resolve()), db_path=str(Path(db_path).resolve()),
+                         now=now, trigger=trigger, show_progress=True)
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    lines = [
+        f"run {summary['run_id']}: {summary['fetched']}/{summary['accounts']} accounts captured",
+        f"  items: {summary['items_new']} new, {summary['items_changed']} changed, "
+        f"{summary['items_deleted']} removed from the platform; media: {summary['media_new']} new",
+        f"  findings: {summary['findings_new']} new ({summary['findings_total']} in the warehouse)",
+    ]
+    for gap in summary["gaps"]:
+        lines.append(f"  coverage gap: {gap['account']} ({gap['reason']}): {gap['error']}")
+    for skipped in summary["not_permitted"]:
+        lines.append(f"  not fetched: {skipped['account']}: {skipped['reason']}")
+    lines.append(f"  warehouse: {summary['db_path']}")
+    return "\n".join(lines)
+
+
+@click.group()
+def accounts() -> None:
+    """Inspect the configured accounts."""
+
+
+@accounts.command("check")
+@click.option("--config", "config_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--now", default=None, help="Judge permissions as of this ISO time.")
+def accounts_check(config_dir: str, now: str | None) -> None:
+    """List each account with "will fetch" or "will not fetch" and why."""
+    config = load_or_exit(config_dir)
+    today = clock_from(now).now().astimezone(config.district.tz).date()
+    rows = [("account", "kind", "platform", "decision", "why")]
+    for account in config.accounts:
+        decision = decide(account, today)
+        verdict = "will fetch" if decision.allowed else "will not fetch"
+        why = decision.basis if decision.allowed else decision.reason
+        rows.append((account.id, account.kind, account.platform, verdict, why))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+    click.echo(f"(permissions judged for {today} in {config.district.timezone})")
+
+
+COMMANDS = [audit, accounts]

@@ -1,0 +1,66 @@
+"""`hallmonitor demo`: audit the bundled demo district, served by a local sample server."""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+DEMO_PORT = 8753
+
+
+@click.command()
+@click.option("--out", default="demo-output", type=click.Path(file_okay=False),
+              help="Folder for the demo's district copy, warehouse, exports and reports.")
+def demo(out: str) -> None:
+    """Start the sample server on 127.0.0.1, audit the demo district, stop the server, and print
+    where the warehouse, the findings and the reports are. Safe to run again: a second run adds
+    nothing that is already stored."""
+    from flows.commands.audit import format_summary, load_or_exit, run_audit
+    from hallmonitor.demo import DemoSite, prepare_district
+
+    out_dir = Path(out).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db = out_dir / "warehouse.duckdb"
+    now = datetime.now(UTC)
+    site = DemoSite(now).start(DEMO_PORT)
+    try:
+        click.echo(f"sample server: {site.base_url} (127.0.0.1 only)")
+        district_dir = prepare_district(out_dir, site.base_url, now)
+        load_or_exit(str(district_dir))
+        summary = run_audit(str(district_dir), str(db), None, trigger="demo")
+    finally:
+        site.stop()
+    click.echo(format_summary(summary))
+    paths = write_exports(db, out_dir)
+    paths.update(write_reports(district_dir, db, out_dir, now))
+    click.echo("\nwhere things are:")
+    click.echo(f"  warehouse:  {db}")
+    for name, path in paths.items():
+        click.echo(f"  {name + ':':<11} {path}")
+
+
+def write_exports(db: Path, out_dir: Path) -> dict[str, Path]:
+    from warehouse.export import export_findings, export_posts
+
+    written = {}
+    for name, export in (("findings", export_findings), ("posts", export_posts)):
+        path = out_dir / f"{name}.jsonl"
+        with path.open("w", encoding="utf-8") as handle:
+            export(db, "jsonl", handle)
+        written[name] = path
+    return written
+
+
+def write_reports(district_dir: Path, db: Path, out_dir: Path, now: datetime) -> dict[str, Path]:
+    """The digest and monthly summary, once the reports module is installed in this build."""
+    if importlib.util.find_spec("dashboards.reports.cli_support") is None:
+        return {}
+    from dashboards.reports.cli_support import demo_reports
+
+    return demo_reports(district_dir, db, out_dir / "reports", now)
+
+
+COMMANDS = [demo]
