@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
@@ -81,9 +81,11 @@ class HttpClient:
     # -- public API -------------------------------------------------------------------------
     def get(self, url: str, *, params: dict[str, Any] | None = None,
             headers: dict[str, str] | None = None, classify: Classifier | None = None,
-            ok_statuses: tuple[int, ...] = (200,)) -> requests.Response:
+            ok_statuses: tuple[int, ...] = (200,), max_bytes: int | None = None,
+            ) -> requests.Response:
         """GET with retries. Returns the response when its status is in `ok_statuses`; other
-        statuses raise SkippableError (4xx) after `classify` had its say."""
+        statuses raise SkippableError (4xx) after `classify` had its say. `max_bytes` overrides
+        the body ceiling (default: max_media_bytes for images, max_json_bytes otherwise)."""
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.max_attempts),
             wait=self._wait,
@@ -94,10 +96,10 @@ class HttpClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._attempt(url, params, headers, classify, ok_statuses)
+                    return self._attempt(url, params, headers, classify, ok_statuses, max_bytes)
         except RetriableError as exc:
             raise SkippableError(f"gave up after {self.settings.max_attempts} attempts: {exc}",
-                                 reason="transient_exhausted") from exc
+                                 reason="transient_exhausted") from None
         raise AssertionError("unreachable")
 
     def get_json(self, url: str, **kwargs: Any) -> tuple[Any, requests.Response]:
@@ -106,12 +108,12 @@ class HttpClient:
             return json.loads(response.content), response
         except ValueError as exc:
             raise SkippableError(f"malformed JSON from {self.redact(url)}: {exc}",
-                                 reason="malformed") from exc
+                                 reason="malformed") from None
 
     def get_bytes(self, url: str, *, max_bytes: int | None = None,
                   content_types: tuple[str, ...] = ("image/",)) -> tuple[bytes, str]:
         """Download a media file: allowed host only, content type checked, size capped."""
-        response = self.get(url)
+        response = self.get(url, max_bytes=max_bytes)
         ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if content_types and not ctype.startswith(content_types):
             raise SkippableError(f"unexpected content type {ctype!r} for {self.redact(url)}",
@@ -119,22 +121,29 @@ class HttpClient:
         return response.content, ctype
 
     def check_host(self, url: str) -> None:
-        if urlsplit(url).netloc.lower() not in self.allowed_hosts:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or parts.netloc.lower() not in self.allowed_hosts:
             raise DisallowedHost(self.redact(url))
 
     def redact(self, url: str) -> str:
         parts = urlsplit(url)
         query = [(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in parse_qsl(parts.query,
                                                                                       keep_blank_values=True)]
-        clean = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+        clean = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe="*"), ""))
+        return self.redact_text(clean)
+
+    def redact_text(self, text: str) -> str:
+        """Replace every secret, also in its percent-encoded forms (as it appears inside URLs)."""
         for secret in self.secrets:
             if secret:
-                clean = clean.replace(secret, "***")
-        return clean
+                for form in {secret, quote(secret, safe=""), quote_plus(secret, safe="")}:
+                    text = text.replace(form, "***")
+        return text
 
     # -- internals ----------------------------------------------------------------------------
     def _attempt(self, url: str, params: dict[str, Any] | None, headers: dict[str, str] | None,
-                 classify: Classifier | None, ok_statuses: tuple[int, ...]) -> requests.Response:
+                 classify: Classifier | None, ok_statuses: tuple[int, ...],
+                 max_bytes: int | None) -> requests.Response:
         if not self.allowed:
             raise NotPermitted(f"account {self.account_id} may not be fetched")
         target = url
@@ -142,35 +151,51 @@ class HttpClient:
             target = _with_params(url, params)
         for _ in range(self.settings.max_redirects + 1):
             self.check_host(target)
-            response = self._send(target, headers)
+            response = self._send(target, headers, max_bytes)
             if response.is_redirect and "Location" in response.headers:
                 target = urljoin(target, response.headers["Location"])
                 continue
             return self._judge(target, response, classify, ok_statuses)
         raise SkippableError(f"too many redirects from {self.redact(url)}", reason="redirects")
 
-    def _send(self, url: str, headers: dict[str, str] | None) -> requests.Response:
+    def _send(self, url: str, headers: dict[str, str] | None,
+              max_bytes: int | None) -> requests.Response:
+        # Exceptions from requests carry the raw URL (tokens included) in their text, so none is
+        # chained (`from None`): only redacted URLs may reach logs and tracebacks.
         started = time.monotonic()
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        status: int | None = None
         try:
             response = self.session.get(url, headers=headers, timeout=timeout,
                                         allow_redirects=False, stream=True)
-            body = self._read_capped(response, started)
-        except requests.Timeout as exc:
-            self._log(url, None, "timeout", 0, started)
-            raise RetriableError(f"timed out: {self.redact(url)}") from exc
-        except requests.ConnectionError as exc:
-            self._log(url, None, "connection error", 0, started)
-            raise RetriableError(f"connection failed: {self.redact(url)}") from exc
+            status = response.status_code
+            body = self._read_capped(response, started, max_bytes)
+        except SkippableError as exc:  # over the byte ceiling
+            self._log(url, status, exc.reason, 0, started)
+            raise
+        except requests.Timeout:
+            self._log(url, status, "timeout", 0, started)
+            raise RetriableError(f"timed out: {self.redact(url)}") from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            self._log(url, status, "connection error", 0, started)
+            raise RetriableError(f"connection failed ({type(exc).__name__}): "
+                                 f"{self.redact(url)}") from None
+        except requests.RequestException as exc:
+            self._log(url, status, "request error", 0, started)
+            raise SkippableError(f"request failed ({type(exc).__name__}): {self.redact(url)}",
+                                 reason="request_error") from None
         response._content = body  # noqa: SLF001 - body read under our own byte ceiling
         self._log(url, response.status_code, "ok" if response.ok else f"http {response.status_code}",
                   len(body), started)
         return response
 
-    def _read_capped(self, response: requests.Response, started: float) -> bytes:
+    def _read_capped(self, response: requests.Response, started: float,
+                     max_bytes: int | None) -> bytes:
         limit = self.settings.max_media_bytes
         if not response.headers.get("Content-Type", "").startswith("image/"):
             limit = self.settings.max_json_bytes
+        if max_bytes is not None:
+            limit = max_bytes
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
             response.close()

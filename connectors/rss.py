@@ -1,0 +1,177 @@
+"""RSS 2.0 and Atom feeds (locator = the feed URL), parsed with feedparser.
+
+The feed is fetched through `self.http` (retries, allow-list, access log) and only its bytes are
+handed to feedparser, which never touches the network itself. The feed URL is passed as the
+document's Content-Location so feedparser resolves relative links and `<img src>` against it (an
+`xml:base` in the feed takes precedence).
+
+A feed lists its most recent items in full, so it is a complete listing back to its oldest item:
+`complete_since` is the oldest publication time in the feed (or the window start, if later), and a
+stored item from that range which is no longer in the feed has been removed. Items that scrolled
+off the end of the feed are older than that and are not claimed.
+
+Re-fetches are conditional (If-None-Match / If-Modified-Since from the cursor); a 304 returns no
+items and makes no completeness claim.
+"""
+
+from __future__ import annotations
+
+import calendar
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import feedparser
+import requests
+
+from connectors.base import Connector, FetchResult, FetchWindow, Item, MediaRef
+from connectors.errors import SkippableError
+from connectors.web import html_to_text, img_refs, merge_media
+
+FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, "
+               "text/xml;q=0.9, */*;q=0.1")
+
+
+class RssConnector(Connector):
+    platform = "rss"
+
+    def fetch(self, window: FetchWindow) -> FetchResult:
+        url = self.feed_url()
+        headers = {"Accept": FEED_ACCEPT}
+        if not window.full_rescan:  # a full re-scan must see the whole feed, changed or not
+            if window.cursor.get("etag"):
+                headers["If-None-Match"] = window.cursor["etag"]
+            if window.cursor.get("last_modified"):
+                headers["If-Modified-Since"] = window.cursor["last_modified"]
+        response = self.http.get(url, headers=headers, ok_statuses=(200, 304))
+        if response.status_code == 304:
+            return FetchResult([], dict(window.cursor), None, ["feed not modified (304)"])
+        return self.parse(response, url, window)
+
+    def feed_url(self) -> str:
+        """The locator, on the api_base host when one is configured (a mirror or a test server)."""
+        locator = self.account.locator
+        if not self.account.api_base:
+            return locator
+        feed, base = urlsplit(locator), urlsplit(self.account.api_base)
+        return urlunsplit((base.scheme, base.netloc, feed.path, feed.query, ""))
+
+    def parse(self, response: requests.Response, url: str, window: FetchWindow) -> FetchResult:
+        parsed = feedparser.parse(response.content, response_headers={
+            "content-location": url,
+            "content-type": response.headers.get("Content-Type", ""),
+        })
+        if not parsed.entries and (parsed.bozo or not parsed.version):
+            problem = parsed.get("bozo_exception") or "not an RSS or Atom document"
+            raise SkippableError(f"malformed feed at {self.http.redact(url)}: {problem}",
+                                 reason="malformed")
+        notes = [f"feed parsed with a warning: {parsed.bozo_exception}"] if parsed.bozo else []
+        items: list[Item] = []
+        for entry in parsed.entries:
+            item = entry_item(entry, url)
+            if item is None:
+                notes.append(f"entry without id or link skipped: {entry.get('title')!r}")
+            elif item.published_at is None or item.published_at >= window.since:
+                items.append(item)
+        dated = [i.published_at for i in items if i.published_at is not None]
+        cursor: dict[str, Any] = {}
+        if response.headers.get("ETag"):
+            cursor["etag"] = response.headers["ETag"]
+        if response.headers.get("Last-Modified"):
+            cursor["last_modified"] = response.headers["Last-Modified"]
+        newest = max(dated, default=None)
+        previous = window.cursor.get("newest")
+        if newest is not None:
+            cursor["newest"] = newest.isoformat()
+        elif previous:
+            cursor["newest"] = previous
+        oldest_in_feed = min((t for e in parsed.entries if (t := entry_time(e)) is not None),
+                             default=None)
+        complete = max(oldest_in_feed, window.since) if oldest_in_feed is not None else None
+        return FetchResult(items, cursor, complete, notes)
+
+
+def entry_item(entry: dict[str, Any], feed_url: str) -> Item | None:
+    """Map one feedparser entry. native_id: guid/id, else the link; permalink: the entry's link
+    (feedparser already resolved it; a guid with isPermaLink="false" is never used as a URL)."""
+    link = _alternate_link(entry, feed_url)
+    native_id = entry.get("id") or link
+    if not native_id:
+        return None
+    html = _html(entry)
+    media = merge_media(_feed_media(entry, link or feed_url) + img_refs(html, link or feed_url))
+    published = entry_time(entry)
+    updated = _struct_to_utc(entry.get("updated_parsed"))
+    author = entry.get("author") or None
+    return Item(
+        native_id=str(native_id),
+        kind="post",
+        # No link at all (rare): the feed is the only place the item can be seen.
+        permalink=link or feed_url,
+        published_at=published,
+        text=html_to_text(html) if html else "",
+        title=entry.get("title") or None,
+        author=author,
+        html=html or None,
+        media=media,
+        edited_at=updated if updated and published and updated > published else None,
+        raw=jsonable(entry),
+    )
+
+
+def entry_time(entry: dict[str, Any]) -> datetime | None:
+    """published, else updated. feedparser's *_parsed values are UTC struct_times (it already
+    applied offsets and zone names such as EST)."""
+    return _struct_to_utc(entry.get("published_parsed") or entry.get("updated_parsed"))
+
+
+def _struct_to_utc(value: time.struct_time | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+
+
+def _alternate_link(entry: dict[str, Any], feed_url: str) -> str | None:
+    for link in entry.get("links") or []:
+        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+            return urljoin(feed_url, link["href"])
+    href = entry.get("link")
+    return urljoin(feed_url, href) if href else None
+
+
+def _html(entry: dict[str, Any]) -> str:
+    """The fullest HTML body: content:encoded / Atom content, else the summary/description."""
+    for content in entry.get("content") or []:
+        if content.get("value"):
+            return str(content["value"])
+    return str(entry.get("summary") or "")
+
+
+def _feed_media(entry: dict[str, Any], base: str) -> list[MediaRef]:
+    """Images declared by the feed itself: image enclosures, Media RSS content and thumbnails."""
+    refs: list[MediaRef] = []
+    for enclosure in entry.get("enclosures") or []:
+        if str(enclosure.get("type", "")).startswith("image/") and enclosure.get("href"):
+            refs.append(MediaRef(urljoin(base, enclosure["href"]), "image"))
+    for content in entry.get("media_content") or []:
+        is_image = content.get("medium") == "image" or str(content.get("type", "")).startswith("image/")
+        if is_image and content.get("url"):
+            refs.append(MediaRef(urljoin(base, content["url"]), "image"))
+    for thumb in entry.get("media_thumbnail") or []:
+        if thumb.get("url"):
+            refs.append(MediaRef(urljoin(base, thumb["url"]), "image"))
+    return refs
+
+
+def jsonable(value: Any) -> Any:
+    """feedparser's dicts hold struct_times; store them as ISO strings so `raw` is plain JSON."""
+    if isinstance(value, time.struct_time):
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC).isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

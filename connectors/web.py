@@ -1,0 +1,265 @@
+"""A plain web site, crawled breadth-first from its root (locator = the site URL).
+
+The crawl stays on the root's origin (scheme, host and port), asks robots.txt first (RFC 9309,
+read with urllib.robotparser but fetched through `self.http` like every other request) and stops at
+`FetchSettings.max_site_pages` pages or `max_site_bytes` bytes. Every HTML page becomes an
+`Item(kind="page")` keyed by its URL without the fragment.
+
+A crawl is a snapshot, not an incremental listing: when it finished without hitting a limit it
+claims completeness for all time (`complete_since` = 1970-01-01), so a stored page that is no longer
+reachable is marked deleted; a truncated crawl makes no claim. A page that is now disallowed by
+robots.txt is not fetched and therefore counts as gone, like a page that now answers 404.
+
+The HTML helpers here (`html_to_text`, `img_refs`, `merge_media`) are shared with the feed-based
+connectors, which carry HTML in their payloads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.robotparser import RobotFileParser
+
+import requests
+from bs4 import BeautifulSoup, Tag, UnicodeDammit
+
+from connectors.base import Connector, FetchResult, FetchWindow, Item, MediaRef
+from connectors.errors import DisallowedHost, SkippableError
+from connectors.http import USER_AGENT
+
+EVERYTHING = datetime(1970, 1, 1, tzinfo=UTC)
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Links to these are not requested at all: they are never HTML, and each would spend the byte budget.
+SKIP_EXTENSIONS = frozenset(
+    ".pdf .doc .docx .xls .xlsx .ppt .pptx .zip .gz .jpg .jpeg .png .gif .webp .svg .ico .bmp .tif "
+    ".tiff .mp3 .mp4 .m4a .mov .avi .webm .wav .css .js .json .xml .rss .ics".split())
+# Elements that are never visible text. Navigation menus repeat on every page and are not what a
+# page publishes, so they are dropped too (images inside them are still collected).
+INVISIBLE = ("script", "style", "noscript", "template", "svg", "head", "nav")
+MAX_CRAWL_DELAY = 5.0  # seconds; a larger robots.txt Crawl-delay is capped to keep runs bounded
+# Page failures after which the crawl stops instead of trying the next page.
+STOP_REASONS = frozenset({"rate_limited", "transient_exhausted"})
+
+
+# -- HTML helpers (shared) ---------------------------------------------------------------------
+def html_to_text(html: str | BeautifulSoup | Tag) -> str:
+    """Visible text of an HTML fragment or document, whitespace collapsed."""
+    soup = html if isinstance(html, (BeautifulSoup, Tag)) else BeautifulSoup(html, "html.parser")
+    return re.sub(r"\s+", " ", soup.get_text(" ", strip=True)).strip()
+
+
+def img_refs(html: str | BeautifulSoup | Tag, base: str) -> list[MediaRef]:
+    """`<img src>` as absolute MediaRefs with their alt text; data: URIs are skipped."""
+    soup = html if isinstance(html, (BeautifulSoup, Tag)) else BeautifulSoup(html, "html.parser")
+    refs = []
+    for img in soup.find_all("img"):
+        src = str(img.get("src") or "").strip()
+        if not src or src.startswith("data:"):
+            continue
+        url = urljoin(base, src)
+        if urlsplit(url).scheme in ("http", "https"):
+            refs.append(MediaRef(url, "image", str(img.get("alt") or "").strip() or None))
+    return refs
+
+
+def merge_media(refs: list[MediaRef]) -> list[MediaRef]:
+    """De-duplicate by URL keeping first-seen order; a later alt text fills a missing one."""
+    merged: dict[str, MediaRef] = {}
+    for ref in refs:
+        seen = merged.get(ref.url)
+        if seen is None:
+            merged[ref.url] = ref
+        elif seen.alt is None and ref.alt:
+            merged[ref.url] = MediaRef(seen.url, seen.role, ref.alt)
+    return list(merged.values())
+
+
+def normalise_url(url: str) -> str:
+    """Lower-case scheme and host, drop default ports and the fragment, '/' for an empty path."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(normalise_url(url))
+    return parts.scheme, parts.netloc
+
+
+# -- the crawler -------------------------------------------------------------------------------
+@dataclass
+class _Crawl:
+    queue: deque[str]
+    seen: set[str]
+    items: list[Item] = field(default_factory=list)
+    pages: int = 0
+    bytes: int = 0
+    truncated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class WebConnector(Connector):
+    platform = "web"
+
+    def fetch(self, window: FetchWindow) -> FetchResult:
+        root = self._root_url()
+        robots = self._robots(root)
+        if not robots.can_fetch(USER_AGENT, root):
+            raise SkippableError(f"robots.txt disallows the site root {root}", reason="robots_disallowed")
+        crawl = _Crawl(queue=deque([root]), seen={root})
+        delay = min(float(robots.crawl_delay(USER_AGENT) or 0), MAX_CRAWL_DELAY)
+        site = origin(root)
+        while crawl.queue:
+            if crawl.pages >= self.settings.max_site_pages or crawl.bytes >= self.settings.max_site_bytes:
+                crawl.truncated = True
+                crawl.notes.append(f"crawl stopped at {crawl.pages} pages / {crawl.bytes} bytes; "
+                                   f"{len(crawl.queue)} URLs not visited")
+                break
+            url = crawl.queue.popleft()
+            if not robots.can_fetch(USER_AGENT, url):
+                continue
+            if delay and crawl.pages:
+                self.http.sleep(delay)
+            is_root = crawl.pages == 0
+            page = self._page(url, crawl, is_root)
+            if page is None:
+                continue
+            if is_root:  # http://x/ may redirect to https://x/: the site is where the root landed
+                site = origin(page.permalink)
+            crawl.items.append(page)
+            for link in page.extra["links"]:
+                if link not in crawl.seen and origin(link) == site and _crawlable(link):
+                    crawl.seen.add(link)
+                    crawl.queue.append(link)
+        cursor = {"crawled_at": self.clock.now().isoformat(), "pages": crawl.pages}
+        return FetchResult(crawl.items, cursor, None if crawl.truncated else EVERYTHING, crawl.notes)
+
+    def _root_url(self) -> str:
+        locator = self.account.locator
+        if self.account.api_base:  # a test or mirror host standing in for the real site
+            path = urlsplit(locator)
+            base = urlsplit(self.account.api_base)
+            locator = urlunsplit((base.scheme, base.netloc, path.path, path.query, ""))
+        return normalise_url(locator)
+
+    def _robots(self, root: str) -> RobotFileParser:
+        """RFC 9309 §2.3.1: a 4xx robots.txt means no restrictions; 5xx or unreachable means the
+        site cannot be crawled now (that error reaches the caller as a coverage gap)."""
+        url = urljoin(root, "/robots.txt")
+        client_errors = tuple(s for s in range(400, 500) if s != 429)
+        response = self.http.get(url, ok_statuses=(200, *client_errors))
+        parser = RobotFileParser(url)
+        lines = response.text.splitlines() if response.status_code == 200 else []
+        parser.parse(lines)
+        return parser
+
+    def _page(self, url: str, crawl: _Crawl, is_root: bool) -> Item | None:
+        """Fetch one page. The root's failures are the account's; other pages are skipped (a
+        gone page silently, anything else with a note and the crawl marked incomplete)."""
+        try:
+            response = self.http.get(url, ok_statuses=(200,) if is_root else (200, 404, 410))
+        except DisallowedHost as exc:  # redirected off the site: not part of it
+            if is_root:
+                raise
+            crawl.notes.append(str(exc))
+            return None
+        except SkippableError as exc:
+            if is_root:
+                raise
+            crawl.notes.append(f"{url}: {exc}")
+            crawl.truncated = True
+            if exc.reason in STOP_REASONS:
+                crawl.queue.clear()
+            return None
+        crawl.pages += 1
+        crawl.bytes += len(response.content)
+        final = normalise_url(response.url or url)
+        if response.status_code != 200:
+            return None
+        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype not in HTML_TYPES:
+            if is_root:  # claiming "no pages" here would mark every stored page deleted
+                raise SkippableError(f"site root {url} is {ctype or 'untyped'}, not HTML",
+                                     reason="malformed")
+            return None
+        if final != url and final in crawl.seen:
+            return None  # a redirect to a page already crawled
+        crawl.seen.add(final)
+        return page_item(final, decode_html(response))
+
+
+def decode_html(response: requests.Response) -> str:
+    """The page as text. Without a charset in Content-Type, requests would assume ISO-8859-1
+    (RFC 2616); the page's own <meta charset> or byte sniffing is a better guide then."""
+    if "charset=" in response.headers.get("Content-Type", "").lower():
+        return response.text
+    return UnicodeDammit(response.content, is_html=True).unicode_markup or ""
+
+
+def _crawlable(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    dot = path.rfind(".")
+    return dot == -1 or "/" in path[dot:] or path[dot:] not in SKIP_EXTENSIONS
+
+
+def page_item(url: str, html: str) -> Item:
+    """Map one HTML page to an Item: main text, title, images, links and any publication time."""
+    soup = BeautifulSoup(html, "html.parser")
+    base_tag = soup.find("base", href=True)
+    base = urljoin(url, str(base_tag["href"])) if isinstance(base_tag, Tag) else url
+    title_tag = soup.find("title")
+    title = title_tag.get_text(strip=True) if title_tag else _meta(soup, "og:title")
+    media = merge_media(img_refs(soup, base))
+    links = _links(soup, base)
+    published = _parse_time(_meta(soup, "article:published_time") or _time_datetime(soup))
+    edited = _parse_time(_meta(soup, "article:modified_time"))
+    for tag in soup.find_all(INVISIBLE):
+        tag.decompose()
+    main = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
+    return Item(native_id=url, kind="page", permalink=url, published_at=published,
+                text=html_to_text(main), title=title or None, html=html, media=media,
+                edited_at=edited, extra={"links": links},
+                raw={"url": url, "title": title, "links": links})
+
+
+def _links(soup: BeautifulSoup, base: str) -> list[str]:
+    found: dict[str, None] = {}
+    for anchor in soup.find_all(["a", "area"], href=True):
+        href = str(anchor["href"]).strip()
+        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
+            continue
+        absolute = urljoin(base, href)
+        if urlsplit(absolute).scheme in ("http", "https"):
+            found[normalise_url(absolute)] = None
+    return list(found)
+
+
+def _meta(soup: BeautifulSoup, prop: str) -> str | None:
+    tag = soup.find("meta", attrs={"property": prop}) or soup.find("meta", attrs={"name": prop})
+    content = tag.get("content") if isinstance(tag, Tag) else None
+    return str(content).strip() if content else None
+
+
+def _time_datetime(soup: BeautifulSoup) -> str | None:
+    tag = soup.find("time", datetime=True)
+    return str(tag["datetime"]) if isinstance(tag, Tag) else None
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    """ISO 8601 as sites write it. A value without an offset is taken as UTC (the page gives no
+    zone; hours may be off, the date rarely is); unparseable values are ignored."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

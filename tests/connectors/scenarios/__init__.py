@@ -1,0 +1,1 @@
+"""Contract scenarios, one module per platform (see tests/connectors/contract.py)."""
