@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from connectors.base import Connector
+from connectors.rss import RssConnector
+from connectors.web import WebConnector
 
-CONNECTORS: dict[str, type[Connector]] = {}
+CONNECTORS: dict[str, type[Connector]] = {
+    "rss": RssConnector,
+    "web": WebConnector,
+}
 
 
 def connector_for(platform: str) -> type[Connector]:
