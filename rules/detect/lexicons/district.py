@@ -1,0 +1,144 @@
+"""What makes text refer to the district, and where a profile keeps its contact data.
+
+Built once per run from the district's configuration (`DistrictTerms.for_context`): the names the
+district goes by, its schools (with "High"/"Middle" short forms and acronyms such as "PLHS"), its
+staff, its students, and the generic words in `references.yaml` ("our students", "my class").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from hallmonitor.config import DistrictConfig
+from rules.base import CheckContext, Target
+from rules.detect.lexicons import fold, load
+from rules.detect.lexicons.matcher import Match, TermMatcher
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+PHONE = re.compile(r"(?<!\d)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)")
+_SCHOOL_SUFFIX = re.compile(r"\s+(school|academy)$", re.IGNORECASE)
+_SMALL_WORDS = {"of", "the", "and", "at", "for", "&"}
+
+# Labels of the matches: the district itself (or a school) versus people and generic words.
+NAME = "name"          # a name of the district or one of its schools
+STAFF = "staff"
+STUDENT = "student"
+GENERIC = "generic"    # "students", "my class", "our team", ...
+
+
+def _acronym(name: str) -> str | None:
+    words = [w for w in re.split(r"[\s-]+", name) if w and w.lower() not in _SMALL_WORDS]
+    letters = "".join(w[0] for w in words if w[0].isalpha()).upper()
+    return letters if len(words) >= 3 and len(letters) >= 3 else None
+
+
+def name_variants(names: Iterable[str]) -> set[str]:
+    """A name plus the forms people write: without a trailing 'School', and its acronym."""
+    out: set[str] = set()
+    for name in names:
+        name = name.strip()
+        if not name:
+            continue
+        out.add(name)
+        short = _SCHOOL_SUFFIX.sub("", name)
+        if short != name and len(short.split()) >= 2:
+            out.add(short)
+        acronym = _acronym(name)
+        if acronym:
+            out.add(acronym)
+    return out
+
+
+def domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[-1].lower().rstrip(".")
+
+
+def is_district_domain(domain: str, domains: Iterable[str]) -> bool:
+    """The domain is a district domain or a subdomain of one (staff@hs.district.k12.mn.us)."""
+    domain = domain.lower().rstrip(".")
+    for own in domains:
+        own = own.lower().strip().lstrip("@").rstrip(".")
+        if own and (domain == own or domain.endswith("." + own)):
+            return True
+    return False
+
+
+@dataclass
+class DistrictTerms:
+    """Matchers for references to the district, built once per run."""
+
+    names: TermMatcher       # district and school names only
+    references: TermMatcher  # names + staff + students + generic words
+    email_domains: tuple[str, ...]
+    homepage_host: str
+    phone_digits: str | None
+
+    @classmethod
+    def build(cls, config: DistrictConfig) -> DistrictTerms:
+        district = config.district
+        names = name_variants([district.name, *district.names, *(s.name for s in district.schools)])
+        name_terms = [(n, NAME) for n in names]
+        refs: list[tuple[str, str]] = list(name_terms)
+        for person in config.staff:
+            refs.append((f"{person.first_name} {person.last_name}", STAFF))
+            for title in ("mr.", "mrs.", "ms.", "miss", "dr.", "coach"):
+                refs.append((f"{title} {person.last_name}", STAFF))
+        for student in config.students:
+            refs.append((student.full_name, STUDENT))
+            if student.preferred_name and student.preferred_name != student.first_name:
+                refs.append((f"{student.preferred_name} {student.last_name}", STUDENT))
+        refs.extend((term, GENERIC) for term in load("references")["generic"])
+        host = (urlparse(district.homepage).hostname or "").lower().removeprefix("www.")
+        digits = re.sub(r"\D", "", district.phone or "")[-10:] or None
+        return cls(TermMatcher(name_terms), TermMatcher(refs), tuple(district.email_domains),
+                   host, digits)
+
+    @classmethod
+    def for_context(cls, ctx: CheckContext) -> DistrictTerms:
+        built: DistrictTerms = ctx.cached("lexicons.district_terms", lambda: cls.build(ctx.config))
+        return built
+
+    def name_mentions(self, text: str) -> list[Match]:
+        """Where the district or one of its schools is named. Acronyms only count in capitals
+        (a folded 'plps' inside ordinary prose is rare, but 'ISD' style tokens are written
+        upper-case)."""
+        return [m for m in self.names.find(fold(text)) if _case_ok(text, m)]
+
+    def reference_mentions(self, text: str) -> list[Match]:
+        return [m for m in self.references.find(fold(text)) if _case_ok(text, m)]
+
+
+def _case_ok(text: str, match: Match) -> bool:
+    term = match.term
+    if term.isupper() and " " not in term and len(term) <= 6:
+        return text[match.start:match.end] == term
+    return True
+
+
+def profile_contact(target: Target) -> list[tuple[str, str]]:
+    """(where, value) pairs of a profile's contact data: e-mails, website, links and the bio."""
+    extra: dict[str, Any] = target.extra or {}
+    found: list[tuple[str, str]] = []
+    for email in extra.get("emails") or []:
+        found.append(("emails", str(email)))
+    for key in ("website", "phone"):
+        if extra.get(key):
+            found.append((key, str(extra[key])))
+    for key in ("links", "phones"):
+        for value in extra.get(key) or []:
+            found.append((key, str(value)))
+    if target.text:
+        found.append(("bio", target.text))
+    return found
+
+
+def emails_in(value: str) -> list[re.Match[str]]:
+    return list(EMAIL.finditer(value))
+
+
+def phone_digits_in(value: str) -> list[str]:
+    return [re.sub(r"\D", "", m.group(0))[-10:] for m in PHONE.finditer(value)]
