@@ -6,7 +6,6 @@ import copy
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,79 +16,37 @@ from connectors.facebook import FacebookConnector, post_media
 from connectors.http import HttpClient, HttpSettings
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import FakePlatform, Request
+from hallmonitor.fakeplatform import FakePlatform
+from tests.connectors.scenarios.facebook import (
+    FIRST_POST,
+    PAGE,
+    TOKEN,
+    FacebookScenario,
+    graph_error,
+)
+from tests.connectors.scenarios.facebook import load as load_fixture
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "http" / "facebook"
-TOKEN = "EAAB-page-token-secret"
-PAGE = "19292868552"
-FIRST_POST = "19292868552_10158349356748553"
-SINCE = datetime(2020, 1, 1, tzinfo=UTC)
+SINCE = FacebookScenario.since
 Answer = tuple[int, dict[str, str], Any]
 
 
 def load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-class GraphScript:
-    """A fake Graph API for one page: recorded bodies, `since` honoured like the real API, and
-    per-path queues of answers (the last one repeats) for fault scenarios."""
-
-    def __init__(self, fake: FakePlatform) -> None:
-        self.fake = fake
-        self.queues: dict[str, list[Answer]] = {}
-        profile = load("page-profile.json")
-        profile["id"] = PAGE  # the recorded profile is another page; align it with the feed
-        self.profile = profile
-        self.page1 = load("page-feed.json")
-        album = load("post-album-subattachments.json")
-        self.page2 = {"data": [album], "paging": {"cursors": {"before": "b2", "after": "a2"}}}
-        self.comments = load("comments-synthetic.json")
-
-    def on(self, path: str, *answers: Answer) -> None:
-        self.queues[path] = list(answers)
-
-    def __call__(self, request: Request) -> Answer:
-        queue = self.queues.get(request.path)
-        if queue:
-            return queue.pop(0) if len(queue) > 1 else queue[0]
-        if request.path == f"/v19.0/{PAGE}":
-            return 200, {}, self.profile
-        if request.path in (f"/v19.0/{PAGE}/feed", f"/v19.0/{PAGE}/posts"):
-            return 200, {}, self.page_one(request.arg("since"))
-        if request.path == f"/v10.0/{PAGE}/feed" and request.arg("after") == "page2":
-            return 200, {}, self.page2
-        if request.path == f"/v19.0/{FIRST_POST}/comments":
-            return 200, {}, self.comments
-        if request.path.endswith("/comments"):
-            return 200, {}, {"data": []}
-        return 404, {}, load("error-code100.json")
-
-    def page_one(self, since: str | None) -> dict[str, Any]:
-        body = copy.deepcopy(self.page1)
-        # The recorded next link points at graph.facebook.com with a placeholder cursor.
-        body["paging"]["next"] = body["paging"]["next"].replace(
-            "https://graph.facebook.com", self.fake.base_url).replace("after=after", "after=page2")
-        if since:
-            cutoff = datetime.fromtimestamp(int(since), UTC)
-            kept = [p for p in body["data"] if datetime.fromisoformat(p["created_time"]) >= cutoff]
-            if len(kept) < len(body["data"]):
-                body["paging"].pop("next")  # the real API ends the edge at `since`
-            body["data"] = kept
-        return body
+    return load_fixture("facebook", name)
 
 
 @pytest.fixture
-def fake() -> Iterator[FakePlatform]:
-    with FakePlatform() as server:
-        yield server
+def script() -> Iterator[FacebookScenario]:
+    scenario = FacebookScenario()
+    scenario.fake.start()
+    try:
+        yield scenario
+    finally:
+        scenario.fake.stop()
 
 
 @pytest.fixture
-def script(fake: FakePlatform) -> GraphScript:
-    graph = GraphScript(fake)
-    fake.route_prefix("/", graph)
-    return graph
+def fake(script: FacebookScenario) -> FakePlatform:
+    return script.fake
 
 
 def connector(fake: FakePlatform, sleeps: list[float], kind: str = "sponsored",
@@ -105,7 +62,7 @@ def connector(fake: FakePlatform, sleeps: list[float], kind: str = "sponsored",
 
 
 def test_fetch_reads_profile_every_post_over_two_pages_and_comments(
-        fake: FakePlatform, script: GraphScript) -> None:
+        fake: FakePlatform, script: FacebookScenario) -> None:
     result = connector(fake, []).fetch(FetchWindow(since=SINCE, cursor={}))
     by_id = {i.native_id: i for i in result.items}
     posts = [i for i in result.items if i.kind == "post"]
@@ -124,7 +81,7 @@ def test_fetch_reads_profile_every_post_over_two_pages_and_comments(
 
 
 def test_album_photos_and_video_thumbnail_are_all_captured(
-        fake: FakePlatform, script: GraphScript) -> None:
+        fake: FakePlatform, script: FacebookScenario) -> None:
     result = connector(fake, []).fetch(FetchWindow(since=SINCE, cursor={}))
     by_id = {i.native_id: i for i in result.items}
     album = by_id["565225540184937_4018908568149933"]
@@ -136,7 +93,7 @@ def test_album_photos_and_video_thumbnail_are_all_captured(
 
 
 def test_sponsored_page_keeps_every_comment_and_reply_linked_to_its_parent(
-        fake: FakePlatform, script: GraphScript) -> None:
+        fake: FakePlatform, script: FacebookScenario) -> None:
     result = connector(fake, []).fetch(FetchWindow(since=SINCE, cursor={}))
     comments = {i.native_id: i for i in result.items if i.kind == "comment"}
     assert set(comments) == {"10158349356748553_4001", "10158349356748553_4002",
@@ -149,7 +106,7 @@ def test_sponsored_page_keeps_every_comment_and_reply_linked_to_its_parent(
 
 
 def test_employee_page_reads_own_posts_and_keeps_only_its_own_replies(
-        fake: FakePlatform, script: GraphScript) -> None:
+        fake: FakePlatform, script: FacebookScenario) -> None:
     result = connector(fake, [], kind="employee").fetch(FetchWindow(since=SINCE, cursor={}))
     comments = [i for i in result.items if i.kind == "comment"]
     assert [c.native_id for c in comments] == ["10158349356748553_4002"]
@@ -158,7 +115,7 @@ def test_employee_page_reads_own_posts_and_keeps_only_its_own_replies(
 
 
 def test_token_travels_in_the_authorization_header_not_the_url(
-        fake: FakePlatform, script: GraphScript) -> None:
+        fake: FakePlatform, script: FacebookScenario) -> None:
     conn = connector(fake, [])
     conn.fetch(FetchWindow(since=SINCE, cursor={}))
     first = fake.requests[0]
@@ -168,7 +125,7 @@ def test_token_travels_in_the_authorization_header_not_the_url(
 
 
 def test_second_night_asks_only_for_posts_since_the_stored_cursor(
-        fake: FakePlatform, script: GraphScript) -> None:
+        fake: FakePlatform, script: FacebookScenario) -> None:
     first = connector(fake, []).fetch(FetchWindow(since=SINCE, cursor={}))
     new_post = {"id": f"{PAGE}_999", "message": "New post", "created_time": "2021-07-10T08:00:00+0000",
                 "permalink_url": f"https://www.facebook.com/{PAGE}/posts/999/",
@@ -189,7 +146,7 @@ def test_second_night_asks_only_for_posts_since_the_stored_cursor(
 
 
 def test_full_rescan_window_reaches_back_past_the_cursor(
-        fake: FakePlatform, script: GraphScript) -> None:
+        fake: FakePlatform, script: FacebookScenario) -> None:
     window = FetchWindow(since=SINCE, cursor={"newest": "2021-07-09T19:09:52+00:00"},
                          full_rescan=True)
     result = connector(fake, []).fetch(window)
@@ -198,7 +155,7 @@ def test_full_rescan_window_reaches_back_past_the_cursor(
 
 
 def test_repeating_next_link_stops_paging_and_keeps_the_old_cursor(
-        fake: FakePlatform, script: GraphScript) -> None:
+        fake: FakePlatform, script: FacebookScenario) -> None:
     looping = copy.deepcopy(script.page2)
     looping["paging"]["next"] = script.page_one(None)["paging"]["next"]  # back to page 2 again
     fake_path = f"/v10.0/{PAGE}/feed"
@@ -211,7 +168,7 @@ def test_repeating_next_link_stops_paging_and_keeps_the_old_cursor(
 
 
 def test_page_repeating_only_seen_posts_under_a_new_link_stops_paging(
-        fake: FakePlatform, script: GraphScript) -> None:
+        fake: FakePlatform, script: FacebookScenario) -> None:
     echo = copy.deepcopy(script.page_one(None))
     echo["paging"]["next"] = echo["paging"]["next"].replace("after=page2", "after=page3")
     script.on(f"/v10.0/{PAGE}/feed", (200, {}, echo))
@@ -222,15 +179,10 @@ def test_page_repeating_only_seen_posts_under_a_new_link_stops_paging(
 
 
 def test_max_pages_ends_the_walk_without_claiming_completeness(
-        fake: FakePlatform, script: GraphScript) -> None:
+        fake: FakePlatform, script: FacebookScenario) -> None:
     result = connector(fake, [], max_pages=1).fetch(FetchWindow(since=SINCE, cursor={}))
     assert not fake.requests_to(f"/v10.0/{PAGE}/feed")
     assert result.complete_since is None and result.cursor == {}
-
-
-def graph_error(code: int, message: str = "error", **extra: Any) -> dict[str, Any]:
-    return {"error": {"message": message, "type": "OAuthException", "code": code,
-                      "fbtrace_id": "AbC", **extra}}
 
 
 BUC = "X-Business-Use-Case-Usage"
@@ -265,7 +217,7 @@ FAULTS = [
 @pytest.mark.parametrize(("name", "answers", "reason", "sleeps"), FAULTS,
                          ids=[f[0] for f in FAULTS])
 def test_faults_are_retried_or_end_the_account_with_a_reason(
-        fake: FakePlatform, script: GraphScript, name: str, answers: list[Answer],
+        fake: FakePlatform, script: FacebookScenario, name: str, answers: list[Answer],
         reason: str | None, sleeps: list[float]) -> None:
     resolved = [(200, {}, script.profile) if a is OK else a for a in answers]
     script.on(f"/v19.0/{PAGE}", *resolved)
@@ -291,7 +243,7 @@ def test_faults_are_retried_or_end_the_account_with_a_reason(
      [], "rate_limited"),
 ], ids=["app usage full", "page usage 99 (near miss)", "buc full no estimate", "buc 10 minutes"])
 def test_usage_headers_pace_the_next_call(
-        fake: FakePlatform, script: GraphScript, header: str, value: dict[str, Any],
+        fake: FakePlatform, script: FacebookScenario, header: str, value: dict[str, Any],
         sleeps: list[float], reason: str | None) -> None:
     script.on(f"/v19.0/{PAGE}", (200, {header: json.dumps(value)}, script.profile))
     slept: list[float] = []
