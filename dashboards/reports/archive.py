@@ -1,0 +1,54 @@
+"""The report archive and the per-monitor digest watermark in the warehouse."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime, timedelta
+
+import duckdb
+
+STALE_RUN = timedelta(hours=24)
+
+
+def save_report(con: duckdb.DuckDBPyConnection, *, district_id: str, kind: str, period: str,
+                monitor_id: str | None, created_at: datetime, html: str, pdf: bytes | None,
+                stats: dict[str, object]) -> str:
+    report_id = uuid.uuid4().hex
+    con.execute(
+        "INSERT INTO report_archive VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [report_id, district_id, kind, period, monitor_id, created_at, html, pdf,
+         hashlib.sha256(html.encode("utf-8")).hexdigest(),
+         hashlib.sha256(pdf).hexdigest() if pdf is not None else None,
+         json.dumps(stats, default=str)])
+    con.execute("INSERT INTO audit_log (logged_at, actor, action, object_type, object_id, "
+                "detail_json) VALUES (?, 'hallmonitor', ?, 'report', ?, ?)",
+                [created_at, f"report.{kind}", report_id,
+                 json.dumps({"period": period, "monitor_id": monitor_id})])
+    return report_id
+
+
+def watermark(con: duckdb.DuckDBPyConnection, district_id: str, monitor_id: str) -> datetime | None:
+    row = con.execute("SELECT covered_until FROM digest_watermarks WHERE district_id = ? "
+                      "AND monitor_id = ?", [district_id, monitor_id]).fetchone()
+    return row[0] if row else None
+
+
+def advance_watermark(con: duckdb.DuckDBPyConnection, district_id: str, monitor_id: str,
+                      covered_until: datetime, report_id: str, now: datetime) -> None:
+    con.execute(
+        "INSERT INTO digest_watermarks VALUES (?, ?, ?, ?, ?) ON CONFLICT (district_id, monitor_id) "
+        "DO UPDATE SET covered_until = excluded.covered_until, report_id = excluded.report_id, "
+        "updated_at = excluded.updated_at", [district_id, monitor_id, covered_until, report_id, now])
+
+
+def digest_cutoff(con: duckdb.DuckDBPyConnection, district_id: str, now: datetime) -> datetime:
+    """`now`, or just before an audit that is still running: its findings carry first_seen
+    times from before they are written, and must not fall behind the watermark unseen. A run
+    "running" for over a day crashed; it must not hold every later digest back."""
+    row = con.execute("SELECT min(started_at) FROM fetch_runs WHERE district_id = ? AND "
+                      "status = 'running' AND started_at <= ? AND started_at > ?",
+                      [district_id, now, now - STALE_RUN]).fetchone()
+    running = row[0] if row else None
+    return min(now, running) if running else now

@@ -1,0 +1,112 @@
+"""Charts for the monthly summary, drawn offline with matplotlib's Agg backend into PNG bytes.
+
+Charts carry check names, month labels, age buckets and account names: never a student's name.
+matplotlib is imported inside `_pyplot` so importing this module stays cheap."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from dashboards.reports.monthly import MonthlySummary
+
+VIOLATION = "#b2182b"
+ADVISORY = "#f4a582"
+CAPTURED = "#4393c3"
+MISSED = "#d6604d"
+NEUTRAL = "#6b6b6b"
+MAX_BARS = 12
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
+                         "font.family": "DejaVu Sans"})
+    return plt
+
+
+def _png(fig: Any) -> bytes:
+    plt = _pyplot()
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png", dpi=150)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _empty(ax: Any, message: str) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", color=NEUTRAL, transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _stacked_barh(rows: list[tuple[str, int, int]], labels: tuple[str, str],
+                  colors: tuple[str, str], empty: str, height: float | None = None) -> bytes:
+    plt = _pyplot()
+    rows = rows[:MAX_BARS]
+    fig, ax = plt.subplots(figsize=(6.8, height or max(1.6, 0.32 * len(rows) + 0.9)))
+    if not rows or not any(a + b for _, a, b in rows):
+        _empty(ax, empty)
+        return _png(fig)
+    names = [name if len(name) <= 38 else name[:37] + "…" for name, _, _ in rows][::-1]
+    first = [a for _, a, _ in rows][::-1]
+    second = [b for _, _, b in rows][::-1]
+    ax.barh(names, first, color=colors[0], label=labels[0])
+    ax.barh(names, second, left=first, color=colors[1], label=labels[1])
+    for y, (a, b) in enumerate(zip(first, second, strict=True)):
+        ax.text(a + b, y, f" {a + b:,}", va="center", fontsize=8)
+    ax.margins(x=0.12)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False, fontsize=8)
+    return _png(fig)
+
+
+def findings_by_check(summary: MonthlySummary) -> bytes:
+    return _stacked_barh(summary.by_check, ("violations", "advisories"), (VIOLATION, ADVISORY),
+                         "No findings this month")
+
+
+def trend(summary: MonthlySummary) -> bytes:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.8, 2.4))
+    labels = [label.split()[0][:3] + " " + label.split()[1][2:] for label, _, _ in summary.trend]
+    violations = [v for _, v, _ in summary.trend]
+    advisories = [a for _, _, a in summary.trend]
+    ax.bar(labels, violations, color=VIOLATION, label="violations")
+    ax.bar(labels, advisories, bottom=violations, color=ADVISORY, label="advisories")
+    for x, (v, a) in enumerate(zip(violations, advisories, strict=True)):
+        ax.text(x, v + a, f"{v + a:,}", ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(0, max([v + a for v, a in zip(violations, advisories, strict=True)] + [1]) * 1.2)
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
+    ax.set_ylabel("new findings")
+    return _png(fig)
+
+
+def open_by_age(summary: MonthlySummary) -> bytes:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.8, 1.9))
+    labels = [label for label, _ in summary.open_by_age]
+    counts = [n for _, n in summary.open_by_age]
+    if not any(counts):
+        _empty(ax, "Nothing awaiting a decision")
+        return _png(fig)
+    colors = ["#fddbc7", "#f4a582", "#d6604d", "#b2182b"]
+    ax.barh(labels[::-1], counts[::-1], color=colors[::-1])
+    for y, n in enumerate(counts[::-1]):
+        ax.text(n, y, f" {n:,}", va="center", fontsize=8)
+    ax.margins(x=0.12)
+    return _png(fig)
+
+
+def coverage(summary: MonthlySummary) -> bytes:
+    rows = [(a.name, a.nights_captured, a.nights_missed) for a in summary.coverage.accounts]
+    return _stacked_barh(rows, ("nights captured", "nights not captured"), (CAPTURED, MISSED),
+                         "No accounts configured")
+
+
+def all_charts(summary: MonthlySummary) -> dict[str, bytes]:
+    return {"by_check": findings_by_check(summary), "trend": trend(summary),
+            "open_by_age": open_by_age(summary), "coverage": coverage(summary)}

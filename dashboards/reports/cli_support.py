@@ -1,0 +1,23 @@
+"""Entry points the demo command uses (flows/commands/demo.py looks this module up by name)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from dashboards.reports.common import Month
+from dashboards.reports.jobs import produce_digests, produce_monthly
+from hallmonitor.config import load_config
+
+
+def demo_reports(district_dir: Path, db: Path, out_dir: Path, now: datetime) -> dict[str, Path]:
+    """Write every monitor's digest and the summary of the month so far; send nothing and leave
+    the digest watermarks alone (a demo is a preview)."""
+    config = load_config(district_dir)
+    digests = produce_digests(district_dir, db, out_dir, now)
+    monthly = produce_monthly(district_dir, db, out_dir, now,
+                              Month.containing(now, config.district.tz))
+    paths: dict[str, Path] = {"summary": monthly.paths[1], "summary web": monthly.paths[0]}
+    for produced in digests:
+        paths[f"digest {produced.monitor_id}"] = produced.paths[0]
+    return paths

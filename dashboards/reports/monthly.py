@@ -1,0 +1,164 @@
+"""The monthly superintendent summary, as data: findings by check, school, account kind and
+level; trend against earlier months; time to decision; open items by age; coverage; which
+policy clauses are checked. Counts and categories only: `findings.summary` and the evidence,
+which may name a student, are never read."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from dashboards.reports.clauses import ClauseCoverage, clause_coverage
+from dashboards.reports.common import (
+    SEVERITIES, AccountInfo, Month, account_infos, days_between, school_label)
+from dashboards.reports.coverage import Coverage, coverage_for
+from hallmonitor.config import DistrictConfig
+
+TREND_MONTHS = 6
+AGE_BUCKETS = ((7, "under 1 week"), (30, "1 to 4 weeks"), (90, "1 to 3 months"),
+               (float("inf"), "over 3 months"))
+
+
+@dataclass
+class Decisions:
+    count: int = 0
+    median_days: float | None = None
+    p90_days: float | None = None
+    by_disposition: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class MonthlySummary:
+    district: str
+    month: Month
+    timezone: str
+    generated_at: datetime
+    as_of: datetime  # the end of the month, or now for the current month
+    findings: int
+    by_level: dict[str, int]
+    by_severity: dict[str, int]
+    by_check: list[tuple[str, int, int]]  # check, violations, advisories
+    by_school: list[tuple[str, int, int]]  # school name, violations, advisories
+    by_kind: list[tuple[str, int, int]]  # account kind, violations, advisories
+    by_category: list[tuple[str, int]]
+    trend: list[tuple[str, int, int]]  # month label, violations, advisories
+    decisions: Decisions
+    open_total: int
+    open_by_age: list[tuple[str, int]]
+    coverage: Coverage
+    clauses: ClauseCoverage
+
+    def headline(self) -> dict[str, object]:
+        return {"month": str(self.month), "findings": self.findings, **self.by_level,
+                "open": self.open_total, "decided": self.decisions.count,
+                "median_days_to_decision": self.decisions.median_days,
+                "accounts_audited": self.coverage.accounts_audited,
+                "accounts_configured": self.coverage.accounts_configured,
+                "nights": self.coverage.nights}
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _split(rows: list[tuple[str, str]]) -> list[tuple[str, int, int]]:
+    """(key, level) rows -> [(key, violations, advisories)], most first."""
+    counts: dict[str, Counter[str]] = {}
+    for key, level in rows:
+        counts.setdefault(key, Counter())[level] += 1
+    table = [(key, c["violation"], c["advisory"]) for key, c in counts.items()]
+    return sorted(table, key=lambda r: (-(r[1] + r[2]), r[0]))
+
+
+def _month_findings(con: duckdb.DuckDBPyConnection, district_id: str, start: datetime,
+                    end: datetime) -> list[tuple[str, str, str, str, str]]:
+    return con.execute(
+        "SELECT account_id, check_name, category, level, severity FROM findings "
+        "WHERE district_id = ? AND status <> 'superseded' AND first_seen >= ? AND first_seen < ?",
+        [district_id, start, end]).fetchall()
+
+
+def _trend(con: duckdb.DuckDBPyConnection, district_id: str, tz: str,
+           month: Month) -> list[tuple[str, int, int]]:
+    first = month.shift(-(TREND_MONTHS - 1))
+    rows = con.execute(
+        "SELECT strftime(timezone(?, first_seen), '%Y-%m') AS m, level, count(*) FROM findings "
+        "WHERE district_id = ? AND status <> 'superseded' GROUP BY m, level",
+        [tz, district_id]).fetchall()
+    counts = {(m, level): n for m, level, n in rows}
+    trend = []
+    for offset in range(TREND_MONTHS):
+        current = first.shift(offset)
+        trend.append((current.label, counts.get((str(current), "violation"), 0),
+                      counts.get((str(current), "advisory"), 0)))
+    return trend
+
+
+def _decisions(con: duckdb.DuckDBPyConnection, district_id: str, start: datetime,
+               end: datetime) -> Decisions:
+    """First decision per finding made this month; time from first seen to that decision."""
+    rows = con.execute(
+        "SELECT f.first_seen, min(r.decided_at) FROM reviews r "
+        "JOIN findings f ON f.finding_id = r.finding_id WHERE f.district_id = ? "
+        "GROUP BY f.finding_id, f.first_seen HAVING min(r.decided_at) >= ? "
+        "AND min(r.decided_at) < ?", [district_id, start, end]).fetchall()
+    days = [max(0.0, days_between(seen, decided)) for seen, decided in rows]
+    dispositions = con.execute(
+        "SELECT r.disposition, count(*) FROM reviews r JOIN findings f "
+        "ON f.finding_id = r.finding_id WHERE f.district_id = ? AND r.decided_at >= ? "
+        "AND r.decided_at < ? GROUP BY 1 ORDER BY 1", [district_id, start, end]).fetchall()
+    return Decisions(len(days), percentile(days, 0.5), percentile(days, 0.9), dict(dispositions))
+
+
+def _open_by_age(con: duckdb.DuckDBPyConnection, district_id: str,
+                 as_of: datetime) -> list[tuple[str, int]]:
+    """Findings awaiting a first decision at `as_of`, by how long they had waited."""
+    rows = con.execute(
+        "SELECT f.first_seen FROM findings f WHERE f.district_id = ? AND f.status <> 'superseded' "
+        "AND f.first_seen < ? AND NOT EXISTS (SELECT 1 FROM reviews r WHERE "
+        "r.finding_id = f.finding_id AND r.decided_at < ?)", [district_id, as_of, as_of]).fetchall()
+    buckets = Counter()
+    for (seen,) in rows:
+        age = days_between(seen, as_of)
+        buckets[next(label for limit, label in AGE_BUCKETS if age < limit)] += 1
+    return [(label, buckets[label]) for _, label in AGE_BUCKETS]
+
+
+def build_monthly(con: duckdb.DuckDBPyConnection, config: DistrictConfig, month: Month,
+                  now: datetime) -> MonthlySummary:
+    district = config.district
+    start, end = month.bounds(district.tz)
+    as_of = min(end, now)
+    accounts = account_infos(con, config)
+    rows = _month_findings(con, district.id, start, end)
+
+    def info(account_id: str) -> AccountInfo:
+        return accounts.get(account_id) or AccountInfo(account_id, account_id, "unknown", "?", None)
+
+    levels = Counter(level for *_, level, _ in rows)
+    severities = Counter(severity for *_, severity in rows)
+    open_by_age = _open_by_age(con, district.id, as_of)
+    return MonthlySummary(
+        district=district.name, month=month, timezone=district.timezone, generated_at=now,
+        as_of=as_of, findings=len(rows),
+        by_level={"violation": levels["violation"], "advisory": levels["advisory"]},
+        by_severity={s: severities[s] for s in SEVERITIES},
+        by_check=_split([(r[1], r[3]) for r in rows]),
+        by_school=_split([(school_label(config, info(r[0]).school), r[3]) for r in rows]),
+        by_kind=_split([(info(r[0]).kind, r[3]) for r in rows]),
+        by_category=sorted(Counter(r[2] for r in rows).items(), key=lambda kv: (-kv[1], kv[0])),
+        trend=_trend(con, district.id, district.timezone, month),
+        decisions=_decisions(con, district.id, start, end),
+        open_total=sum(n for _, n in open_by_age), open_by_age=open_by_age,
+        coverage=coverage_for(con, config, accounts, start, end),
+        clauses=clause_coverage(district.policy))
