@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,73 +15,32 @@ from connectors.http import HttpClient, HttpSettings
 from connectors.instagram import InstagramConnector, media_refs
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import FakePlatform, Request
+from hallmonitor.fakeplatform import FakePlatform
+from tests.connectors.scenarios.facebook import TOKEN, graph_error
+from tests.connectors.scenarios.facebook import load as load_fixture
+from tests.connectors.scenarios.instagram import CAROUSEL, COMMENTED, IG, InstagramScenario
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "http" / "instagram"
-TOKEN = "IGQ-secret-token"
-IG = "17841406338772941"
-COMMENTED = "17896622936197745"  # the only sample media with comments_count > 0
-CAROUSEL = "17896129349106152"
-SINCE = datetime(2021, 1, 1, tzinfo=UTC)
+SINCE = InstagramScenario.since
 Answer = tuple[int, dict[str, str], Any]
 
 
 def load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-class IgScript:
-    """A fake IG Graph API: profile, two media pages, comments; `since` honoured; fault queues."""
-
-    def __init__(self, fake: FakePlatform) -> None:
-        self.fake = fake
-        self.queues: dict[str, list[Answer]] = {}
-        self.profile = {**load("user-profile.json"), "id": IG}
-        self.page1 = load("user-media-page1.json")
-        self.page2 = load("user-media-page2-carousel.json")
-
-    def on(self, path: str, *answers: Answer) -> None:
-        self.queues[path] = list(answers)
-
-    def __call__(self, request: Request) -> Answer:
-        queue = self.queues.get(request.path)
-        if queue:
-            return queue.pop(0) if len(queue) > 1 else queue[0]
-        if request.path == f"/v19.0/{IG}":
-            return 200, {}, self.profile
-        if request.path == f"/v19.0/{IG}/media":
-            return 200, {}, self.page_one(request.arg("since"))
-        if request.path == f"/v6.0/{IG}/media" and request.arg("after") == "page2":
-            return 200, {}, self.page2
-        if request.path == f"/v19.0/{COMMENTED}/comments":
-            return 200, {}, load("comments-synthetic.json")
-        return 400, {}, {"error": {"message": "(#100) Object does not exist", "code": 100,
-                                   "type": "OAuthException"}}
-
-    def page_one(self, since: str | None) -> dict[str, Any]:
-        body = copy.deepcopy(self.page1)
-        body["paging"]["next"] = body["paging"]["next"].replace(
-            "https://graph.facebook.com", self.fake.base_url).replace("after=after", "after=page2")
-        if since:
-            cutoff = datetime.fromtimestamp(int(since), UTC)
-            kept = [m for m in body["data"] if datetime.fromisoformat(m["timestamp"]) >= cutoff]
-            if len(kept) < len(body["data"]):
-                body["paging"].pop("next")
-            body["data"] = kept
-        return body
+    return load_fixture("instagram", name)
 
 
 @pytest.fixture
-def fake() -> Iterator[FakePlatform]:
-    with FakePlatform() as server:
-        yield server
+def script() -> Iterator[InstagramScenario]:
+    scenario = InstagramScenario()
+    scenario.fake.start()
+    try:
+        yield scenario
+    finally:
+        scenario.fake.stop()
 
 
 @pytest.fixture
-def script(fake: FakePlatform) -> IgScript:
-    ig = IgScript(fake)
-    fake.route_prefix("/", ig)
-    return ig
+def fake(script: InstagramScenario) -> FakePlatform:
+    return script.fake
 
 
 def connector(fake: FakePlatform, sleeps: list[float], kind: str = "sponsored") -> InstagramConnector:
@@ -98,7 +55,7 @@ def connector(fake: FakePlatform, sleeps: list[float], kind: str = "sponsored") 
 
 
 def test_fetch_reads_profile_and_every_media_over_two_pages(
-        fake: FakePlatform, script: IgScript) -> None:
+        fake: FakePlatform, script: InstagramScenario) -> None:
     result = connector(fake, []).fetch(FetchWindow(since=SINCE, cursor={}))
     by_id = {i.native_id: i for i in result.items}
     posts = [i for i in result.items if i.kind == "post"]
@@ -117,7 +74,7 @@ def test_fetch_reads_profile_and_every_media_over_two_pages(
 
 
 def test_carousel_children_are_expanded_with_video_as_thumbnail(
-        fake: FakePlatform, script: IgScript) -> None:
+        fake: FakePlatform, script: InstagramScenario) -> None:
     result = connector(fake, []).fetch(FetchWindow(since=SINCE, cursor={}))
     carousel = next(i for i in result.items if i.native_id == CAROUSEL)
     assert [m.role for m in carousel.media] == ["image", "image", "video_thumbnail"]
@@ -125,7 +82,7 @@ def test_carousel_children_are_expanded_with_video_as_thumbnail(
 
 
 def test_comments_and_replies_are_read_only_where_the_count_is_not_zero(
-        fake: FakePlatform, script: IgScript) -> None:
+        fake: FakePlatform, script: InstagramScenario) -> None:
     result = connector(fake, []).fetch(FetchWindow(since=SINCE, cursor={}))
     comments = {i.native_id: i for i in result.items if i.kind == "comment"}
     assert comments["17858893269000001"].parent_native_id == COMMENTED
@@ -135,13 +92,13 @@ def test_comments_and_replies_are_read_only_where_the_count_is_not_zero(
     assert asked == [f"/v19.0/{COMMENTED}/comments"]
 
 
-def test_employee_account_keeps_only_its_own_replies(fake: FakePlatform, script: IgScript) -> None:
+def test_employee_account_keeps_only_its_own_replies(fake: FakePlatform, script: InstagramScenario) -> None:
     result = connector(fake, [], kind="employee").fetch(FetchWindow(since=SINCE, cursor={}))
     assert [i.native_id for i in result.items if i.kind == "comment"] == ["17858893269000002"]
 
 
 def test_second_night_asks_only_for_media_since_the_stored_cursor(
-        fake: FakePlatform, script: IgScript) -> None:
+        fake: FakePlatform, script: InstagramScenario) -> None:
     first = connector(fake, []).fetch(FetchWindow(since=SINCE, cursor={}))
     fake.requests.clear()
     since = datetime.fromisoformat(first.cursor["newest"]) - timedelta(minutes=10)
@@ -152,7 +109,7 @@ def test_second_night_asks_only_for_media_since_the_stored_cursor(
     assert second.cursor == first.cursor and second.complete_since == since
 
 
-def test_repeating_next_link_stops_paging(fake: FakePlatform, script: IgScript) -> None:
+def test_repeating_next_link_stops_paging(fake: FakePlatform, script: InstagramScenario) -> None:
     looping = copy.deepcopy(script.page2)
     looping["paging"]["next"] = script.page_one(None)["paging"]["next"]
     script.on(f"/v6.0/{IG}/media", (200, {}, looping))
@@ -161,20 +118,16 @@ def test_repeating_next_link_stops_paging(fake: FakePlatform, script: IgScript) 
     assert result.complete_since is None and result.cursor == {}
 
 
-def ig_error(code: int) -> dict[str, Any]:
-    return {"error": {"message": f"error {code}", "type": "OAuthException", "code": code}}
-
-
 @pytest.mark.parametrize(("answers", "reason", "sleeps"), [
-    ([(400, {}, ig_error(80002)), None], None, [1.0]),
-    ([(403, {}, ig_error(4)), (500, {}, "oops"), None], None, [1.0, 2.0]),
+    ([(400, {}, graph_error(80002)), None], None, [1.0]),
+    ([(403, {}, graph_error(4)), (500, {}, "oops"), None], None, [1.0, 2.0]),
     ([(429, {"Retry-After": "3"}, {}), None], None, [3.0]),
-    ([(400, {}, ig_error(190))], "auth", []),
+    ([(400, {}, graph_error(190))], "auth", []),
     ([(200, {"Content-Type": "application/json"}, "{not json")], "malformed", []),
     ([(200, {}, {"data": "not-a-list"})], "malformed", []),
 ], ids=["80002 then ok", "code 4 then 5xx then ok", "429 Retry-After", "expired token",
         "malformed JSON", "data is not a list"])
-def test_faults_on_the_media_edge(fake: FakePlatform, script: IgScript, answers: list[Any],
+def test_faults_on_the_media_edge(fake: FakePlatform, script: InstagramScenario, answers: list[Any],
                                   reason: str | None, sleeps: list[float]) -> None:
     script.on(f"/v19.0/{IG}/media",
               *[a if a is not None else (200, {}, script.page_one(None)) for a in answers])
@@ -209,7 +162,7 @@ def test_media_refs(row: dict[str, Any], roles: list[str]) -> None:
 
 
 def test_media_without_url_or_permalink_is_kept_with_a_note(
-        fake: FakePlatform, script: IgScript) -> None:
+        fake: FakePlatform, script: InstagramScenario) -> None:
     flagged = {"id": "17800000000000001", "caption": "flagged", "media_type": "IMAGE",
                "timestamp": "2021-08-14T08:00:00+0000", "comments_count": 0}
     script.page1["data"].insert(0, flagged)
