@@ -1,0 +1,281 @@
+"""Bluesky (AT Protocol) through the public AppView: profile, author feed (reposts as shares, the
+author's replies as posts with a parent) and, for sponsored accounts, the replies in each thread.
+
+Lexicons: app.bsky.actor.getProfile, app.bsky.feed.getAuthorFeed, app.bsky.feed.getPostThread
+(https://docs.bsky.app/docs/api/). The public AppView needs no token. Errors are
+`{"error": Name, "message": ...}`; an unknown actor is HTTP 400 InvalidRequest "Profile not found";
+a 429 carries `ratelimit-reset` in Unix seconds (bluesky-social/atproto#2542).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from connectors.base import Connector, FetchResult, FetchWindow, Item, ItemKind, MediaRef
+from connectors.errors import RetriableError, SkippableError
+from connectors.http import ConnectorProblem
+
+PAGE_LIMIT = 100  # getAuthorFeed's documented maximum
+XRPC = "/xrpc/"
+_REPOST = "app.bsky.feed.defs#reasonRepost"
+_URL = re.compile(r"https?://[^\s<>\"')\]]+")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# Lexicon error names that mean "this actor cannot be read" rather than a transient fault.
+_ACTOR_ERRORS = {
+    "Profile not found": "not_found",
+    "AccountTakedown": "gone",
+    "AccountDeactivated": "gone",
+    "BlockedActor": "forbidden",
+    "BlockedByActor": "forbidden",
+}
+
+
+def parse_locator(locator: str) -> str:
+    """A handle, `@handle`, a DID or `https://bsky.app/profile/{handle}` -> the actor."""
+    value = locator.strip()
+    if value.startswith(("http://", "https://")):
+        path = urlsplit(value).path.strip("/").split("/")
+        if len(path) < 2 or path[0] != "profile" or not path[1]:
+            raise SkippableError(f"not a Bluesky profile URL: {locator}", reason="bad_locator")
+        return path[1]
+    return value.lstrip("@")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """AT Protocol datetimes; a client-supplied one may lack a zone (read as UTC) or be junk."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def web_permalink(uri: str, handle: str | None) -> str:
+    """at://{did}/app.bsky.feed.post/{rkey} -> https://bsky.app/profile/{handle}/post/{rkey}
+    (bsky-docs advanced-guides/oembed.md). The DID form is used when the handle is invalid."""
+    did, _, rkey = uri.removeprefix("at://").partition("/app.bsky.feed.post/")
+    actor = handle if handle and handle != "handle.invalid" else did
+    return f"https://bsky.app/profile/{actor}/post/{rkey}"
+
+
+def embed_media(embed: dict[str, Any] | None) -> list[MediaRef]:
+    """Images (fullsize + alt), a video's thumbnail, a link card's thumb; recordWithMedia keeps
+    its own media under `media` (the quoted post sits under `record.record`)."""
+    if not embed:
+        return []
+    kind = embed.get("$type", "")
+    if kind == "app.bsky.embed.images#view":
+        return [MediaRef(i["fullsize"], "image", i.get("alt") or None)
+                for i in embed.get("images", []) if i.get("fullsize")]
+    if kind == "app.bsky.embed.video#view":
+        thumb = embed.get("thumbnail")
+        return [MediaRef(thumb, "video_thumbnail", embed.get("alt") or None)] if thumb else []
+    if kind == "app.bsky.embed.external#view":
+        external = embed.get("external") or {}
+        thumb = external.get("thumb")
+        return [MediaRef(thumb, "image", external.get("title") or None)] if thumb else []
+    if kind == "app.bsky.embed.recordWithMedia#view":
+        return embed_media(embed.get("media"))
+    return []
+
+
+def quoted_post(embed: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The post a quote embeds (record#view or recordWithMedia#view), when it could be read."""
+    if not embed:
+        return None
+    record = embed.get("record") or {}
+    if embed.get("$type") == "app.bsky.embed.recordWithMedia#view":
+        record = record.get("record") or {}
+    if record.get("$type") != "app.bsky.embed.record#viewRecord":
+        return None
+    author = record.get("author") or {}
+    return {"uri": record.get("uri"), "permalink": web_permalink(record["uri"], author.get("handle")),
+            "author": author.get("handle"), "text": (record.get("value") or {}).get("text", ""),
+            "images": [m.url for e in record.get("embeds") or [] for m in embed_media(e)]}
+
+
+class BlueskyConnector(Connector):
+    platform = "bluesky"
+    default_api_base = "https://public.api.bsky.app"
+    # cdn.bsky.app: current images; av-cdn.bsky.app and cdn.bsky.social: older avatar/image URLs;
+    # video.bsky.app: video thumbnails.
+    media_hosts = ("cdn.bsky.app", "av-cdn.bsky.app", "cdn.bsky.social", "video.bsky.app")
+    token_help = ""
+
+    def fetch(self, window: FetchWindow) -> FetchResult:
+        profile = self._xrpc("app.bsky.actor.getProfile", actor=parse_locator(self.account.locator))
+        if not isinstance(profile, dict) or "did" not in profile:
+            raise SkippableError("bluesky: getProfile returned no profile", reason="malformed")
+        items = [self.profile_item(profile)]
+        feed, complete, notes = self._feed(profile["did"], window)
+        posts = [self.feed_item(entry) for entry in feed]
+        items += posts
+        if self.account.kind == "sponsored":
+            items += self._thread_replies(feed, seen={i.native_id for i in items})
+        newest = max((_sort_time(e) for e in feed), default=None)
+        cursor = dict(window.cursor)
+        stored = parse_time(window.cursor.get("newest"))
+        if complete and newest is not None and (stored is None or newest > stored):
+            cursor["newest"] = newest.isoformat()
+        since = window.since if complete and not self._stop_at_cursor(window) else None
+        return FetchResult(items=items, cursor=cursor, complete_since=since, notes=notes)
+
+    def _stop_at_cursor(self, window: FetchWindow) -> datetime | None:
+        """On incremental nights paging stops at the newest item seen last time."""
+        if window.full_rescan:
+            return None
+        stored = parse_time(window.cursor.get("newest"))
+        return stored if stored is not None and stored > window.since else None
+
+    def _feed(self, did: str, window: FetchWindow) -> tuple[list[dict[str, Any]], bool, list[str]]:
+        """getAuthorFeed pages until no cursor, or an item older than the boundary. The feed is
+        ordered by each entry's sort time (repost time for reposts), newest first."""
+        stored = self._stop_at_cursor(window)
+        kept: list[dict[str, Any]] = []
+        cursor: str | None = None
+        used: set[str] = set()
+        for _ in range(self.settings.max_pages):
+            body = self._xrpc("app.bsky.feed.getAuthorFeed", actor=did, limit=PAGE_LIMIT,
+                              cursor=cursor)
+            page = body.get("feed") if isinstance(body, dict) else None
+            if not isinstance(page, list):
+                raise SkippableError("bluesky: author feed has no `feed` list", reason="malformed")
+            passed = False
+            for entry in page:
+                when = _sort_time(entry)
+                if when < window.since or (stored is not None and when <= stored):
+                    passed = True  # already known, or older than the window
+                else:
+                    kept.append(entry)
+            cursor = body.get("cursor")
+            if passed or not cursor or not page:
+                return kept, True, []
+            if cursor in used:
+                return kept, False, [f"bluesky: the feed cursor repeats ({cursor}); stopped"]
+            used.add(cursor)
+        return kept, False, [f"bluesky: stopped after {self.settings.max_pages} pages"]
+
+    def _thread_replies(self, feed: list[dict[str, Any]], seen: set[str]) -> list[Item]:
+        found: list[Item] = []
+        for entry in feed:
+            post = entry.get("post") or {}
+            if entry.get("reason") or not post.get("replyCount"):
+                continue  # reposts are someone else's thread; replyCount 0 means nothing to read
+            body = self._xrpc("app.bsky.feed.getPostThread", uri=post["uri"], parentHeight=0)
+            for reply in _walk_replies((body or {}).get("thread") or {}):
+                item = self.post_item(reply, kind="comment")
+                if item.native_id not in seen:
+                    seen.add(item.native_id)
+                    found.append(item)
+        return found
+
+    # -- mapping ----------------------------------------------------------------------------
+    def profile_item(self, profile: dict[str, Any]) -> Item:
+        bio = profile.get("description") or ""
+        links = _URL.findall(bio)
+        website = profile.get("website") or None
+        if website:
+            links = [website, *links]
+        media = [MediaRef(profile["avatar"], "avatar")] if profile.get("avatar") else []
+        if profile.get("banner"):
+            media.append(MediaRef(profile["banner"], "banner"))
+        return Item(
+            native_id="profile", kind="profile",
+            permalink=f"https://bsky.app/profile/{profile.get('handle') or profile['did']}",
+            published_at=None, text=bio, author=profile.get("handle"), media=media, raw=profile,
+            extra={"display_name": profile.get("displayName") or "", "website": website,
+                   "emails": sorted(set(_EMAIL.findall(bio))),
+                   "links": list(dict.fromkeys(links)), "did": profile["did"]})
+
+    def feed_item(self, entry: dict[str, Any]) -> Item:
+        reason = entry.get("reason") or {}
+        if reason.get("$type") != _REPOST:
+            return self.post_item(entry["post"])
+        original = self.post_item(entry["post"])
+        # A repost has no web page of its own; its record uri appears in newer AppViews only.
+        return Item(
+            native_id=reason.get("uri") or f"repost:{original.native_id}", kind="share",
+            permalink=original.permalink, published_at=parse_time(reason.get("indexedAt")),
+            text=original.text, author=(reason.get("by") or {}).get("handle"),
+            media=original.media, raw=entry,
+            extra={**original.extra,
+                   "shared": {"native_id": original.native_id, "permalink": original.permalink,
+                              "author": original.author, "text": original.text}})
+
+    def post_item(self, post: dict[str, Any], kind: ItemKind = "post") -> Item:
+        record = post.get("record") or {}
+        author = post.get("author") or {}
+        parent = ((record.get("reply") or {}).get("parent") or {}).get("uri")
+        extra: dict[str, Any] = {"langs": record.get("langs") or []}
+        quoted = quoted_post(post.get("embed"))
+        if quoted:
+            extra["quoted"] = quoted
+        return Item(
+            native_id=post["uri"], kind=kind, permalink=web_permalink(post["uri"], author.get("handle")),
+            # createdAt is client-supplied (may be missing or junk); indexedAt is the AppView's.
+            published_at=parse_time(record.get("createdAt")) or parse_time(post.get("indexedAt")),
+            text=record.get("text") or "", author=author.get("handle"),
+            media=embed_media(post.get("embed")), parent_native_id=parent, extra=extra, raw=post)
+
+    # -- HTTP -------------------------------------------------------------------------------
+    def _xrpc(self, method: str, **params: Any) -> Any:
+        body, _ = self.http.get_json(f"{self.api_base}{XRPC}{method}", params=params,
+                                     classify=self._classify)
+        return body
+
+    def _classify(self, response: requests.Response) -> ConnectorProblem | None:
+        if response.status_code == 429:
+            return RetriableError("bluesky: RateLimitExceeded", retry_after=self._reset(response))
+        if response.status_code not in (400, 401, 403, 404):
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        if not isinstance(body, dict):
+            return None
+        name, message = str(body.get("error", "")), str(body.get("message", ""))
+        reason = _ACTOR_ERRORS.get(message) or _ACTOR_ERRORS.get(name)
+        if reason is None and response.status_code == 401:
+            reason = "auth"
+        if reason is None:
+            return None
+        return SkippableError(f"bluesky: {name}: {message}".rstrip(": "), reason=reason)
+
+    def _reset(self, response: requests.Response) -> float | None:
+        value = response.headers.get("ratelimit-reset", "").strip()
+        if not value.isdigit():
+            return None
+        reset = datetime.fromtimestamp(int(value), tz=UTC)
+        return max(0.0, (reset - self.clock.now()).total_seconds())
+
+
+def _sort_time(entry: dict[str, Any]) -> datetime:
+    """When the entry entered the author's feed: the repost time for reposts, else the earlier of
+    createdAt and indexedAt (the AppView's sortAt guards against future-dated createdAt)."""
+    reason = entry.get("reason") or {}
+    if reason.get("$type") == _REPOST and parse_time(reason.get("indexedAt")):
+        return parse_time(reason.get("indexedAt"))  # type: ignore[return-value]
+    post = entry.get("post") or {}
+    times = [t for t in (parse_time((post.get("record") or {}).get("createdAt")),
+                         parse_time(post.get("indexedAt"))) if t is not None]
+    return min(times) if times else datetime.min.replace(tzinfo=UTC)
+
+
+def _walk_replies(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every readable reply below a threadViewPost (notFound/blocked entries are skipped)."""
+    found = []
+    for reply in node.get("replies") or []:
+        if reply.get("$type", "app.bsky.feed.defs#threadViewPost").endswith("#threadViewPost"):
+            found.append(reply["post"])
+            found += _walk_replies(reply)
+    return found
