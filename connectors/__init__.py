@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from connectors.base import Connector
+from connectors.facebook import FacebookConnector
+from connectors.instagram import InstagramConnector
 from connectors.rss import RssConnector
 from connectors.web import WebConnector
+from connectors.youtube import YouTubeConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     "rss": RssConnector,
     "web": WebConnector,
+    "facebook": FacebookConnector,
+    "instagram": InstagramConnector,
+    "youtube": YouTubeConnector,
 }
 
 
