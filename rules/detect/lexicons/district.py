@@ -36,7 +36,7 @@ def _acronym(name: str) -> str | None:
     return letters if len(words) >= 3 and len(letters) >= 3 else None
 
 
-def name_variants(names: Iterable[str]) -> set[str]:
+def name_variants(names: Iterable[str], acronyms: bool = True) -> set[str]:
     """A name plus the forms people write: without a trailing 'School', and its acronym."""
     out: set[str] = set()
     for name in names:
@@ -47,7 +47,7 @@ def name_variants(names: Iterable[str]) -> set[str]:
         short = _SCHOOL_SUFFIX.sub("", name)
         if short != name and len(short.split()) >= 2:
             out.add(short)
-        acronym = _acronym(name)
+        acronym = _acronym(name) if acronyms else None
         if acronym:
             out.add(acronym)
     return out
@@ -76,11 +76,14 @@ class DistrictTerms:
     email_domains: tuple[str, ...]
     homepage_host: str
     phone_digits: str | None
+    name_forms: tuple[str, ...] = ()  # folded names, longest first, for regex templates
 
     @classmethod
     def build(cls, config: DistrictConfig) -> DistrictTerms:
         district = config.district
-        names = name_variants([district.name, *district.names, *(s.name for s in district.schools)])
+        # The district's own short names are listed in `names`; schools get derived forms too.
+        names = name_variants([district.name, *district.names], acronyms=False)
+        names |= name_variants(s.name for s in district.schools)
         name_terms = [(n, NAME) for n in names]
         refs: list[tuple[str, str]] = list(name_terms)
         for person in config.staff:
@@ -94,13 +97,26 @@ class DistrictTerms:
         refs.extend((term, GENERIC) for term in load("references")["generic"])
         host = (urlparse(district.homepage).hostname or "").lower().removeprefix("www.")
         digits = re.sub(r"\D", "", district.phone or "")[-10:] or None
+        forms = tuple(sorted({fold(n) for n in names}, key=lambda n: (-len(n), n)))
         return cls(TermMatcher(name_terms), TermMatcher(refs), tuple(district.email_domains),
-                   host, digits)
+                   host, digits, forms)
 
     @classmethod
     def for_context(cls, ctx: CheckContext) -> DistrictTerms:
         built: DistrictTerms = ctx.cached("lexicons.district_terms", lambda: cls.build(ctx.config))
         return built
+
+    def name_pattern(self, *generic: str) -> str:
+        """A regex alternation (no capture) of the district's and schools' names, plus `generic`
+        phrases such as "the district"; for lexicon templates with a `{name}` or `{org}` slot."""
+        forms = [re.escape(n).replace("\\ ", r"\s+") for n in self.name_forms]
+        forms += [g.replace(" ", r"\s+") for g in generic]
+        return "(?:" + "|".join(forms) + r")\b"
+
+    def template(self, pattern: str, *generic: str) -> re.Pattern[str]:
+        alternation = self.name_pattern(*generic)
+        return re.compile(pattern.replace("{name}", alternation).replace("{org}", alternation),
+                          re.IGNORECASE)
 
     def name_mentions(self, text: str) -> list[Match]:
         """Where the district or one of its schools is named. Acronyms only count in capitals

@@ -1,0 +1,77 @@
+"""`work_hours`: a personal account posting during the district's instructional day."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from rules.base import Check, CheckContext, CheckParams, Hit, Target
+from rules.registry import register
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@register
+class WorkHours(Check):
+    """A personal account posting during the instructional day (the district's school hours and
+    weekdays, in its time zone).
+
+    Example clause (Moorhead 447.1 III.B): "Use of social media for personal use during district
+    time or on district equipment is prohibited. ... Social media published times during work day
+    reflect negatively on the publisher ..."
+
+    Advisory by nature: a published time shows when a post appeared, not that it was written on
+    duty (scheduled posts, breaks). District-sponsored accounts are not judged. Days without
+    school are `non_school_dates` and, by default, July and August.
+    """
+
+    name = "work_hours"
+    subjects = ("post",)
+
+    class Params(CheckParams):
+        non_school_dates: list[date] = Field(default_factory=list)
+        non_school_months: list[int] = Field(default_factory=lambda: [7, 8])
+        breaks: list[str] = Field(default_factory=list)  # local "HH:MM-HH:MM", e.g. lunch
+
+        @field_validator("breaks")
+        @classmethod
+        def _breaks(cls, value: list[str]) -> list[str]:
+            for item in value:
+                start, _, end = item.partition("-")
+                if not (_minutes(start) < _minutes(end)):
+                    raise ValueError(f"break {item!r} must be 'HH:MM-HH:MM' with start before end")
+            return value
+
+    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+        if target.account.kind != "employee" or target.published_at is None:
+            return []
+        district = ctx.config.district
+        local = target.published_at.astimezone(district.tz)
+        day = district.instructional_day
+        if (_DAYS[local.weekday()] not in day.weekdays or local.month in params.non_school_months
+                or local.date() in params.non_school_dates):
+            return []
+        if not (day.start <= local.time() < day.end):
+            return []
+        minute = local.hour * 60 + local.minute
+        for item in params.breaks:
+            start, _, end = item.partition("-")
+            if _minutes(start) <= minute < _minutes(end):
+                return []
+        stamp = local.strftime("%a %H:%M")
+        window = f"{day.start:%H:%M}-{day.end:%H:%M}"
+        return [Hit(key="work_hours", summary=f"Posted on a personal account at {stamp} "
+                    f"({district.timezone}), during the instructional day {window}",
+                    category="personal posting during the instructional day",
+                    details={"local_time": local.isoformat(), "instructional_day": window},
+                    detector="published_at")]
+
+
+def _minutes(hhmm: str) -> int:
+    hours, _, minutes = hhmm.strip().partition(":")
+    try:
+        return int(hours) * 60 + int(minutes)
+    except ValueError as exc:
+        raise ValueError(f"not a time: {hhmm!r}") from exc
