@@ -39,6 +39,9 @@ SKIP_EXTENSIONS = frozenset(
 # Elements that are never visible text. Navigation menus repeat on every page and are not what a
 # page publishes, so they are dropped too (images inside them are still collected).
 INVISIBLE = ("script", "style", "noscript", "template", "svg", "head", "nav")
+BLOCKS = ("address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+          "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+          "main", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul")
 MAX_CRAWL_DELAY = 5.0  # seconds; a larger robots.txt Crawl-delay is capped to keep runs bounded
 # Page failures after which the crawl stops instead of trying the next page.
 STOP_REASONS = frozenset({"rate_limited", "transient_exhausted"})
@@ -46,9 +49,13 @@ STOP_REASONS = frozenset({"rate_limited", "transient_exhausted"})
 
 # -- HTML helpers (shared) ---------------------------------------------------------------------
 def html_to_text(html: str | BeautifulSoup | Tag) -> str:
-    """Visible text of an HTML fragment or document, whitespace collapsed."""
-    soup = html if isinstance(html, (BeautifulSoup, Tag)) else BeautifulSoup(html, "html.parser")
-    return re.sub(r"\s+", " ", soup.get_text(" ", strip=True)).strip()
+    """Visible text of an HTML fragment or document, whitespace collapsed. Block elements are
+    separated by a space; inline ones are not (so "<b>next</b>." stays "next.")."""
+    soup = BeautifulSoup(str(html), "html.parser")
+    for tag in soup.find_all(BLOCKS):
+        tag.insert_before(" ")
+        tag.insert_after(" ")
+    return re.sub(r"\s+", " ", soup.get_text("")).strip()
 
 
 def img_refs(html: str | BeautifulSoup | Tag, base: str) -> list[MediaRef]:
