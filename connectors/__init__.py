@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from connectors.base import Connector
+from connectors.bluesky import BlueskyConnector
 from connectors.facebook import FacebookConnector
 from connectors.instagram import InstagramConnector
+from connectors.mastodon import MastodonConnector
 from connectors.rss import RssConnector
 from connectors.web import WebConnector
+from connectors.wordpress import WordPressConnector
 from connectors.youtube import YouTubeConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
+    "mastodon": MastodonConnector,
+    "bluesky": BlueskyConnector,
+    "wordpress": WordPressConnector,
     "rss": RssConnector,
     "web": WebConnector,
     "facebook": FacebookConnector,
