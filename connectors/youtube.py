@@ -171,7 +171,8 @@ def _largest(thumbnails: Any) -> str | None:
     """The widest of `thumbnails.{default,medium,high,standard,maxres}` (not all are present)."""
     if not isinstance(thumbnails, dict):
         return None
-    sizes = [t for t in thumbnails.values() if isinstance(t, dict) and isinstance(t.get("url"), str)]
+    sizes = [t for t in thumbnails.values()
+             if isinstance(t, dict) and isinstance(t.get("url"), str)]
     if not sizes:
         return None
     return str(max(sizes, key=lambda t: t.get("width") or 0)["url"])

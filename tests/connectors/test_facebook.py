@@ -127,7 +127,8 @@ def test_token_travels_in_the_authorization_header_not_the_url(
 def test_second_night_asks_only_for_posts_since_the_stored_cursor(
         fake: FakePlatform, script: FacebookScenario) -> None:
     first = connector(fake, []).fetch(FetchWindow(since=SINCE, cursor={}))
-    new_post = {"id": f"{PAGE}_999", "message": "New post", "created_time": "2021-07-10T08:00:00+0000",
+    new_post = {"id": f"{PAGE}_999", "message": "New post",
+                "created_time": "2021-07-10T08:00:00+0000",
                 "permalink_url": f"https://www.facebook.com/{PAGE}/posts/999/",
                 "comments": {"data": [], "summary": {"total_count": 0}}}
     script.page1["data"].insert(0, new_post)

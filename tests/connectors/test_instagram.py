@@ -43,7 +43,8 @@ def fake(script: InstagramScenario) -> FakePlatform:
     return script.fake
 
 
-def connector(fake: FakePlatform, sleeps: list[float], kind: str = "sponsored") -> InstagramConnector:
+def connector(fake: FakePlatform, sleeps: list[float],
+              kind: str = "sponsored") -> InstagramConnector:
     extra = {"owner": "e100"} if kind == "employee" else {}
     account = Account(id="ig-district", kind=kind, platform="instagram", locator=IG,
                       api_base=f"{fake.base_url}/v19.0", token_env="IG_TOKEN", **extra)
@@ -92,7 +93,8 @@ def test_comments_and_replies_are_read_only_where_the_count_is_not_zero(
     assert asked == [f"/v19.0/{COMMENTED}/comments"]
 
 
-def test_employee_account_keeps_only_its_own_replies(fake: FakePlatform, script: InstagramScenario) -> None:
+def test_employee_account_keeps_only_its_own_replies(
+        fake: FakePlatform, script: InstagramScenario) -> None:
     result = connector(fake, [], kind="employee").fetch(FetchWindow(since=SINCE, cursor={}))
     assert [i.native_id for i in result.items if i.kind == "comment"] == ["17858893269000002"]
 

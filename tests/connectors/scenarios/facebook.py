@@ -102,8 +102,9 @@ class FacebookScenario(GraphScenario):
 
     def account(self, base_url: str) -> Account:
         extra = {"owner": "e100"} if self.kind == "employee" else {}
-        return Account(id="fb-district", kind=self.kind, platform="facebook",  # type: ignore[arg-type]
-                       locator=PAGE, api_base=f"{base_url}/v19.0", token_env="FB_TOKEN", **extra)
+        return Account.model_validate({
+            "id": "fb-district", "kind": self.kind, "platform": "facebook",
+            "locator": PAGE, "api_base": f"{base_url}/v19.0", "token_env": "FB_TOKEN", **extra})
 
     def add_item(self) -> str:
         newest = max(datetime.fromisoformat(p["created_time"]) for p in self.page1["data"]
@@ -111,7 +112,8 @@ class FacebookScenario(GraphScenario):
         when = max(newest, datetime(2021, 7, 9, 21, tzinfo=UTC)) + timedelta(hours=1)
         post_id = f"{PAGE}_{int(when.timestamp())}"
         self.page1["data"].insert(0, {
-            "id": post_id, "message": "New post", "created_time": when.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+            "id": post_id, "message": "New post",
+            "created_time": when.strftime("%Y-%m-%dT%H:%M:%S+0000"),
             "permalink_url": f"https://www.facebook.com/{PAGE}/posts/{post_id.split('_')[1]}/",
             "comments": {"data": [], "summary": {"total_count": 0}}})
         return post_id

@@ -35,8 +35,9 @@ class InstagramScenario(GraphScenario):
 
     def account(self, base_url: str) -> Account:
         extra = {"owner": "e100"} if self.kind == "employee" else {}
-        return Account(id="ig-district", kind=self.kind, platform="instagram",  # type: ignore[arg-type]
-                       locator=IG, api_base=f"{base_url}/v19.0", token_env="IG_TOKEN", **extra)
+        return Account.model_validate({
+            "id": "ig-district", "kind": self.kind, "platform": "instagram",
+            "locator": IG, "api_base": f"{base_url}/v19.0", "token_env": "IG_TOKEN", **extra})
 
     def add_item(self) -> str:
         times = [datetime.fromisoformat(m["timestamp"]) for m in self.page1["data"]]

@@ -87,9 +87,11 @@ class YouTubeScenario(ContractScenario):
             "kind": "youtube#playlistItem", "id": f"UU{video_id}",
             "snippet": {"publishedAt": when, "channelId": CHANNEL, "title": "New upload",
                         "description": "Fresh from the district.", "playlistId": UPLOADS,
-                        "thumbnails": {"high": {"url": f"https://i.ytimg.com/vi/{video_id}/hqdefault.jpg",
-                                                "width": 480, "height": 360}},
-                        "position": 0, "resourceId": {"kind": "youtube#video", "videoId": video_id}},
+                        "thumbnails": {"high": {
+                            "url": f"https://i.ytimg.com/vi/{video_id}/hqdefault.jpg",
+                            "width": 480, "height": 360}},
+                        "position": 0,
+                        "resourceId": {"kind": "youtube#video", "videoId": video_id}},
             "contentDetails": {"videoId": video_id, "videoPublishedAt": when},
             "status": {"privacyStatus": "public"}})
         return video_id
