@@ -1,0 +1,277 @@
+"""The `confidentiality` check: student records and identifiers, media-opt-out students, documents
+marked confidential and personnel matters, found in a post's text.
+
+Per post: one fold, one pass of the roster automaton (rules.detect.roster) and, only when a name
+or a marking substring is present, one pass of the combined expression (rules.detect.identifiers).
+No loop over the roster. Hits name students only in `summary` and `details`; `category` never
+names anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from hallmonitor.config import Student
+from rules.base import Check, CheckContext, CheckParams, Hit, Span, Target
+from rules.detect import identifiers as ids
+from rules.detect.roster import FIRST_ONLY, INITIAL, PREFERRED, NameMatch, RosterIndex, fold
+from rules.registry import register
+
+Category = Literal["student-record", "student-identifier", "opt-out-student-named",
+                   "student-named-without-consent", "confidential-document", "personnel-matter"]
+RecordKind = Literal["grades", "scores", "iep", "discipline", "health", "attendance",
+                     "counselling"]
+DEFAULT_CATEGORIES: tuple[Category, ...] = (
+    "student-record", "student-identifier", "opt-out-student-named", "confidential-document",
+    "personnel-matter")
+_FORM_NAMES = {0: "full name", PREFERRED: "preferred name", INITIAL: "first name and initial",
+               FIRST_ONLY: "first name (unique on the roster)"}
+_PRONOUNS = frozenset({"she", "he", "they", "her", "his", "their", "hers", "him", "them"})
+# A sentence ends at . ! ? followed by a space, except after an initial or a title ("Maya J.").
+_BOUNDARY = re.compile(r"(?<!\b[a-z])(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bdr)(?<!\bst)[.!?]+"
+                       r"[\"')\]]*\s+(?P<next>[\w']+)|\n\s*\n")
+
+
+class ConfidentialityParams(CheckParams):
+    """What a rule reports and how near a name a record must be."""
+
+    categories: tuple[Category, ...] = DEFAULT_CATEGORIES
+    window_words: int = Field(default=12, ge=1, le=60)
+    student_id_pattern: str = ids.DEFAULT_STUDENT_ID
+    first_name_alone: bool = True  # a unique, non-word first name counts next to a record
+    # On sponsored pages, consented students (photo_consent, not opted out) may be celebrated:
+    # these record kinds ("4.0 GPA", "perfect ACT score") are not hits for them there.
+    consented_public_records: tuple[RecordKind, ...] = ("grades", "scores")
+
+    @field_validator("student_id_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            return ids.validate_student_id_pattern(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+
+    def detection_key(self) -> tuple[Any, ...]:
+        return (self.window_words, self.student_id_pattern, self.first_name_alone,
+                self.consented_public_records)
+
+
+@dataclass
+class _Found:
+    category: str
+    subject: str  # student id, employee id or "" (documents)
+    spans: list[Span]
+    kinds: list[str]
+    score: float
+
+
+@register
+class Confidentiality(Check):
+    """Students named with records or identifiers, opted-out students named, confidential
+    documents and personnel matters.
+
+    Example clause: "Employees may not disclose information on any social media network that is
+    confidential or proprietary to the district, its students or employees"."""
+
+    name = "confidentiality"
+    Params = ConfidentialityParams
+    subjects = ("post", "profile")
+
+    def __init__(self) -> None:
+        self._memo: tuple[tuple[Any, ...], list[_Found]] | None = None
+
+    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+        assert isinstance(params, ConfidentialityParams)
+        # Several rules of a pack share this check with different categories: analyse once.
+        memo_key = (target.post_id, target.version, target.account.id, target.text,
+                    params.detection_key())
+        if self._memo is None or self._memo[0] != memo_key:
+            self._memo = (memo_key, self._analyse(target, params, ctx))
+        roster: RosterIndex = _roster(ctx)
+        return [self._hit(f, roster) for f in self._memo[1] if f.category in params.categories]
+
+    def _analyse(self, target: Target, params: ConfidentialityParams,
+                 ctx: CheckContext) -> list[_Found]:
+        text = target.text or ""
+        if not text:
+            return []
+        folded = fold(text)
+        roster = _roster(ctx)
+        names = roster.find(text, folded)
+        if not names and not any(needle in folded for needle in ids.MARKER_NEEDLES):
+            return []
+        terms = ids.scan(folded, ids.scanner(params.student_id_pattern))
+        found: list[_Found] = []
+        found += _named_students(names, roster, target)
+        if terms:
+            found += _student_disclosures(text, folded, names, terms, roster, params, target, ctx)
+            found += _documents(text, terms)
+            found += _personnel(folded, names, terms, roster, params, target)
+        return found
+
+    def _hit(self, found: _Found, roster: RosterIndex) -> Hit:
+        who, details = _describe(found, roster)
+        kinds = ", ".join(dict.fromkeys(found.kinds))
+        summaries = {
+            "student-record": f"Names {who} together with record terms ({kinds})",
+            "student-identifier": f"Names {who} together with identifiers ({kinds})",
+            "opt-out-student-named": f"Names {who}, whose family opted out of media",
+            "student-named-without-consent": f"Names {who} without recorded parental consent",
+            "confidential-document": f"Text marked confidential ({kinds})",
+            "personnel-matter": f"Personnel matter ({kinds}) about {who}",
+        }
+        key = found.category + (f":{found.subject}" if found.subject else "")
+        return Hit(key=key, summary=summaries[found.category], category=found.category,
+                   spans=sorted(set(found.spans), key=lambda s: (s.start, s.end)),
+                   details={**details, "kinds": list(dict.fromkeys(found.kinds))},
+                   detector=f"confidentiality/{found.category}", score=found.score)
+
+
+def _roster(ctx: CheckContext) -> RosterIndex:
+    return ctx.cached("confidentiality.roster",
+                      lambda: RosterIndex(ctx.config.students, ctx.config.staff))
+
+
+def _describe(found: _Found, roster: RosterIndex) -> tuple[str, dict[str, Any]]:
+    if found.category == "confidential-document":
+        return "", {}
+    if found.category == "personnel-matter":
+        member = next(s for s in roster.staff if s.employee_id == found.subject)
+        return (f"staff member {member.first_name} {member.last_name}",
+                {"employee_id": member.employee_id})
+    student = roster.students[roster.by_id[found.subject]]
+    return f"student {student.full_name} ({student.student_id})", {"student_id": found.subject}
+
+
+def _consented(student: Student) -> bool:
+    return student.photo_consent and not student.media_opt_out
+
+
+def _named_students(names: list[NameMatch], roster: RosterIndex, target: Target) -> list[_Found]:
+    """Opted-out students named anywhere; other students named without consent."""
+    found: dict[tuple[str, str], _Found] = {}
+    for match in names:
+        if not match.strong:
+            continue
+        student = roster.students[match.index]
+        if student.media_opt_out:
+            category = "opt-out-student-named"
+        elif not student.photo_consent:
+            category = "student-named-without-consent"
+        else:
+            continue
+        entry = found.setdefault((category, student.student_id),
+                                 _Found(category, student.student_id, [], [], 0.95))
+        entry.spans.append(Span(match.start, match.end, "student-name"))
+        entry.kinds.append(_FORM_NAMES[match.form])
+    return list(found.values())
+
+
+def _near(folded: str, a: tuple[int, int], b: tuple[int, int], window: int) -> bool:
+    """Within `window` words, and in the same sentence unless the later sentence goes on about
+    the same person ("... Maya Johnson. Her suspension ...")."""
+    lo, hi = (a[1], b[0]) if a[0] <= b[0] else (b[1], a[0])
+    if hi <= lo:
+        return True
+    gap = folded[lo:hi]
+    if len(gap.split()) > window:
+        return False
+    for boundary in _BOUNDARY.finditer(gap):
+        following = boundary.group("next")
+        if following is None or following not in _PRONOUNS:
+            return False
+    return True
+
+
+def _student_disclosures(text: str, folded: str, names: list[NameMatch], terms: list[ids.Term],
+                         roster: RosterIndex, params: ConfidentialityParams, target: Target,
+                         ctx: CheckContext) -> list[_Found]:
+    """Student named near a record term or an identifier; a roster student id anywhere."""
+    students = [m for m in names if m.is_student and (m.strong or params.first_name_alone)]
+    found: dict[tuple[str, str], _Found] = {}
+    sponsored = target.account.kind == "sponsored"
+    for term in terms:
+        label = ids.ALSO_STUDENT_RECORD.get(term.label, term.label)
+        if label.startswith("record_"):
+            category, kind = "student-record", label.removeprefix("record_")
+        elif label.startswith("id_") and _is_identifier(term, ctx):
+            category, kind = "student-identifier", label.removeprefix("id_")
+        else:
+            continue
+        for match in students:
+            if not _near(folded, (match.start, match.end), (term.start, term.end),
+                         params.window_words):
+                continue
+            student = roster.students[match.index]
+            if (sponsored and category == "student-record" and _consented(student)
+                    and kind in params.consented_public_records):
+                continue
+            _add(found, category, student.student_id, match, term, kind)
+        sid = text[term.start:term.end]
+        if label == "id_student_id" and sid in roster.by_id:
+            entry = found.setdefault((category, sid), _Found(category, sid, [], [], 0.9))
+            entry.spans.append(Span(term.start, term.end, "identifier:student_id"))
+            entry.kinds.append("student_id")
+    return list(found.values())
+
+
+def _add(found: dict[tuple[str, str], _Found], category: str, sid: str, match: NameMatch,
+         term: ids.Term, kind: str) -> None:
+    score = 0.95 if match.strong else 0.6
+    entry = found.setdefault((category, sid), _Found(category, sid, [], [], score))
+    entry.score = max(entry.score, score)
+    entry.spans.append(Span(match.start, match.end, "student-name"))
+    prefix = "record" if category == "student-record" else "identifier"
+    entry.spans.append(Span(term.start, term.end, f"{prefix}:{kind}"))
+    entry.kinds.append(kind)
+
+
+def _is_identifier(term: ids.Term, ctx: CheckContext) -> bool:
+    """District contact details are not a student's identifiers."""
+    district = ctx.config.district
+    if term.label == "id_email":
+        domain = term.value.rsplit("@", 1)[-1]
+        return not any(domain == d.lower() or domain.endswith("." + d.lower())
+                       for d in district.email_domains)
+    if term.label == "id_phone" and district.phone:
+        return ids.digits(term.value)[-10:] != ids.digits(district.phone)[-10:]
+    return True
+
+
+def _documents(text: str, terms: list[ids.Term]) -> list[_Found]:
+    spans = []
+    kinds = []
+    for term in terms:
+        if term.label == "doc_marker" or (term.label == "doc_caps"
+                                          and text[term.start:term.end].isupper()):
+            spans.append(Span(term.start, term.end, "marker:confidential"))
+            kinds.append(term.value.strip())
+    return [_Found("confidential-document", "", spans, kinds, 0.9)] if spans else []
+
+
+def _personnel(folded: str, names: list[NameMatch], terms: list[ids.Term], roster: RosterIndex,
+               params: ConfidentialityParams, target: Target) -> list[_Found]:
+    staff = [m for m in names if not m.is_student]
+    if not staff:
+        return []
+    found: dict[str, _Found] = {}
+    for term in terms:
+        if not term.label.startswith("personnel_"):
+            continue
+        for match in staff:
+            member = roster.staff[match.index]
+            if member.employee_id == target.account.owner:
+                continue  # an employee may speak about their own leave or evaluation
+            if not _near(folded, (match.start, match.end), (term.start, term.end),
+                         params.window_words):
+                continue
+            entry = found.setdefault(member.employee_id, _Found(
+                "personnel-matter", member.employee_id, [], [], 0.85))
+            entry.spans += [Span(match.start, match.end, "staff-name"),
+                            Span(term.start, term.end, f"personnel:{term.kind}")]
+            entry.kinds.append(term.kind)
+    return list(found.values())

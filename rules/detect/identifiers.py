@@ -1,0 +1,185 @@
+"""Record terms, identifiers, confidentiality markings and personnel-matter terms, as data.
+
+Presidio-style: each entry is a label and regular expressions (run on text folded by
+`rules.detect.roster.fold`, so lower-case and accent-free). All of them are compiled into ONE
+alternation with a named group per label and run in one `finditer` pass, and only on posts where
+it can matter (a roster name was found, or a cheap substring says a marking may be there).
+
+Labels: `record_<kind>` (education records: what, next to a student's name, discloses a record),
+`id_<kind>` (identifiers), `doc_marker` / `doc_caps` (a document marked confidential; `doc_caps`
+counts only when written in capitals, because "keep it confidential" is ordinary prose), and
+`personnel_<kind>` (confidential personnel matters, next to a staff member's name).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+DEFAULT_STUDENT_ID = r"\b\d{6,9}\b"
+
+_DATE = (r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b|\d{4}-\d{2}-\d{2}\b|"
+         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}"
+         r"(?:st|nd|rd|th)?(?:,?\s+\d{4})?\b)")
+_STREET = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|court|ct|boulevard|blvd|way|place|"
+           r"pl|circle|cir|trail|trl|parkway|pkwy|terrace|ter|highway|hwy)")
+
+# Order matters where alternatives overlap: the first that matches at a position wins, so the
+# personnel phrases come before the student discipline words they contain.
+PATTERNS: dict[str, list[str]] = {
+    "personnel_discipline": [
+        r"disciplinary action", r"written up", r"write-?up", r"reprimand\w*",
+        r"suspended (?:with|without) pay", r"unpaid suspension", r"misconduct",
+    ],
+    "personnel_leave": [
+        r"(?:administrative|medical|maternity|paternity|sick|disability|unpaid|paid|stress) leave",
+        r"leave of absence", r"\bon leave\b", r"\bfmla\b",
+    ],
+    "personnel_termination": [
+        r"\bfired\b", r"\bterminated\b", r"\btermination\b", r"\blet go\b", r"non-?renew\w*",
+        r"resign\w* (?:in lieu|under pressure)", r"contract (?:was |is )?not (?:being )?renewed",
+    ],
+    "personnel_investigation": [
+        r"under investigation", r"being investigated", r"investigation into", r"\binvestigated\b",
+        r"complaints? (?:against|about|filed)", r"\bgrievance\b",
+    ],
+    "personnel_evaluation": [
+        r"performance (?:review|evaluation|improvement plan)", r"improvement plan",
+        r"(?:bad|poor|negative|unsatisfactory|failed) (?:evaluation|review)", r"\bevaluation\b",
+    ],
+    "record_iep": [
+        r"\biep\b", r"\b504 plan", r"\b504 (?:meeting|accommodation\w*)", r"section 504",
+        r"\b(?:a|her|his|their|the) 504\b", r"special ed(?:ucation)?\b", r"\bsped\b",
+        r"individuali[sz]ed education", r"learning disabilit\w+", r"dyslexi\w+",
+        r"speech therapy", r"resource room", r"english learner", r"\bell student",
+    ],
+    "record_discipline": [
+        r"suspen(?:ded|sion)(?! bridge)", r"detention", r"\bexpel(?:led)?\b", r"expulsion", r"disciplin\w*",
+        r"office referral", r"referred to the office", r"sent to the (?:principal|office)",
+        r"behaviou?r (?:plan|contract|referral|incident)", r"got in trouble",
+        r"in trouble for", r"\biss\b",
+    ],
+    "record_health": [
+        r"diagnos\w+", r"\badhd\b", r"autis\w+", r"diabet\w+", r"seizures?", r"epilep\w+",
+        r"medications?", r"\bmeds\b", r"prescription", r"therap(?:y|ies|ist)",
+        r"hospitali[sz]ed", r"in the hospital", r"emergency room", r"mental health",
+        r"depress(?:ed|ion)", r"\banxiety\b", r"suicid\w+", r"self-harm", r"allerg\w+", r"asthma",
+        r"pregnan\w+", r"eating disorder", r"chemo\w*", r"tested positive",
+    ],
+    "record_attendance": [
+        r"absen(?:t|ces?)\b", r"truan(?:t|cy)", r"tard(?:y|ies)\b",
+        r"skipp(?:ed|ing) (?:school|class)", r"missed \d+ days", r"chronically absent",
+        r"attendance (?:problem|issue|record|letter)",
+    ],
+    "record_counselling": [
+        r"counsel(?:l)?ing",
+        r"(?:sees?|seeing|saw|meets? with|met with|meeting with|referred to|talk(?:ed|ing|s)? "
+        r"(?:to|with)|sent to) (?:the |a |her |his |their |our )?(?:school )?"
+        r"(?:counsel(?:l)?or|social worker|psychologist)",
+        r"crisis (?:team|counsel\w*)",
+    ],
+    "record_grades": [
+        r"\bgpa\b", r"report card", r"\bfailing\b", r"flunk\w*",
+        r"failed (?:the |her |his |their |a |an )?(?:test|exam|class|quiz|course|final)",
+        r"(?:her|his|their|'s) grades", r"grades (?:are|were|have|dropped|slipp\w+|fell)",
+        r"\bgot an? [a-f][+-]? (?:on|in)\b", r"academic probation", r"academically ineligible",
+        r"\bineligible\b", r"class rank", r"transcript", r"straight [a-f]'?s\b",
+    ],
+    "record_scores": [
+        r"test scores?", r"(?:act|sat|psat|mca|map|nwea|ged|iq|ap exam) (?:scores?|results)",
+        r"scored (?:a |an )?\d+ on (?:the|her|his|their|an?|my) "
+        r"(?:act|sat|psat|mca|map|test|exam|quiz|final)",
+        r"reading level", r"\d+(?:st|nd|rd|th) percentile", r"\biq\b",
+    ],
+    "id_dob": [
+        r"(?:\bdob\b|date of birth|birth ?date|\bborn(?: on)?|birthday(?: is)?)\s*[:\-]?\s*"
+        r"(?P<dob_value>" + _DATE + ")",
+    ],
+    "id_address": [
+        r"(?:\blives?|\bliving|\bhome|\baddress|\bhouse|\bresidence|\bmoved)\b[^.!?\n]{0,25}?"
+        r"(?P<address_value>\b\d{1,6}\s+(?:[a-z0-9'.-]+\s+){1,3}" + _STREET + r")\b",
+    ],
+    "id_phone": [
+        r"(?<![\d-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\d-])",
+        r"(?<![\d-])\d{3}-\d{4}(?![\d-])",
+    ],
+    "id_email": [r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}"],
+    "doc_marker": [
+        r"ferpa[- ](?:protected|confidential)", r"protected (?:by|under) ferpa",
+        r"(?:for )?internal use only", r"privileged (?:and|&) confidential",
+        r"strictly confidential", r"^\s*confidential\b",
+    ],
+    "doc_caps": [r"\bconfidential\b", r"do not (?:distribute|forward|share)",
+                 r"not for distribution"],
+}
+
+# Substrings one of which a post must contain for a marking to be possible (checked with `in`,
+# which is far cheaper than any regex); names found by the roster automaton also open the gate.
+MARKER_NEEDLES = ("confidential", "ferpa", "internal use", "distribut", "do not forward",
+                  "do not share", "student id", "student #", "student number", "id #", "id#",
+                  "id:", "id number")
+
+# Personnel phrases that are also a student's discipline record ("written up", "reprimanded").
+ALSO_STUDENT_RECORD = {"personnel_discipline": "record_discipline"}
+
+
+@dataclass(frozen=True)
+class Term:
+    start: int
+    end: int
+    label: str  # a key of PATTERNS
+    value: str  # the matched identifier value (folded), or the matched words
+
+    @property
+    def kind(self) -> str:
+        return self.label.split("_", 1)[1]
+
+
+@lru_cache(maxsize=16)
+def scanner(student_id_pattern: str = DEFAULT_STUDENT_ID) -> re.Pattern[str]:
+    """The single combined expression; student ids in the district's format, after an 'ID' word."""
+    groups = dict(PATTERNS)
+    groups["id_student_id"] = [
+        r"(?:student\s*(?:id|number|no\.?|#)|\bid\b)\s*(?:number|no\.?|#)?\s*[:#]?\s*"
+        r"(?P<student_id_value>" + student_id_pattern + ")"]
+    order = [k for k in groups if k.startswith("personnel")] + ["id_student_id"] + [
+        k for k in groups if not k.startswith("personnel") and k != "id_student_id"]
+    body = "|".join(f"(?P<{label}>{'|'.join(groups[label])})" for label in order)
+    # IGNORECASE only matters for a district's own student id pattern ("S\d{6}"): the text is
+    # already folded to lower case.
+    return re.compile(body, re.MULTILINE | re.IGNORECASE)
+
+
+def validate_student_id_pattern(pattern: str) -> str:
+    compiled = re.compile(pattern)
+    if compiled.groupindex:
+        raise ValueError("must not contain named groups")
+    if compiled.match(""):
+        raise ValueError("must not match the empty string")
+    scanner(pattern)
+    return pattern
+
+
+_VALUE_GROUPS = {"id_dob": "dob_value", "id_address": "address_value",
+                 "id_student_id": "student_id_value"}
+
+
+def scan(folded: str, pattern: re.Pattern[str]) -> list[Term]:
+    """Every record, identifier, marking and personnel term in `folded`, left to right."""
+    found = []
+    for match in pattern.finditer(folded):
+        label = match.lastgroup
+        if label is None or match.end() == match.start():
+            continue
+        value_group = _VALUE_GROUPS.get(label)
+        if value_group:
+            start, end = match.span(value_group)
+        else:
+            start, end = match.span()
+        found.append(Term(start, end, label, folded[start:end]))
+    return found
+
+
+def digits(value: str) -> str:
+    return re.sub(r"\D", "", value)

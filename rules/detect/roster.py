@@ -1,0 +1,201 @@
+"""Roster name matching: every way a post can name a student or a staff member, found in one
+Aho-Corasick pass over the folded text.
+
+What counts as naming a student (decided here, documented in docs and tests):
+- strong forms: "First Last", "Preferred Last", "First L." / "Preferred L." (the initial must be
+  followed by a non-letter, so "Maya J" never matches "Maya Jones"); possessives ("Maya's") and
+  any case or accents ("JOSÉ", "Jose" for José) match because matching is on folded text;
+- a first (or preferred) name alone is a *weak* form, kept only when it is unique on the roster,
+  is nobody's last name nor a staff first name, is at least 3 letters, is not a common English
+  word ("Will", "May", "Grace", see COMMON_WORD_NAMES), is capitalised in the post and is not
+  followed by another capitalised word (a different surname: "Maya Jones"). Weak forms
+  never count on their own: the confidentiality check uses them only next to record terms;
+- a last name alone never counts, and a strong form right after an honorific ("Mr.", "Coach",
+  ...) is a staff member, not a student ("Mr. Nguyen" with student Linh Nguyen on the roster);
+- a strong form that is also a staff member's full name is ambiguous and is treated as staff;
+- if a form's words are all common words ("Will May"), it must be capitalised in the post.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+
+from hallmonitor.config import StaffMember, Student
+
+# Names that are also everyday words. A first name on this list never counts alone, and a form
+# made only of such words must be capitalised in the post.
+COMMON_WORD_NAMES = frozenset("""
+ace amber angel april art august autumn bear bill blue bo bob brook brooke cash chance chase
+chip colt cooper crystal daisy dawn dean destiny drew earl faith frank gene grace grant guy
+harmony heaven holly honey hope hunter iris ivy jack jet journey joy june justice king lane
+legend lily major mark mason max melody miles miracle nova page paige parker pat pearl penny
+pierce prince rain ray reed rich river rock rose ruby sage serenity sky skye star stone sue
+summer sunny taylor trinity true van wade will may gray grey august ash bird don dusty lucky
+""".split())
+
+HONORIFIC = re.compile(
+    r"(?:\b(?:mr|mrs|ms|miss|mx|dr|coach|principal|superintendent|teacher|professor|prof)\.?\s+)$")
+_SURNAME_NEXT = re.compile(r" [A-Z][a-z]")
+STAFF_TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "coach")
+
+# Kinds of form: used by callers to decide what a match may evidence.
+FULL, PREFERRED, INITIAL, FIRST_ONLY, STAFF_FULL, STAFF_TITLE = range(6)
+STRONG = frozenset({FULL, PREFERRED, INITIAL})
+
+
+def _fold_table() -> dict[int, str]:
+    """One character for one character, so offsets in the folded text are offsets in the post:
+    Latin letters lose their accents (Nguyễn -> nguyen, José -> jose), letters are lower-cased,
+    typographic quotes, dashes and unusual spaces are straightened."""
+    table: dict[int, str] = {}
+    for code in [*range(0x41, 0x5B), *range(0xC0, 0x250), *range(0x370, 0x530),
+                 *range(0x1E00, 0x1F00)]:
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", char)
+                       if not unicodedata.combining(c)).lower()
+        if len(base) == 1 and base != char:
+            table[code] = base
+    table.update({0x2018: "'", 0x2019: "'", 0x02BC: "'", 0x201C: '"', 0x201D: '"', 0x2010: "-",
+                  0x2011: "-", 0x2013: "-", 0x2014: "-", 0x00A0: " ", 0x202F: " ", 0x2009: " ",
+                  0x09: " "})
+    return table
+
+
+_TABLE = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Case- and accent-folded copy of `text` with exactly the same length."""
+    if text.isascii():
+        return text.lower().translate(_TABLE)
+    return text.translate(_TABLE)
+
+
+def _fold_name(name: str) -> str:
+    return re.sub(r"\s+", " ", fold(unicodedata.normalize("NFC", name))).strip()
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum()
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    start: int
+    end: int
+    form: int  # FULL, PREFERRED, INITIAL, FIRST_ONLY, STAFF_FULL, STAFF_TITLE
+    index: int  # into RosterIndex.students or .staff
+
+    @property
+    def is_student(self) -> bool:
+        return self.form <= FIRST_ONLY
+
+    @property
+    def strong(self) -> bool:
+        return self.form in STRONG
+
+
+# value stored per automaton key: (key length, needs capital letter, ((form, index), ...))
+_Entry = tuple[int, bool, tuple[tuple[int, int], ...]]
+
+
+class RosterIndex:
+    """An automaton over every name form of a district's students and staff. Build it once per
+    run (CheckContext.cached) and call `find` per post."""
+
+    def __init__(self, students: Iterable[Student], staff: Iterable[StaffMember]) -> None:
+        self.students = list(students)
+        self.staff = list(staff)
+        self.by_id = {s.student_id: i for i, s in enumerate(self.students)}
+        forms: dict[str, list[tuple[int, int]]] = {}
+        for key, form, index in self._forms():
+            if key:
+                forms.setdefault(key, []).append((form, index))
+        self._automaton = ahocorasick.Automaton()
+        for key, entries in forms.items():
+            if any(f >= STAFF_FULL for f, _ in entries) and any(f in STRONG for f, _ in entries):
+                # Same full name as a staff member: ambiguous, so it counts as staff only.
+                entries = [(f, i) for f, i in entries if f >= STAFF_FULL]
+            caps = all(word.rstrip(".") in COMMON_WORD_NAMES or len(word.rstrip(".")) == 1
+                       for word in key.split())
+            value: _Entry = (len(key), caps, tuple(dict.fromkeys(entries)))
+            self._automaton.add_word(key, value)
+        self.empty = not forms
+        if forms:
+            self._automaton.make_automaton()
+
+    def _forms(self) -> Iterable[tuple[str, int, int]]:
+        first_counts: dict[str, int] = {}
+        for student in self.students:
+            for name in {_fold_name(student.first_name), _fold_name(student.preferred_name)}:
+                if name:
+                    first_counts[name] = first_counts.get(name, 0) + 1
+        last_names = {_fold_name(s.last_name) for s in self.students}
+        last_names |= {_fold_name(s.last_name) for s in self.staff}
+        staff_first = {_fold_name(s.first_name) for s in self.staff}
+        for index, student in enumerate(self.students):
+            last = _fold_name(student.last_name)
+            givens = [(_fold_name(student.first_name), FULL)]
+            preferred = _fold_name(student.preferred_name)
+            if preferred and preferred != givens[0][0]:
+                givens.append((preferred, PREFERRED))
+            for given, form in givens:
+                if not given or not last:
+                    continue
+                yield f"{given} {last}", form, index
+                yield f"{given} {last[0]}.", INITIAL, index
+                yield f"{given} {last[0]}", INITIAL, index
+                if (first_counts.get(given) == 1 and len(given) >= 3 and " " not in given
+                        and given not in COMMON_WORD_NAMES and given not in last_names
+                        and given not in staff_first):
+                    yield given, FIRST_ONLY, index
+        for index, member in enumerate(self.staff):
+            first, last = _fold_name(member.first_name), _fold_name(member.last_name)
+            if first and last:
+                yield f"{first} {last}", STAFF_FULL, index
+            if last:
+                for title in STAFF_TITLES:
+                    yield f"{title}. {last}", STAFF_TITLE, index
+                    yield f"{title} {last}", STAFF_TITLE, index
+
+    def find(self, text: str, folded: str) -> list[NameMatch]:
+        """Every acceptable name occurrence, longest first where matches overlap."""
+        if self.empty:
+            return []
+        raw: list[NameMatch] = []
+        n = len(folded)
+        for end_index, (length, caps, entries) in self._automaton.iter(folded):
+            start, end = end_index - length + 1, end_index + 1
+            if start > 0 and _is_word_char(folded[start - 1]):
+                continue
+            if end < n and _is_word_char(folded[end]):
+                continue
+            first_only = entries[0][0] == FIRST_ONLY
+            if (caps or first_only) and not text[start].isupper():
+                continue
+            if first_only and _SURNAME_NEXT.match(text, end):
+                continue  # "Maya Jones" is somebody else than the roster's only Maya
+            for form, index in entries:
+                if form in STRONG and HONORIFIC.search(folded, max(0, start - 16), start):
+                    continue
+                raw.append(NameMatch(start, end, form, index))
+        return _longest(raw)
+
+
+def _longest(matches: list[NameMatch]) -> list[NameMatch]:
+    """Drop matches inside a longer one ("Maya J" inside "Maya Johnson", "Maya" inside both)."""
+    matches.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    kept: list[NameMatch] = []
+    reach = -1
+    for match in matches:
+        if match.end <= reach and kept and not (match.start == kept[-1].start
+                                                 and match.end == kept[-1].end):
+            continue
+        kept.append(match)
+        reach = max(reach, match.end)
+    return kept

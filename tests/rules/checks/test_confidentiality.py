@@ -1,0 +1,227 @@
+"""confidentiality: students named with records or identifiers, opted-out students named anywhere,
+documents marked confidential and personnel matters; and the near-misses that must stay quiet."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules.base import Hit
+from rules.checks.confidentiality import Confidentiality, ConfidentialityParams
+from tests.rules.helpers import config, context, target
+
+ALL = ConfidentialityParams(categories=(
+    "student-record", "student-identifier", "opt-out-student-named",
+    "student-named-without-consent", "confidential-document", "personnel-matter"))
+DEFAULT = ConfidentialityParams()
+CFG = config()
+
+
+def _run(text: str, account: str = "emp-ortiz",
+         params: ConfidentialityParams = DEFAULT) -> list[Hit]:
+    return Confidentiality().run(target(text, account, CFG), params, context(CFG))
+
+
+def _keys(text: str, account: str = "emp-ortiz",
+          params: ConfidentialityParams = DEFAULT) -> set[str]:
+    return {hit.key for hit in _run(text, account, params)}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # full name, any case, with each record kind
+    ("Had an IEP meeting for Maya Johnson today", {"student-record:20231001"}),
+    ("maya johnson's 504 plan needs updating", {"student-record:20231001"}),
+    ("MAYA JOHNSON got detention again", {"student-record:20231001"}),
+    ("Maya Johnson was diagnosed with ADHD last spring", {"student-record:20231001"}),
+    ("Maya Johnson has missed 12 days this term", {"student-record:20231001"}),
+    ("Maya Johnson is failing chemistry", {"student-record:20231001"}),
+    ("Maya Johnson's test scores came back low", {"student-record:20231001"}),
+    ("Maya Johnson has been seeing the school counselor weekly", {"student-record:20231001"}),
+    # possessive, curly apostrophe, first + initial
+    ("Maya Johnson’s suspension ends Monday", {"student-record:20231001"}),
+    ("Maya J. was suspended for fighting", {"student-record:20231001"}),
+    # diacritics both ways and the preferred name
+    ("Jose Ramirez is on a behavior plan", {"student-record:20231002"}),
+    ("José Ramírez is on a behavior plan", {"student-record:20231002"}),
+    ("Pepe Ramirez is on a behavior plan", {"student-record:20231002"}),
+    ("Pepe R. is on a behavior plan", {"student-record:20231002"}),
+    # a later sentence that goes on about the same person
+    ("Maya Johnson had a rough week. Her suspension ends Monday.", {"student-record:20231001"}),
+    # a unique, non-word first name next to a record
+    ("Jaxon had a rough day, his therapist called", {"student-record:20231006"}),
+    # identifiers
+    ("Maya Johnson lives at 412 Birch Lane, stop by with the card", {"student-identifier:20231001"}),
+    ("Text Maya Johnson at 218-555-0199 about the ride", {"student-identifier:20231001"}),
+    ("Maya Johnson's email is mayaj2010@gmail.com", {"student-identifier:20231001"}),
+    ("Maya Johnson, DOB 04/12/2011, needs a new bus pass", {"student-identifier:20231001"}),
+    ("Maya Johnson was born on March 3, 2011", {"student-identifier:20231001"}),
+    ("Found a lunch card, student ID 20231007, please claim", {"student-identifier:20231007"}),
+    # documents marked confidential, personnel matters about named staff
+    ("CONFIDENTIAL: draft staffing plan for next year", {"confidential-document"}),
+    ("FERPA protected - do not share outside the team", {"confidential-document"}),
+    ("Attached notes (for internal use only)", {"confidential-document"}),
+    ("Budget cuts memo. DO NOT DISTRIBUTE", {"confidential-document"}),
+    ("Mr. Nguyen is on administrative leave pending review", {"personnel-matter:E100"}),
+    ("Heard Rachel Ortiz is under investigation by HR", {"personnel-matter:E101"}),
+    ("Ms. Ortiz got a bad evaluation this year", {"personnel-matter:E101"}),
+])
+def test_disclosure_is_a_hit(text: str, expected: set[str]) -> None:
+    # posted by a colleague: an employee's own leave or evaluation is theirs to mention
+    account = "emp-nguyen" if "Ortiz" in text else "emp-ortiz"
+    assert _keys(text, account) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # pseudonyms and IEP talk that identifies nobody (Moorhead 447.1 III.F allows pseudonyms)
+    "Student A's IEP meeting went well today",
+    "Three IEP meetings today, lots of coffee",
+    "Proud of how our 504 team works together",
+    # common words that are also first names, alone
+    "Will you be at the IEP meeting?",
+    "In May we hold detention for missing homework",
+    "Grace under pressure: she handled her diagnosis bravely",
+    # a first name shared by two students is not unique: "Emma" alone never counts
+    "Emma had a rough day, her therapist called",
+    # staff with a student's surname; a last name alone
+    "Mr. Nguyen gave three detentions today",
+    "Nguyen family fundraiser for the suspension bridge project",
+    # records and names too far apart, or in unrelated sentences
+    "Maya Johnson won the spelling bee. Reminder: IEP meetings are Tuesday.",
+    "Maya Johnson ran the bake sale for the choir trip and sold every single cookie before "
+    "lunch even started, which was amazing; separately, detention rules change next week",
+    # a first name inside a longer word; a name with a different last initial
+    "Mayanne Johnsonville has an IEP",
+    "Maya Jones got detention",
+    # near-miss identifiers: district contacts, numbers without an ID context
+    "Maya Johnson: call the office at 218-555-0100 for tickets",
+    "Email maya's teacher at rachel.ortiz@prairie.k12.mn.us",
+    "Maya Johnson scored 20231007 points this season",
+    # "confidential" as ordinary prose, "do not distribute" in lower case
+    "We keep every student's information confidential.",
+    "Please do not distribute flyers in the hallway",
+    # an event address, not a home address
+    "Maya Johnson performs at 100 Main Street on Friday",
+    # a staff member talking about their own leave; staff named without a personnel term
+    "Thomas Nguyen here: I'm on paternity leave until March!",
+])
+def test_near_miss_is_not_a_hit(text: str) -> None:
+    account = "emp-nguyen" if text.startswith("Thomas Nguyen") else "emp-ortiz"
+    assert _keys(text, account) == set()
+
+
+def test_opted_out_student_is_named_on_any_account() -> None:
+    for account in ("hs-page", "emp-ortiz"):
+        assert _keys("Great game by Linh Nguyen tonight!", account) == {
+            "opt-out-student-named:20231003"}
+        assert _keys("Zoë O’Brien won the art prize", account) == {
+            "opt-out-student-named:20231010"}
+
+
+@pytest.mark.parametrize("text", ["Great game by Linh N. tonight", "LINH NGUYEN scores again",
+                                  "Linh Nguyen's solo was beautiful"])
+def test_opted_out_student_is_found_in_every_form(text: str) -> None:
+    assert _keys(text, "hs-page") == {"opt-out-student-named:20231003"}
+
+
+def test_staff_sharing_an_opted_out_students_surname_is_not_the_student() -> None:
+    assert _keys("Thanks Mr. Nguyen for coaching tonight", "hs-page") == set()
+
+
+def test_consented_student_celebrated_on_a_sponsored_page_is_fine() -> None:
+    assert _keys("Congrats to Maya Johnson on her state title!", "hs-page", ALL) == set()
+    assert _keys("Maya Johnson earned a 4.0 GPA this term!", "hs-page", ALL) == set()
+
+
+def test_consent_does_not_cover_records_or_personal_accounts() -> None:
+    assert _keys("Maya Johnson's IEP meeting is Tuesday", "hs-page") == {
+        "student-record:20231001"}
+    assert _keys("Maya Johnson earned a 4.0 GPA this term!", "emp-ortiz") == {
+        "student-record:20231001"}
+
+
+def test_consented_public_records_is_a_parameter() -> None:
+    strict = ConfidentialityParams(consented_public_records=())
+    assert _keys("Maya Johnson earned a 4.0 GPA this term!", "hs-page", strict) == {
+        "student-record:20231001"}
+
+
+def test_student_named_without_consent_is_reported_only_when_asked() -> None:
+    text = "Shout-out to Jose Ramirez for helping at the food drive"
+    assert _keys(text) == set()
+    assert _keys(text, params=ConfidentialityParams(
+        categories=("student-named-without-consent",))) == {
+        "student-named-without-consent:20231002"}
+    # consented and opted-out students are not in this category
+    only = ConfidentialityParams(categories=("student-named-without-consent",))
+    assert _keys("Shout-out to Maya Johnson and Linh Nguyen", params=only) == set()
+
+
+def test_categories_filter_what_a_rule_reports() -> None:
+    text = "Linh Nguyen was suspended today"
+    assert _keys(text, params=ALL) == {"opt-out-student-named:20231003",
+                                       "student-record:20231003"}
+    assert _keys(text, params=ConfidentialityParams(categories=("opt-out-student-named",))) == {
+        "opt-out-student-named:20231003"}
+
+
+def test_first_name_alone_can_be_switched_off() -> None:
+    off = ConfidentialityParams(first_name_alone=False)
+    assert _keys("Jaxon had a rough day, his therapist called", params=off) == set()
+
+
+def test_a_weak_first_name_match_scores_lower_than_a_full_name() -> None:
+    weak = _run("Jaxon had a rough day, his therapist called")[0]
+    strong = _run("Jaxon Whitfield had a rough day, his therapist called")[0]
+    assert weak.score < strong.score
+
+
+def test_district_student_id_format_is_configurable() -> None:
+    params = ConfidentialityParams(student_id_pattern=r"\bS\d{4}\b")
+    hits = _run("Maya Johnson, student id S1234, left her jacket", params=params)
+    assert {h.key for h in hits} == {"student-identifier:20231001"}
+    assert _keys("Maya Johnson, student id S1234, left her jacket") == set()
+
+
+@pytest.mark.parametrize("pattern", ["(", "(?P<x>\\d+)", "\\d*"])
+def test_bad_student_id_pattern_is_rejected(pattern: str) -> None:
+    with pytest.raises(ValueError):
+        ConfidentialityParams(student_id_pattern=pattern)
+
+
+def test_spans_point_at_the_evidence_and_category_names_nobody() -> None:
+    text = "Reminder: Maya Johnson's IEP meeting moved to 3pm"
+    [hit] = _run(text)
+    shown = {(s.label, text[s.start:s.end]) for s in hit.spans}
+    assert shown == {("student-name", "Maya Johnson"), ("record:iep", "IEP")}
+    assert hit.category == "student-record"
+    assert "Maya" not in hit.category and "Maya Johnson" in hit.summary
+    assert hit.details["student_id"] == "20231001"
+    assert hit.evidence()["spans"][0]["label"] in {"student-name", "record:iep"}
+
+
+def test_spans_stay_aligned_with_accented_and_emoji_text() -> None:
+    text = "🎉🎉 Ça va? José Ramírez’s detention is over 😅"
+    hits = [h for h in _run(text) if h.category == "student-record"]
+    assert {text[s.start:s.end] for s in hits[0].spans} == {"José Ramírez", "detention"}
+
+
+def test_records_about_two_students_give_two_hits_with_stable_keys() -> None:
+    text = "Maya Johnson and Jose Ramirez both have detention"
+    first, second = _keys(text), _keys(text)
+    assert first == second == {"student-record:20231001", "student-record:20231002"}
+
+
+def test_the_same_check_instance_does_not_leak_results_between_posts() -> None:
+    check = Confidentiality()
+    ctx = context(CFG)
+    a = check.run(target("Maya Johnson got detention", cfg=CFG), DEFAULT, ctx)
+    b = check.run(target("Lovely weather today", cfg=CFG), DEFAULT, ctx)
+    assert len(a) == 1 and b == []
+
+
+def test_empty_roster_still_finds_marked_documents() -> None:
+    empty = config()
+    empty.students.clear()
+    empty.staff.clear()
+    hits = Confidentiality().run(target("CONFIDENTIAL minutes", cfg=empty), DEFAULT,
+                                 context(empty))
+    assert [h.key for h in hits] == ["confidential-document"]
