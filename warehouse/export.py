@@ -1,0 +1,136 @@
+"""Export findings and posts as JSON lines or CSV (the contract in issue 2, item 10).
+
+The database is opened read-only for one short query per export, so an export never blocks the
+audit for long. Rows stream straight to the output; nested values (citation, evidence, media) are
+JSON objects in jsonl and JSON text in a CSV cell. Order is stable so two exports diff cleanly.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from warehouse.db import connect
+
+Format = Literal["jsonl", "csv"]
+FORMATS: tuple[Format, ...] = ("jsonl", "csv")
+
+FINDING_KEYS = ("finding_id", "district", "account_id", "platform", "post_url", "check", "rule",
+                "citation", "level", "severity", "evidence", "status")
+# `deleted_at` is an extra beyond the contract: null while the post is still on the platform.
+POST_KEYS = ("district", "account_id", "platform", "post_id", "post_url", "published_at", "text",
+             "media", "deleted_at")
+
+# post_url: the item's own permalink (a profile finding points at the profile item, whose permalink
+# is the profile URL); an account-level finding falls back to the account locator when it is a URL.
+_FINDINGS_SQL = """
+SELECT f.finding_id, f.district_id, f.account_id, COALESCE(p.platform, a.platform),
+       CASE WHEN p.post_id IS NOT NULL THEN p.permalink
+            WHEN regexp_matches(a.locator, '^https?://') THEN a.locator END,
+       f.check_name, f.rule_id, f.citation_json, f.level, f.severity, f.evidence_json, f.status
+FROM findings f
+LEFT JOIN posts p ON p.post_id = f.post_id
+LEFT JOIN accounts a ON a.district_id = f.district_id AND a.account_id = f.account_id
+ORDER BY f.first_seen, f.finding_id
+"""
+
+_POSTS_SQL = """
+WITH m AS (
+    SELECT post_id, list({'url': url, 'role': role, 'alt': alt, 'sha256': sha256}
+                         ORDER BY position) AS media
+    FROM post_media GROUP BY post_id
+)
+SELECT p.district_id, p.account_id, p.platform, p.post_id, p.permalink, p.published_at, p.text,
+       COALESCE(m.media, []), p.deleted_at
+FROM posts p LEFT JOIN m ON m.post_id = p.post_id
+ORDER BY p.account_id, p.published_at NULLS LAST, p.post_id
+"""
+
+_BATCH = 1000
+
+
+def export_findings(db_path: str | Path, fmt: Format, out: TextIO) -> int:
+    """Write every finding (current state, any status); return how many were written."""
+    return _export(db_path, _FINDINGS_SQL, FINDING_KEYS, _finding_row, fmt, out)
+
+
+def export_posts(db_path: str | Path, fmt: Format, out: TextIO) -> int:
+    """Write every stored item, deleted ones included (with `deleted_at`); return the count."""
+    return _export(db_path, _POSTS_SQL, POST_KEYS, _post_row, fmt, out)
+
+
+def _finding_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    values = list(row)
+    values[7] = _parse_json(values[7])   # citation
+    values[10] = _parse_json(values[10])  # evidence
+    return dict(zip(FINDING_KEYS, values, strict=True))
+
+
+def _post_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    values = list(row)
+    values[5] = _iso_utc(values[5])
+    values[7] = list(values[7])
+    values[8] = _iso_utc(values[8])
+    return dict(zip(POST_KEYS, values, strict=True))
+
+
+def _export(db_path: str | Path, sql: str, keys: tuple[str, ...],
+            shape: Callable[[tuple[Any, ...]], dict[str, Any]], fmt: Format, out: TextIO) -> int:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    path = Path(db_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"database not found: {path}")
+    write = _jsonl_writer(out) if fmt == "jsonl" else _csv_writer(out, keys)
+    count = 0
+    with connect(path, read_only=True) as con:
+        cursor = con.execute(sql)
+        for row in _rows(cursor):
+            write(shape(row))
+            count += 1
+    return count
+
+
+def _rows(cursor: Any) -> Iterator[tuple[Any, ...]]:
+    while batch := cursor.fetchmany(_BATCH):
+        yield from batch
+
+
+def _jsonl_writer(out: TextIO) -> Callable[[dict[str, Any]], None]:
+    def write(record: dict[str, Any]) -> None:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    return write
+
+
+def _csv_writer(out: TextIO, keys: tuple[str, ...]) -> Callable[[dict[str, Any]], None]:
+    writer = csv.DictWriter(out, fieldnames=list(keys), lineterminator="\n")
+    writer.writeheader()
+
+    def write(record: dict[str, Any]) -> None:
+        writer.writerow({key: _cell(value) for key, value in record.items()})
+
+    return write
+
+
+def _cell(value: Any) -> Any:
+    """Nested values become JSON text; null becomes an empty cell."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value
+
+
+def _parse_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _iso_utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # TIMESTAMPTZ always comes back aware; guard against a plain column
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
