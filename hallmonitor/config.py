@@ -28,6 +28,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 Policy = Literal["west-fargo-debh-ap", "moorhead-447-1", "wem-428", "jndc", "alexandria-471"]
 Platform = Literal["facebook", "instagram", "mastodon", "bluesky", "wordpress", "youtube", "rss", "web"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+SCHOOL_WEEK: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 
 class Strict(BaseModel):
@@ -39,7 +40,7 @@ class Strict(BaseModel):
 class InstructionalDay(Strict):
     start: time = time(8, 0)
     end: time = time(15, 30)
-    weekdays: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(SCHOOL_WEEK))
 
     @model_validator(mode="after")
     def _start_before_end(self) -> InstructionalDay:
