@@ -18,11 +18,15 @@ import requests
 
 from connectors.base import Connector, FetchResult, FetchWindow, Item, ItemKind, MediaRef
 from connectors.errors import RetriableError, SkippableError
-from connectors.http import ConnectorProblem
+from connectors.http import ConnectorProblem, parse_retry_after
 
 PAGE_LIMIT = 100  # getAuthorFeed's documented maximum
 XRPC = "/xrpc/"
 _REPOST = "app.bsky.feed.defs#reasonRepost"
+# A pinned post (includePins) repeats a post that also appears at its own place in the feed.
+_PIN = "app.bsky.feed.defs#reasonPin"
+# A thread that cannot be read (post deleted meanwhile, blocked) costs only that thread.
+_THREAD_GAPS = {"not_found", "gone", "forbidden", "http_error"}
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # Lexicon error names that mean "this actor cannot be read" rather than a transient fault.
@@ -98,7 +102,8 @@ def quoted_post(embed: dict[str, Any] | None) -> dict[str, Any] | None:
     if record.get("$type") != "app.bsky.embed.record#viewRecord":
         return None
     author = record.get("author") or {}
-    return {"uri": record.get("uri"), "permalink": web_permalink(record["uri"], author.get("handle")),
+    return {"uri": record.get("uri"),
+            "permalink": web_permalink(record["uri"], author.get("handle")),
             "author": author.get("handle"), "text": (record.get("value") or {}).get("text", ""),
             "images": [m.url for e in record.get("embeds") or [] for m in embed_media(e)]}
 
@@ -117,10 +122,9 @@ class BlueskyConnector(Connector):
             raise SkippableError("bluesky: getProfile returned no profile", reason="malformed")
         items = [self.profile_item(profile)]
         feed, complete, notes = self._feed(profile["did"], window)
-        posts = [self.feed_item(entry) for entry in feed]
-        items += posts
+        items += list({i.native_id: i for i in map(self.feed_item, feed)}.values())
         if self.account.kind == "sponsored":
-            items += self._thread_replies(feed, seen={i.native_id for i in items})
+            items += self._thread_replies(feed, {i.native_id for i in items}, notes)
         newest = max((_sort_time(e) for e in feed), default=None)
         cursor = dict(window.cursor)
         stored = parse_time(window.cursor.get("newest"))
@@ -151,6 +155,8 @@ class BlueskyConnector(Connector):
                 raise SkippableError("bluesky: author feed has no `feed` list", reason="malformed")
             passed = False
             for entry in page:
+                if (entry.get("reason") or {}).get("$type") == _PIN:
+                    continue
                 when = _sort_time(entry)
                 if when < window.since or (stored is not None and when <= stored):
                     passed = True  # already known, or older than the window
@@ -164,13 +170,20 @@ class BlueskyConnector(Connector):
             used.add(cursor)
         return kept, False, [f"bluesky: stopped after {self.settings.max_pages} pages"]
 
-    def _thread_replies(self, feed: list[dict[str, Any]], seen: set[str]) -> list[Item]:
+    def _thread_replies(self, feed: list[dict[str, Any]], seen: set[str], notes: list[str]
+                        ) -> list[Item]:
         found: list[Item] = []
         for entry in feed:
             post = entry.get("post") or {}
             if entry.get("reason") or not post.get("replyCount"):
                 continue  # reposts are someone else's thread; replyCount 0 means nothing to read
-            body = self._xrpc("app.bsky.feed.getPostThread", uri=post["uri"], parentHeight=0)
+            try:
+                body = self._xrpc("app.bsky.feed.getPostThread", uri=post["uri"], parentHeight=0)
+            except SkippableError as exc:
+                if exc.reason not in _THREAD_GAPS:
+                    raise
+                notes.append(f"bluesky: replies to {post['uri']} not read: {exc}")
+                continue
             for reply in _walk_replies((body or {}).get("thread") or {}):
                 item = self.post_item(reply, kind="comment")
                 if item.native_id not in seen:
@@ -220,7 +233,8 @@ class BlueskyConnector(Connector):
         if quoted:
             extra["quoted"] = quoted
         return Item(
-            native_id=post["uri"], kind=kind, permalink=web_permalink(post["uri"], author.get("handle")),
+            native_id=post["uri"], kind=kind,
+            permalink=web_permalink(post["uri"], author.get("handle")),
             # createdAt is client-supplied (may be missing or junk); indexedAt is the AppView's.
             published_at=parse_time(record.get("createdAt")) or parse_time(post.get("indexedAt")),
             text=record.get("text") or "", author=author.get("handle"),
@@ -234,7 +248,10 @@ class BlueskyConnector(Connector):
 
     def _classify(self, response: requests.Response) -> ConnectorProblem | None:
         if response.status_code == 429:
-            return RetriableError("bluesky: RateLimitExceeded", retry_after=self._reset(response))
+            wait = self._reset(response)
+            if wait is None:
+                wait = parse_retry_after(response.headers.get("Retry-After"))
+            return RetriableError("bluesky: RateLimitExceeded", retry_after=wait)
         if response.status_code not in (400, 401, 403, 404):
             return None
         try:

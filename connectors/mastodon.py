@@ -20,10 +20,12 @@ from bs4 import BeautifulSoup
 
 from connectors.base import Connector, FetchResult, FetchWindow, Item, ItemKind, MediaRef
 from connectors.errors import RetriableError, SkippableError
-from connectors.http import ConnectorProblem
+from connectors.http import ConnectorProblem, parse_retry_after
 from hallmonitor.config import Account
 
 PAGE_LIMIT = 40  # the documented maximum for accounts/:id/statuses
+# A reply thread that cannot be read (status deleted meanwhile, hidden) costs only that thread.
+_THREAD_GAPS = {"not_found", "gone", "forbidden", "http_error"}
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _WEBSITE_LABELS = ("website", "web", "homepage", "home page", "site", "blog", "url")
 
@@ -88,6 +90,7 @@ class MastodonConnector(Connector):
     # own host (always allowed as the API host) or a CDN listed in the account's media_hosts.
     media_hosts = ("files.mastodon.social",)
     token_help = "optional; an access token with read:statuses read:accounts scope"
+    _pause: float = 0.0  # seconds to wait before the next request (budget spent)
 
     # -- account and hosts ------------------------------------------------------------------
     @property
@@ -129,7 +132,7 @@ class MastodonConnector(Connector):
         statuses, complete, notes = self._statuses(str(account["id"]), window)
         items += [self.status_item(s) for s in statuses]
         if self.account.kind == "sponsored":
-            items += self._replies(statuses, seen={i.native_id for i in items})
+            items += self._replies(statuses, {i.native_id for i in items}, notes)
         newest = str(statuses[0]["id"]) if statuses else window.cursor.get("newest_id")
         if not complete:
             newest = window.cursor.get("newest_id")  # a gap remains: ask from the old mark again
@@ -172,14 +175,21 @@ class MastodonConnector(Connector):
             url, params = next_url, None
         return kept, False, [f"mastodon: stopped after {self.settings.max_pages} pages"]
 
-    def _replies(self, statuses: list[dict[str, Any]], seen: set[str]) -> list[Item]:
+    def _replies(self, statuses: list[dict[str, Any]], seen: set[str], notes: list[str]
+                 ) -> list[Item]:
         """Replies under the account's own statuses (the status context's descendants)."""
         found: list[Item] = []
         for status in statuses:
             # replies_count == 0: the instance knows of no reply, the context call would be empty.
             if status.get("reblog") or not status.get("replies_count"):
                 continue
-            context = self._get(f"{self.api_base}/api/v1/statuses/{status['id']}/context")
+            try:
+                context = self._get(f"{self.api_base}/api/v1/statuses/{status['id']}/context")
+            except SkippableError as exc:
+                if exc.reason not in _THREAD_GAPS:
+                    raise
+                notes.append(f"mastodon: replies to {status['id']} not read: {exc}")
+                continue
             for reply in context.get("descendants", []) if isinstance(context, dict) else []:
                 item = self.status_item(reply, kind="comment")
                 if item.native_id not in seen:
@@ -237,16 +247,20 @@ class MastodonConnector(Connector):
 
     # -- HTTP -------------------------------------------------------------------------------
     def _get(self, url: str, params: dict[str, Any] | None = None) -> Any:
+        return self._request(url, params)[0]
+
+    def _request(self, url: str, params: dict[str, Any] | None) -> tuple[Any, requests.Response]:
+        if self._pause > 0:  # the previous answer said the budget is spent
+            self.http.sleep(self._pause)
+            self._pause = 0.0
         body, response = self.http.get_json(url, params=params, headers=self._headers(),
                                             classify=self._classify)
         self._respect_budget(response)
-        return body
+        return body, response
 
     def _get_page(self, url: str, params: dict[str, Any] | None
                   ) -> tuple[list[dict[str, Any]], requests.Response]:
-        body, response = self.http.get_json(url, params=params, headers=self._headers(),
-                                            classify=self._classify)
-        self._respect_budget(response)
+        body, response = self._request(url, params)
         if not isinstance(body, list) or not all(isinstance(s, dict) and "id" in s for s in body):
             raise SkippableError("mastodon: statuses page is not a list of statuses",
                                  reason="malformed")
@@ -256,8 +270,10 @@ class MastodonConnector(Connector):
         status = response.status_code
         if status == 429:
             # docs api/rate-limits.md: X-RateLimit-Reset is the ISO 8601 time the budget refills.
-            return RetriableError("mastodon: rate limited (429)",
-                                  retry_after=self._seconds_until_reset(response))
+            wait = self._seconds_until_reset(response)
+            if wait is None:
+                wait = parse_retry_after(response.headers.get("Retry-After"))
+            return RetriableError("mastodon: rate limited (429)", retry_after=wait)
         if status in (401, 403):
             reason = "auth" if status == 401 else "forbidden"
             return SkippableError(f"mastodon: HTTP {status}: {_error_message(response)}",
@@ -285,7 +301,7 @@ class MastodonConnector(Connector):
         if wait > self.http.settings.max_wait:
             raise SkippableError(f"mastodon: rate limit spent; resets in {wait:.0f}s",
                                  reason="rate_limited")
-        self.http.sleep(wait)
+        self._pause = wait
 
 
 def media_refs(attachments: list[dict[str, Any]]) -> list[MediaRef]:

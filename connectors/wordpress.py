@@ -23,6 +23,7 @@ from hallmonitor.config import Account
 
 PAGE_SIZE = 100  # per_page's documented maximum
 _END_OF_PAGES = {"rest_post_invalid_page_number", "rest_comment_invalid_page_number"}
+_COMMENT_GAPS = {"auth", "forbidden", "not_found", "http_error"}
 
 
 def parse_gmt(value: str | None) -> datetime | None:
@@ -104,7 +105,7 @@ class WordPressConnector(Connector):
             notes += post_notes
         if self.account.kind == "sponsored":
             for post in posts:
-                items += self._comments(post)
+                items += self._comments(post, notes)
         newest = max((t for p in posts if (t := parse_gmt(p.get("date_gmt")))), default=None)
         cursor = dict(window.cursor)
         stored = parse_gmt(window.cursor.get("newest_gmt"))
@@ -130,10 +131,10 @@ class WordPressConnector(Connector):
         pages = self._pages(f"{self.api_base}/wp-json/wp/v2/posts",
                             {"_embed": 1, "per_page": PAGE_SIZE, **self._filter(window)})
         posts, complete, notes = pages
-        if not window.full_rescan:
-            # Some caching plugins ignore `after`: keep the window honest on our side too.
-            posts = [p for p in posts if (parse_gmt(p.get("date_gmt")) or window.since)
-                     >= window.since]
+        # Caching plugins (and WordPress before 5.7 for modified_after) may ignore the filter:
+        # keep the window honest on our side too.
+        column = "modified_gmt" if window.full_rescan else "date_gmt"
+        posts = [p for p in posts if (parse_gmt(p.get(column)) or window.since) >= window.since]
         return posts, complete, notes
 
     def _pages(self, url: str, params: dict[str, Any]
@@ -162,9 +163,17 @@ class WordPressConnector(Connector):
                 return found, True, []
         return found, False, [f"wordpress: stopped after {self.settings.max_pages} pages"]
 
-    def _comments(self, post: dict[str, Any]) -> list[Item]:
-        comments, _, _ = self._pages(f"{self.api_base}/wp-json/wp/v2/comments",
-                                     {"post": post["id"], "per_page": PAGE_SIZE})
+    def _comments(self, post: dict[str, Any], notes: list[str]) -> list[Item]:
+        try:
+            comments, _, more = self._pages(f"{self.api_base}/wp-json/wp/v2/comments",
+                                            {"post": post["id"], "per_page": PAGE_SIZE})
+        except SkippableError as exc:
+            # e.g. 401 rest_cannot_read_post on a password-protected post: only its comments lost.
+            if exc.reason not in _COMMENT_GAPS:
+                raise
+            notes.append(f"wordpress: comments on post {post['id']} not read: {exc}")
+            return []
+        notes += more
         return [self.comment_item(c, post) for c in comments]
 
     # -- mapping ----------------------------------------------------------------------------

@@ -294,6 +294,21 @@ def test_sponsored_account_captures_thread_replies_as_comments(appview: AppView)
     assert {r.arg("parentHeight") for r in threads} == {"0"}
 
 
+def test_unreadable_thread_is_noted_and_the_rest_kept(appview: AppView) -> None:
+    appview.scenario.on(THREAD, (400, {}, {"error": "NotFound", "message": "Post not found"}))
+    result, _ = appview.fetch(kind="sponsored")
+    assert len(result.items) == 51
+    assert len([n for n in result.notes if "not read" in n]) == 4
+
+
+def test_pinned_entry_does_not_duplicate_its_post(appview: AppView) -> None:
+    pinned = {**appview.scenario.feed[2], "reason": {"$type": "app.bsky.feed.defs#reasonPin"}}
+    appview.scenario.feed.insert(0, pinned)
+    result, _ = appview.fetch()
+    assert len(result.items) == 51
+    assert len({i.native_id for i in result.items}) == 51
+
+
 def test_employee_account_reads_no_threads(appview: AppView) -> None:
     _, requests = appview.fetch(kind="employee")
     assert not [r for r in requests if r.path == THREAD]
@@ -341,9 +356,17 @@ def test_429_waits_until_ratelimit_reset_then_succeeds(appview: AppView) -> None
     assert appview.sleeps == [30.0] and len(result.items) == 51
 
 
+def test_429_without_ratelimit_reset_falls_back_to_retry_after(appview: AppView) -> None:
+    appview.scenario.on(PROFILE, (429, {"Retry-After": "9"}, {"error": "RateLimitExceeded"}),
+                        (200, {}, appview.scenario.profile))
+    appview.fetch()
+    assert appview.sleeps == [9.0]
+
+
 def test_429_with_a_distant_reset_skips_as_rate_limited(appview: AppView) -> None:
     reset = int(appview.scenario.now.timestamp()) + 3600
-    appview.scenario.on(FEED, (429, {"ratelimit-reset": str(reset)}, {"error": "RateLimitExceeded"}))
+    appview.scenario.on(FEED, (429, {"ratelimit-reset": str(reset)},
+                               {"error": "RateLimitExceeded"}))
     with pytest.raises(SkippableError) as caught:
         appview.fetch()
     assert caught.value.reason == "rate_limited"

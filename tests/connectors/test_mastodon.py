@@ -188,7 +188,8 @@ def test_images_keep_alt_text_and_videos_give_their_preview(instance: Instance) 
 
 
 @pytest.mark.parametrize(("attachment", "expected"), [
-    ({"type": "image", "url": "https://i/1.jpg", "description": "a"}, [("https://i/1.jpg", "image", "a")]),
+    ({"type": "image", "url": "https://i/1.jpg", "description": "a"},
+     [("https://i/1.jpg", "image", "a")]),
     ({"type": "gifv", "url": "https://i/2.mp4", "preview_url": "https://i/2.png",
       "description": None}, [("https://i/2.png", "video_thumbnail", None)]),
     ({"type": "unknown", "url": None, "remote_url": "https://r/3.jpg"},
@@ -255,12 +256,33 @@ def test_sponsored_account_captures_replies_from_the_status_context(instance: In
     instance.scenario.contexts[parent["id"]] = [reply, nested]
     result, requests = instance.fetch(kind="sponsored")
     items = by_id(result)
-    assert (items[reply["id"]].kind, items[reply["id"]].parent_native_id) == ("comment", parent["id"])
+    answer = items[reply["id"]]
+    assert (answer.kind, answer.parent_native_id) == ("comment", parent["id"])
     assert items[nested["id"]].parent_native_id == reply["id"]
     assert items[reply["id"]].author == "mastodonpy_test_2"
     # Only statuses with replies_count > 0 cost a context call.
     assert [r.path for r in requests if "/context" in r.path] == [
         f"/api/v1/statuses/{parent['id']}/context"]
+
+
+def test_unreadable_reply_thread_is_noted_and_the_rest_kept(instance: Instance) -> None:
+    parent = instance.scenario.timeline[0]
+    parent["replies_count"] = 1
+    instance.scenario.on(f"/api/v1/statuses/{parent['id']}/context",
+                         (404, {}, {"error": "Record not found"}))
+    result, _ = instance.fetch(kind="sponsored")
+    assert len(result.items) == 9
+    assert any(parent["id"] in n and "not read" in n for n in result.notes)
+
+
+def test_revoked_token_during_replies_still_skips_the_account(instance: Instance) -> None:
+    parent = instance.scenario.timeline[0]
+    parent["replies_count"] = 1
+    instance.scenario.on(f"/api/v1/statuses/{parent['id']}/context",
+                         (401, {}, {"error": "The access token was revoked"}))
+    with pytest.raises(SkippableError) as caught:
+        instance.fetch(kind="sponsored", token=TOKEN)
+    assert caught.value.reason == "auth"
 
 
 def test_employee_account_does_not_read_other_peoples_replies(instance: Instance) -> None:
@@ -288,6 +310,13 @@ def test_429_waits_until_x_ratelimit_reset_then_succeeds(instance: Instance) -> 
     assert len(result.items) == 4  # profile + the first page (the scripted answer repeats)
 
 
+def test_429_without_reset_header_falls_back_to_retry_after(instance: Instance) -> None:
+    instance.scenario.on(LOOKUP, (429, {"Retry-After": "12"}, {"error": "Too many requests"}),
+                         (200, {}, instance.scenario.serve(instance.scenario.profile)))
+    instance.fetch()
+    assert instance.sleeps == [12.0]
+
+
 def test_429_with_a_reset_beyond_max_wait_skips_as_rate_limited(instance: Instance) -> None:
     reset = instance.scenario.now + timedelta(hours=1)
     instance.scenario.on(LOOKUP, (429, {"X-RateLimit-Reset": reset.isoformat()}, {"error": "x"}))
@@ -299,8 +328,9 @@ def test_429_with_a_reset_beyond_max_wait_skips_as_rate_limited(instance: Instan
 def test_spent_budget_on_a_200_pauses_before_the_next_request(instance: Instance) -> None:
     instance.scenario.rate_headers.update({"X-RateLimit-Remaining": "0",
                                            "X-RateLimit-Reset": "2026-08-01T13:54:40Z"})
-    instance.fetch()
-    assert instance.sleeps and set(instance.sleeps) == {10.0}
+    _, requests = instance.fetch()
+    assert set(instance.sleeps) == {10.0}
+    assert len(instance.sleeps) == len(requests) - 1  # before each next request, not after the last
 
 
 def test_remaining_budget_does_not_pause(instance: Instance) -> None:

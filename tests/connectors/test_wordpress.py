@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from connectors.base import FetchResult, FetchWindow, FetchSettings, Item
+from connectors.base import FetchResult, FetchSettings, FetchWindow, Item
 from connectors.errors import SkippableError
 from connectors.http import HttpClient, HttpSettings
 from connectors.wordpress import WordPressConnector, content_images, parse_gmt, plain
@@ -122,6 +122,18 @@ def test_full_rescan_asks_for_everything_modified_since_the_window(site: Site) -
     # All five were edited in 2017, so the rescan brings back posts published in 2016 too.
     assert len(posts_of(rescan)) == 5 and rescan.complete_since == since
     assert rescan.cursor == first.cursor
+
+
+def test_rescan_keeps_only_posts_modified_in_the_window_if_the_site_ignores_the_filter(
+        site: Site) -> None:
+    site.scenario.posts[0]["modified_gmt"] = "2016-12-01T00:00:00"
+    original = site.scenario._posts
+    site.fake.route(POSTS, lambda request: original(  # an old WordPress: no modified_after
+        Request(request.method, request.path, {k: v for k, v in request.query.items()
+                                               if k != "modified_after"}, request.headers)))
+    since = datetime(2017, 1, 1, tzinfo=UTC)
+    rescan, _ = site.fetch(since=since, full_rescan=True)
+    assert [i.native_id for i in posts_of(rescan)] == ["54", "42", "36", "33"]
 
 
 def test_repeating_pages_stop_and_keep_the_old_cursor(site: Site) -> None:
@@ -236,8 +248,17 @@ def test_sponsored_blog_captures_comments_linked_to_post_and_parent(site: Site) 
     assert items["comment-11"].author == "A visitor"
     assert items["comment-12"].text == "Thanks! It\u2019s lovely in November too."
     assert items["comment-12"].published_at == datetime(2016, 10, 26, 9, 14, 2, tzinfo=UTC)
-    assert sorted(r.arg("post") for r in requests if r.path == COMMENTS) == [
+    assert sorted(str(r.arg("post")) for r in requests if r.path == COMMENTS) == [
         "33", "36", "42", "54", "57"]
+
+
+def test_unreadable_comments_are_noted_and_the_rest_kept(site: Site) -> None:
+    site.scenario.on(COMMENTS, (401, {}, {"code": "rest_cannot_read_post",
+                                          "message": "Sorry, you are not allowed to read the post "
+                                                     "for this comment.", "data": {"status": 401}}))
+    result, _ = site.fetch(kind="sponsored")
+    assert len(posts_of(result)) == 5 and not [i for i in result.items if i.kind == "comment"]
+    assert len([n for n in result.notes if "comments on post" in n]) == 5
 
 
 def test_employee_blog_reads_no_comments(site: Site) -> None:
