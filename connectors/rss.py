@@ -29,8 +29,9 @@ from connectors.base import Connector, FetchResult, FetchWindow, Item, MediaRef
 from connectors.errors import SkippableError
 from connectors.web import html_to_text, img_refs, merge_media
 
-FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, "
-               "text/xml;q=0.9, */*;q=0.1")
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+)
 
 
 class RssConnector(Connector):
@@ -58,14 +59,18 @@ class RssConnector(Connector):
         return urlunsplit((base.scheme, base.netloc, feed.path, feed.query, ""))
 
     def parse(self, response: requests.Response, url: str, window: FetchWindow) -> FetchResult:
-        parsed = feedparser.parse(response.content, response_headers={
-            "content-location": url,
-            "content-type": response.headers.get("Content-Type", ""),
-        })
+        parsed = feedparser.parse(
+            response.content,
+            response_headers={
+                "content-location": url,
+                "content-type": response.headers.get("Content-Type", ""),
+            },
+        )
         if not parsed.entries and (parsed.bozo or not parsed.version):
             problem = parsed.get("bozo_exception") or "not an RSS or Atom document"
-            raise SkippableError(f"malformed feed at {self.http.redact(url)}: {problem}",
-                                 reason="malformed")
+            raise SkippableError(
+                f"malformed feed at {self.http.redact(url)}: {problem}", reason="malformed"
+            )
         notes = [f"feed parsed with a warning: {parsed.bozo_exception}"] if parsed.bozo else []
         items: list[Item] = []
         for entry in parsed.entries:
@@ -86,8 +91,9 @@ class RssConnector(Connector):
             cursor["newest"] = newest.isoformat()
         elif previous:
             cursor["newest"] = previous
-        oldest_in_feed = min((t for e in parsed.entries if (t := entry_time(e)) is not None),
-                             default=None)
+        oldest_in_feed = min(
+            (t for e in parsed.entries if (t := entry_time(e)) is not None), default=None
+        )
         complete = max(oldest_in_feed, window.since) if oldest_in_feed is not None else None
         return FetchResult(items, cursor, complete, notes)
 
@@ -155,7 +161,9 @@ def _feed_media(entry: dict[str, Any], base: str) -> list[MediaRef]:
         if str(enclosure.get("type", "")).startswith("image/") and enclosure.get("href"):
             refs.append(MediaRef(urljoin(base, enclosure["href"]), "image"))
     for content in entry.get("media_content") or []:
-        is_image = content.get("medium") == "image" or str(content.get("type", "")).startswith("image/")
+        is_image = content.get("medium") == "image" or str(content.get("type", "")).startswith(
+            "image/"
+        )
         if is_image and content.get("url"):
             refs.append(MediaRef(urljoin(base, content["url"]), "image"))
     for thumb in entry.get("media_thumbnail") or []:

@@ -32,16 +32,48 @@ from connectors.http import USER_AGENT
 
 EVERYTHING = datetime(1970, 1, 1, tzinfo=UTC)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-# Links to these are not requested at all: they are never HTML, and each would spend the byte budget.
+# Links to these are not requested at all: they are never HTML and would spend the byte budget.
 SKIP_EXTENSIONS = frozenset(
     ".pdf .doc .docx .xls .xlsx .ppt .pptx .zip .gz .jpg .jpeg .png .gif .webp .svg .ico .bmp .tif "
-    ".tiff .mp3 .mp4 .m4a .mov .avi .webm .wav .css .js .json .xml .rss .ics".split())
+    ".tiff .mp3 .mp4 .m4a .mov .avi .webm .wav .css .js .json .xml .rss .ics".split()
+)
 # Elements that are never visible text. Navigation menus repeat on every page and are not what a
 # page publishes, so they are dropped too (images inside them are still collected).
 INVISIBLE = ("script", "style", "noscript", "template", "svg", "head", "nav")
-BLOCKS = ("address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
-          "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
-          "main", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul")
+BLOCKS = (
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+)
 MAX_CRAWL_DELAY = 5.0  # seconds; a larger robots.txt Crawl-delay is capped to keep runs bounded
 # Page failures after which the crawl stops instead of trying the next page.
 STOP_REASONS = frozenset({"rate_limited", "transient_exhausted"})
@@ -90,7 +122,11 @@ def normalise_url(url: str) -> str:
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     port = parts.port
-    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    netloc = (
+        host
+        if port is None or (scheme, port) in (("http", 80), ("https", 443))
+        else f"{host}:{port}"
+    )
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
@@ -118,15 +154,22 @@ class WebConnector(Connector):
         root = self._root_url()
         robots = self._robots(root)
         if not robots.can_fetch(USER_AGENT, root):
-            raise SkippableError(f"robots.txt disallows the site root {root}", reason="robots_disallowed")
+            raise SkippableError(
+                f"robots.txt disallows the site root {root}", reason="robots_disallowed"
+            )
         crawl = _Crawl(queue=deque([root]), seen={root})
         delay = min(float(robots.crawl_delay(USER_AGENT) or 0), MAX_CRAWL_DELAY)
         site = origin(root)
         while crawl.queue:
-            if crawl.pages >= self.settings.max_site_pages or crawl.bytes >= self.settings.max_site_bytes:
+            if (
+                crawl.pages >= self.settings.max_site_pages
+                or crawl.bytes >= self.settings.max_site_bytes
+            ):
                 crawl.truncated = True
-                crawl.notes.append(f"crawl stopped at {crawl.pages} pages / {crawl.bytes} bytes; "
-                                   f"{len(crawl.queue)} URLs not visited")
+                crawl.notes.append(
+                    f"crawl stopped at {crawl.pages} pages / {crawl.bytes} bytes; "
+                    f"{len(crawl.queue)} URLs not visited"
+                )
                 break
             url = crawl.queue.popleft()
             if not robots.can_fetch(USER_AGENT, url):
@@ -145,7 +188,9 @@ class WebConnector(Connector):
                     crawl.seen.add(link)
                     crawl.queue.append(link)
         cursor = {"crawled_at": self.clock.now().isoformat(), "pages": crawl.pages}
-        return FetchResult(crawl.items, cursor, None if crawl.truncated else EVERYTHING, crawl.notes)
+        return FetchResult(
+            crawl.items, cursor, None if crawl.truncated else EVERYTHING, crawl.notes
+        )
 
     def _root_url(self) -> str:
         locator = self.account.locator
@@ -192,8 +237,9 @@ class WebConnector(Connector):
         ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype not in HTML_TYPES:
             if is_root:  # claiming "no pages" here would mark every stored page deleted
-                raise SkippableError(f"site root {url} is {ctype or 'untyped'}, not HTML",
-                                     reason="malformed")
+                raise SkippableError(
+                    f"site root {url} is {ctype or 'untyped'}, not HTML", reason="malformed"
+                )
             return None
         if final != url and final in crawl.seen:
             return None  # a redirect to a page already crawled
@@ -228,11 +274,20 @@ def page_item(url: str, html: str) -> Item:
     edited = _parse_time(_meta(soup, "article:modified_time"))
     for tag in soup.find_all(INVISIBLE):
         tag.decompose()
-    main = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
-    return Item(native_id=url, kind="page", permalink=url, published_at=published,
-                text=html_to_text(main), title=title or None, html=html, media=media,
-                edited_at=edited, extra={"links": links},
-                raw={"url": url, "title": title, "links": links})
+    main = soup.find("main") or soup.select_one('[role="main"]') or soup.body or soup
+    return Item(
+        native_id=url,
+        kind="page",
+        permalink=url,
+        published_at=published,
+        text=html_to_text(main),
+        title=title or None,
+        html=html,
+        media=media,
+        edited_at=edited,
+        extra={"links": links},
+        raw={"url": url, "title": title, "links": links},
+    )
 
 
 def _links(soup: BeautifulSoup, base: str) -> list[str]:

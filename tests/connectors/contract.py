@@ -109,6 +109,7 @@ class ContractScenario(ABC):
                 self.mode = "normal"
                 return self.rate_limited(request)
             return handler(request)
+
         return gated
 
 
@@ -122,8 +123,9 @@ class Harness:
     connector: Connector
     sleeps: list[float] = field(default_factory=list)
 
-    def fetch(self, since: datetime | None = None, cursor: dict[str, object] | None = None
-              ) -> tuple[FetchResult, list[Request]]:
+    def fetch(
+        self, since: datetime | None = None, cursor: dict[str, object] | None = None
+    ) -> tuple[FetchResult, list[Request]]:
         """Fetch and return the result with the requests this fetch made."""
         before = len(self.scenario.fake.requests)
         window = FetchWindow(since=since or self.scenario.since, cursor=dict(cursor or {}))
@@ -136,10 +138,14 @@ def harness(scenario: ContractScenario) -> Harness:
     account = scenario.account(scenario.fake.base_url)
     cls = connector_for(scenario.platform)
     sleeps: list[float] = []
-    http = HttpClient(account_id=account.id, basis=BASIS, allowed_hosts=cls.api_hosts(account),
-                      secrets=[scenario.token] if scenario.token else [],
-                      settings=HttpSettings(connect_timeout=2, read_timeout=5, max_attempts=3),
-                      sleep=sleeps.append)
+    http = HttpClient(
+        account_id=account.id,
+        basis=BASIS,
+        allowed_hosts=cls.api_hosts(account),
+        secrets=[scenario.token] if scenario.token else [],
+        settings=HttpSettings(connect_timeout=2, read_timeout=5, max_attempts=3),
+        sleep=sleeps.append,
+    )
     connector = cls(account, http, FixedClock(scenario.now), token=scenario.token)
     return Harness(scenario, account, http, connector, sleeps)
 

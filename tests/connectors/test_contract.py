@@ -70,7 +70,9 @@ def test_cursor_and_raw_payloads_are_json(h: Harness) -> None:
     assert result.complete_since is None or result.complete_since.utcoffset() == timedelta(0)
 
 
-def test_second_fetch_with_cursor_asks_only_for_new_items_and_returns_the_new_one(h: Harness) -> None:
+def test_second_fetch_with_cursor_asks_only_for_new_items_and_returns_the_new_one(
+    h: Harness,
+) -> None:
     first, _ = h.fetch()
     newest = max((i.published_at for i in first.items if i.published_at), default=h.scenario.since)
     new_id = h.scenario.add_item()

@@ -1,5 +1,6 @@
 """HttpClient against a loopback FakePlatform: retries, throttling, stalls, byte ceilings, the
-SSRF allow-list, the permission gate, redaction and the access log. Waits are recorded, not slept."""
+SSRF allow-list, the permission gate, redaction and the access log.
+Waits are recorded, not slept."""
 
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ from typing import Any
 import pytest
 
 from connectors.errors import DisallowedHost, NotPermitted, SkippableError
-from connectors.http import HttpClient, HttpSettings
+from connectors.http import AccessRecord, HttpClient, HttpSettings
 from hallmonitor.fakeplatform import FakePlatform, Handler, Request, Response
 
 BASIS = "sponsored: district-owned"
 TOKEN = "s3cr3t/T0K+EN="  # has characters that URLs percent-encode
+
+
+def no_sleep(seconds: float) -> None:
+    """Waits are not slept in tests."""
 
 
 @pytest.fixture
@@ -28,9 +33,14 @@ def fake() -> Iterator[FakePlatform]:
 
 def client(fake: FakePlatform, waits: list[float] | None = None, **settings: Any) -> HttpClient:
     defaults: dict[str, Any] = {"connect_timeout": 1.0, "read_timeout": 2.0, "max_attempts": 3}
-    return HttpClient(account_id="acct-1", basis=BASIS, allowed_hosts={fake.host},
-                      secrets=[TOKEN], settings=HttpSettings(**{**defaults, **settings}),
-                      sleep=(waits if waits is not None else []).append)
+    return HttpClient(
+        account_id="acct-1",
+        basis=BASIS,
+        allowed_hosts={fake.host},
+        secrets=[TOKEN],
+        settings=HttpSettings(**{**defaults, **settings}),
+        sleep=(waits if waits is not None else []).append,
+    )
 
 
 def sequence(*responses: Response) -> Handler:
@@ -39,6 +49,7 @@ def sequence(*responses: Response) -> Handler:
 
     def handler(request: Request) -> Response:
         return queue.pop(0) if len(queue) > 1 else queue[0]
+
     return handler
 
 
@@ -49,27 +60,66 @@ OK: Response = (200, {}, {"ok": True})
 RETRY_CASES = [
     # (name, responses, settings, expected reason or None for success, waits, requests)
     ("503 then success is retried once", [(503, {}, {}), OK], {}, None, [1.0], 2),
-    ("502, 500 then success backs off exponentially", [(502, {}, {}), (500, {}, {}), OK], {},
-     None, [1.0, 2.0], 3),
-    ("429 with Retry-After seconds waits that long", [(429, {"Retry-After": "7"}, {}), OK], {},
-     None, [7.0], 2),
+    (
+        "502, 500 then success backs off exponentially",
+        [(502, {}, {}), (500, {}, {}), OK],
+        {},
+        None,
+        [1.0, 2.0],
+        3,
+    ),
+    (
+        "429 with Retry-After seconds waits that long",
+        [(429, {"Retry-After": "7"}, {}), OK],
+        {},
+        None,
+        [7.0],
+        2,
+    ),
     ("429 without Retry-After uses back-off", [(429, {}, {}), OK], {}, None, [1.0], 2),
-    ("Retry-After equal to max_wait is still waited", [(429, {"Retry-After": "120"}, {}), OK],
-     {"max_wait": 120.0}, None, [120.0], 2),
-    ("Retry-After beyond max_wait gives up as rate_limited",
-     [(429, {"Retry-After": "121"}, {})], {"max_wait": 120.0}, "rate_limited", [], 1),
-    ("persistent 500 exhausts the retries", [(500, {}, {})], {}, "transient_exhausted", [1.0, 2.0], 3),
+    (
+        "Retry-After equal to max_wait is still waited",
+        [(429, {"Retry-After": "120"}, {}), OK],
+        {"max_wait": 120.0},
+        None,
+        [120.0],
+        2,
+    ),
+    (
+        "Retry-After beyond max_wait gives up as rate_limited",
+        [(429, {"Retry-After": "121"}, {})],
+        {"max_wait": 120.0},
+        "rate_limited",
+        [],
+        1,
+    ),
+    (
+        "persistent 500 exhausts the retries",
+        [(500, {}, {})],
+        {},
+        "transient_exhausted",
+        [1.0, 2.0],
+        3,
+    ),
     ("404 is not retried", [(404, {}, {})], {}, "not_found", [], 1),
     ("401 is an auth failure, not retried", [(401, {}, {})], {}, "auth", [], 1),
     ("403 is forbidden, not retried", [(403, {}, {})], {}, "forbidden", [], 1),
 ]
 
 
-@pytest.mark.parametrize(("responses", "settings", "reason", "waits", "requests"),
-                         [c[1:] for c in RETRY_CASES], ids=[c[0] for c in RETRY_CASES])
-def test_retry_and_throttle_behaviour(fake: FakePlatform, responses: list[Response],
-                                      settings: dict[str, Any], reason: str | None,
-                                      waits: list[float], requests: int) -> None:
+@pytest.mark.parametrize(
+    ("responses", "settings", "reason", "waits", "requests"),
+    [c[1:] for c in RETRY_CASES],
+    ids=[c[0] for c in RETRY_CASES],
+)
+def test_retry_and_throttle_behaviour(
+    fake: FakePlatform,
+    responses: list[Response],
+    settings: dict[str, Any],
+    reason: str | None,
+    waits: list[float],
+    requests: int,
+) -> None:
     fake.route("/x", sequence(*responses))
     recorded: list[float] = []
     http = client(fake, recorded, **settings)
@@ -92,13 +142,19 @@ def test_retry_after_as_http_date_waits_until_then(fake: FakePlatform) -> None:
     assert len(waits) == 1 and 27.0 <= waits[0] <= 30.0, waits
 
 
-@pytest.mark.parametrize(("stall", "reason"), [(1.0, "transient_exhausted"), (0.02, None)],
-                         ids=["stall beyond the read timeout is retried then a gap",
-                              "short pause within the read timeout is fine"])
+@pytest.mark.parametrize(
+    ("stall", "reason"),
+    [(1.0, "transient_exhausted"), (0.02, None)],
+    ids=[
+        "stall beyond the read timeout is retried then a gap",
+        "short pause within the read timeout is fine",
+    ],
+)
 def test_stalled_response(fake: FakePlatform, stall: float, reason: str | None) -> None:
     def slow(request: Request) -> Response:
         time.sleep(stall)
         return OK
+
     fake.route("/slow", slow)
     http = client(fake, read_timeout=0.3, max_attempts=2)
     if reason is None:
@@ -114,7 +170,7 @@ def test_stalled_response(fake: FakePlatform, stall: float, reason: str | None) 
 
 # -- byte ceilings --------------------------------------------------------------------------------
 def _chunked(payload: bytes, size: int = 256) -> bytes:
-    chunks = [payload[i:i + size] for i in range(0, len(payload), size)]
+    chunks = [payload[i : i + size] for i in range(0, len(payload), size)]
     return b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
 
 
@@ -130,10 +186,12 @@ SIZE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("response", "max_bytes", "reason"), [c[1:] for c in SIZE_CASES],
-                         ids=[c[0] for c in SIZE_CASES])
-def test_body_size_ceiling(fake: FakePlatform, response: Response, max_bytes: int | None,
-                           reason: str | None) -> None:
+@pytest.mark.parametrize(
+    ("response", "max_bytes", "reason"), [c[1:] for c in SIZE_CASES], ids=[c[0] for c in SIZE_CASES]
+)
+def test_body_size_ceiling(
+    fake: FakePlatform, response: Response, max_bytes: int | None, reason: str | None
+) -> None:
     fake.route("/big", lambda request: response)
     http = client(fake, max_json_bytes=1000)
     if reason is None:
@@ -147,7 +205,9 @@ def test_body_size_ceiling(fake: FakePlatform, response: Response, max_bytes: in
 
 
 def test_get_bytes_honours_its_max_bytes(fake: FakePlatform) -> None:
-    fake.route("/img.png", lambda request: (200, {"Content-Type": "image/png"}, b"\x89PNG" + b"0" * 996))
+    fake.route(
+        "/img.png", lambda request: (200, {"Content-Type": "image/png"}, b"\x89PNG" + b"0" * 996)
+    )
     with pytest.raises(SkippableError) as caught:
         client(fake).get_bytes(fake.base_url + "/img.png", max_bytes=999)
     assert caught.value.reason == "too_large"
@@ -164,7 +224,9 @@ REDACT_CASES = [
 
 @pytest.mark.parametrize("path", [c[1] for c in REDACT_CASES], ids=[c[0] for c in REDACT_CASES])
 @pytest.mark.parametrize("status", [200, 404])
-def test_token_is_redacted_in_access_log_and_errors(fake: FakePlatform, path: str, status: int) -> None:
+def test_token_is_redacted_in_access_log_and_errors(
+    fake: FakePlatform, path: str, status: int
+) -> None:
     from urllib.parse import quote
 
     fake.route_prefix("/", lambda request: (status, {}, {}))
@@ -190,8 +252,14 @@ def test_connection_failure_traceback_carries_no_token() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     host = f"127.0.0.1:{port}"
-    http = HttpClient("acct-1", BASIS, {host}, secrets=[TOKEN],
-                      settings=HttpSettings(connect_timeout=0.5, max_attempts=2), sleep=[].append)
+    http = HttpClient(
+        "acct-1",
+        BASIS,
+        {host},
+        secrets=[TOKEN],
+        settings=HttpSettings(connect_timeout=0.5, max_attempts=2),
+        sleep=no_sleep,
+    )
     with pytest.raises(SkippableError) as caught:
         http.get(f"http://{host}/me?access_token={TOKEN}")
     text = "".join(traceback.format_exception(caught.value))
@@ -202,7 +270,7 @@ def test_connection_failure_traceback_carries_no_token() -> None:
 
 # -- allow-list and permission gate ---------------------------------------------------------------
 def test_disallowed_host_is_refused_before_any_request(fake: FakePlatform) -> None:
-    http = HttpClient("acct-1", BASIS, {"graph.example.org"}, sleep=[].append)
+    http = HttpClient("acct-1", BASIS, {"graph.example.org"}, sleep=no_sleep)
     with pytest.raises(DisallowedHost):
         http.get(fake.base_url + "/x")
     assert fake.requests == [] and http.records == []
@@ -246,9 +314,11 @@ def test_refused_permission_sends_nothing(fake: FakePlatform) -> None:
 
 
 # -- bodies and the access log --------------------------------------------------------------------
-@pytest.mark.parametrize(("body", "reason"), [(b"{not json", "malformed"), (b"<html></html>", "malformed"),
-                                              (b'{"data": []}', None)],
-                         ids=["truncated JSON", "HTML instead of JSON", "valid JSON"])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [(b"{not json", "malformed"), (b"<html></html>", "malformed"), (b'{"data": []}', None)],
+    ids=["truncated JSON", "HTML instead of JSON", "valid JSON"],
+)
 def test_json_bodies(fake: FakePlatform, body: bytes, reason: str | None) -> None:
     fake.route("/j", lambda request: (200, {"Content-Type": "application/json"}, body))
     if reason is None:
@@ -261,11 +331,14 @@ def test_json_bodies(fake: FakePlatform, body: bytes, reason: str | None) -> Non
 
 def test_access_log_records_each_request_with_basis_status_and_size(fake: FakePlatform) -> None:
     fake.route("/x", sequence((503, {}, {}), (200, {}, b"12345")))
-    seen = []
+    seen: list[AccessRecord] = []
     http = client(fake)
     http.on_access = seen.append
     http.get(fake.base_url + "/x")
-    assert [(r.status, r.outcome, r.bytes) for r in http.records] == [(503, "http 503", 2), (200, "ok", 5)]
+    assert [(r.status, r.outcome, r.bytes) for r in http.records] == [
+        (503, "http 503", 2),
+        (200, "ok", 5),
+    ]
     assert {(r.account_id, r.basis, r.method) for r in http.records} == {("acct-1", BASIS, "GET")}
     assert seen == http.records
     assert all(r.at.tzinfo is not None for r in http.records)

@@ -21,8 +21,17 @@ from tests.conftest import FIXTURES
 SITE = FIXTURES / "http" / "web" / "site"
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 # In crawl order; the last entry is the hop /moved redirects to (the client follows redirects).
-FULL_CRAWL = ["/robots.txt", "/", "/about.html", "/news/", "/news/2025-10-02-open-house.html",
-              "/calendar", "/old-page", "/moved", "/about.html"]
+FULL_CRAWL = [
+    "/robots.txt",
+    "/",
+    "/about.html",
+    "/news/",
+    "/news/2025-10-02-open-house.html",
+    "/calendar",
+    "/old-page",
+    "/moved",
+    "/about.html",
+]
 FETCHED = 7  # page fetches (robots.txt and the redirect hop are not pages)
 PAGES = {"/", "/about.html", "/news/", "/news/2025-10-02-open-house.html"}
 
@@ -60,12 +69,19 @@ def site() -> Iterator[Site]:
         yield served
 
 
-def crawl(site: Site, settings: FetchSettings | None = None,
-          waits: list[float] | None = None) -> tuple[FetchResult, list[str]]:
-    account = Account(id="district-site", kind="sponsored", platform="web",
-                      locator=site.fake.base_url + "/")
-    http = HttpClient(account.id, "sponsored", WebConnector.api_hosts(account) | {"cdn.example-photos.net"},
-                      settings=HttpSettings(max_attempts=2), sleep=(waits if waits is not None else []).append)
+def crawl(
+    site: Site, settings: FetchSettings | None = None, waits: list[float] | None = None
+) -> tuple[FetchResult, list[str]]:
+    account = Account(
+        id="district-site", kind="sponsored", platform="web", locator=site.fake.base_url + "/"
+    )
+    http = HttpClient(
+        account.id,
+        "sponsored",
+        WebConnector.api_hosts(account) | {"cdn.example-photos.net"},
+        settings=HttpSettings(max_attempts=2),
+        sleep=(waits if waits is not None else []).append,
+    )
     connector = WebConnector(account, http, FixedClock(NOW), settings)
     result = connector.fetch(FetchWindow(since=datetime(2025, 1, 1, tzinfo=UTC), cursor={}))
     return result, [r.path for r in site.fake.requests]
@@ -80,27 +96,43 @@ def test_full_crawl_stays_on_origin_and_claims_completeness(site: Site) -> None:
     assert requested == FULL_CRAWL
     assert set(by_path(result, site)) == PAGES
     assert result.complete_since == EVERYTHING
-    assert site.other.requests == [], "a link to another origin (same host, other port) is not followed"
+    assert site.other.requests == [], (
+        "a link to another origin (same host, other port) is not followed"
+    )
 
 
-@pytest.mark.parametrize(("path", "why"), [
-    ("/private/gradebook.html", "disallowed by robots.txt"),
-    ("/handbook.pdf", "a document, never HTML"),
-    ("/elsewhere.html", "on another origin"),
-    ("/news/2025-10-02-open-house.html#details", "fragments are not separate pages"),
-])
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [
+        ("/private/gradebook.html", "disallowed by robots.txt"),
+        ("/handbook.pdf", "a document, never HTML"),
+        ("/elsewhere.html", "on another origin"),
+        ("/news/2025-10-02-open-house.html#details", "fragments are not separate pages"),
+    ],
+)
 def test_pages_never_requested(site: Site, path: str, why: str) -> None:
     _, requested = crawl(site)
     assert path not in requested, why
 
 
-@pytest.mark.parametrize(("robots", "private_requested"), [
-    ((200, {"Content-Type": "text/plain"}, "User-agent: hallmonitor\nDisallow: /private/\n"), False),
-    ((200, {"Content-Type": "text/plain"}, "User-agent: OtherBot\nDisallow: /\n"), True),
-    ((404, {}, "no robots"), True),
-    ((403, {}, "forbidden"), True),
-], ids=["rules naming our agent apply", "rules for another agent do not",
-        "missing robots.txt allows all", "4xx robots.txt allows all (RFC 9309)"])
+@pytest.mark.parametrize(
+    ("robots", "private_requested"),
+    [
+        (
+            (200, {"Content-Type": "text/plain"}, "User-agent: hallmonitor\nDisallow: /private/\n"),
+            False,
+        ),
+        ((200, {"Content-Type": "text/plain"}, "User-agent: OtherBot\nDisallow: /\n"), True),
+        ((404, {}, "no robots"), True),
+        ((403, {}, "forbidden"), True),
+    ],
+    ids=[
+        "rules naming our agent apply",
+        "rules for another agent do not",
+        "missing robots.txt allows all",
+        "4xx robots.txt allows all (RFC 9309)",
+    ],
+)
 def test_robots_rules(site: Site, robots: Response, private_requested: bool) -> None:
     site.robots = robots
     result, requested = crawl(site)
@@ -116,10 +148,16 @@ def test_unreachable_robots_txt_skips_the_site(site: Site) -> None:
     assert "/" not in [r.path for r in site.fake.requests]
 
 
-@pytest.mark.parametrize(("robots", "reason"), [
-    ((200, {}, "User-agent: *\nDisallow: /\n"), "robots_disallowed"),
-], ids=["robots.txt disallowing everything"])
-def test_root_disallowed_is_a_gap_not_an_empty_site(site: Site, robots: Response, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("robots", "reason"),
+    [
+        ((200, {}, "User-agent: *\nDisallow: /\n"), "robots_disallowed"),
+    ],
+    ids=["robots.txt disallowing everything"],
+)
+def test_root_disallowed_is_a_gap_not_an_empty_site(
+    site: Site, robots: Response, reason: str
+) -> None:
     site.robots = robots
     with pytest.raises(SkippableError) as caught:
         crawl(site)
@@ -134,15 +172,23 @@ def test_root_not_found_is_a_gap(site: Site) -> None:
     assert caught.value.reason == "not_found"
 
 
-@pytest.mark.parametrize(("settings", "pages", "complete"), [
-    (FetchSettings(max_site_pages=2), 2, False),
-    (FetchSettings(max_site_pages=FETCHED - 1), 4, False),
-    (FetchSettings(max_site_pages=FETCHED), 4, True),
-    (FetchSettings(max_site_bytes=500), 1, False),
-    (FetchSettings(max_site_bytes=1_000_000), 4, True),
-], ids=["page limit stops the crawl", "page limit one short of the site is truncated",
+@pytest.mark.parametrize(
+    ("settings", "pages", "complete"),
+    [
+        (FetchSettings(max_site_pages=2), 2, False),
+        (FetchSettings(max_site_pages=FETCHED - 1), 4, False),
+        (FetchSettings(max_site_pages=FETCHED), 4, True),
+        (FetchSettings(max_site_bytes=500), 1, False),
+        (FetchSettings(max_site_bytes=1_000_000), 4, True),
+    ],
+    ids=[
+        "page limit stops the crawl",
+        "page limit one short of the site is truncated",
         "page limit exactly the site size completes",
-        "byte limit stops the crawl", "byte limit above the site size completes"])
+        "byte limit stops the crawl",
+        "byte limit above the site size completes",
+    ],
+)
 def test_limits(site: Site, settings: FetchSettings, pages: int, complete: bool) -> None:
     result, _ = crawl(site, settings)
     assert len(result.items) == pages
@@ -156,17 +202,27 @@ def test_page_content_is_extracted(site: Site) -> None:
     pages = by_path(result, site)
     root, story, about = pages["/"], pages["/news/2025-10-02-open-house.html"], pages["/about.html"]
     base = site.fake.base_url
-    assert root.kind == "page" and root.permalink == base + "/" and root.title == "Example Public Schools"
+    assert (
+        root.kind == "page"
+        and root.permalink == base + "/"
+        and root.title == "Example Public Schools"
+    )
     assert "Conferences are next week." in root.text
-    assert "tracking" not in root.text and "font-family" not in root.text, "script/style are not text"
+    assert "tracking" not in root.text and "font-family" not in root.text, (
+        "script/style are not text"
+    )
     assert root.text.startswith("Welcome to Example Public Schools"), "navigation is not text"
-    assert root.media == [MediaRef(base + "/assets/logo.png", "image", "Example Public Schools logo"),
-                          MediaRef("https://cdn.example-photos.net/gym.jpg", "image", "New gym")]
+    assert root.media == [
+        MediaRef(base + "/assets/logo.png", "image", "Example Public Schools logo"),
+        MediaRef("https://cdn.example-photos.net/gym.jpg", "image", "New gym"),
+    ]
     assert root.published_at is None
     assert story.published_at == datetime(2025, 10, 2, 14, 30, tzinfo=UTC)
     assert story.edited_at == datetime(2025, 10, 3, 15, 0, tzinfo=UTC)
     assert "café" in story.text and "—" in story.text, "UTF-8 without a charset header is sniffed"
-    assert story.media == [MediaRef(base + "/assets/open-house.jpg", "image", "Families in the library")]
+    assert story.media == [
+        MediaRef(base + "/assets/open-house.jpg", "image", "Families in the library")
+    ]
     assert about.published_at == datetime(2025, 8, 15, tzinfo=UTC)
     assert about.text.startswith("About us Our district serves 4,000 students.")
 
@@ -193,8 +249,11 @@ def test_failing_page_leaves_the_crawl_without_a_claim(site: Site) -> None:
     assert site.fake.base_url + "/news/" in {i.native_id for i in result.items}
 
 
-@pytest.mark.parametrize(("delay", "expected"), [("1", 1.0), ("60", 5.0)],
-                         ids=["crawl-delay honoured", "crawl-delay capped"])
+@pytest.mark.parametrize(
+    ("delay", "expected"),
+    [("1", 1.0), ("60", 5.0)],
+    ids=["crawl-delay honoured", "crawl-delay capped"],
+)
 def test_crawl_delay(site: Site, delay: str, expected: float) -> None:
     site.robots = (200, {}, f"User-agent: *\nDisallow: /private/\nCrawl-delay: {delay}\n")
     waits: list[float] = []

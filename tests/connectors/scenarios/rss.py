@@ -32,8 +32,13 @@ class RssScenario(ContractScenario):
         return {"/feed/": self._feed}
 
     def account(self, base_url: str) -> Account:
-        return Account(id="district-news-rss", kind="sponsored", platform="rss",
-                       locator=f"{SITE}/feed/", api_base=base_url)
+        return Account(
+            id="district-news-rss",
+            kind="sponsored",
+            platform="rss",
+            locator=f"{SITE}/feed/",
+            api_base=base_url,
+        )
 
     def add_item(self) -> str:
         number = max((n for n, _ in self.posts), default=0) + 1
@@ -73,8 +78,10 @@ def render_feed(posts: list[tuple[int, datetime]]) -> str:
 
 def _item(number: int, when: datetime) -> str:
     link = f"{SITE}/{when:%Y/%m/%d}/news-{number}/"
-    html = (f'<p><img src="/wp-content/uploads/news-{number}.jpg" alt="Photo {number}" /></p>'
-            f"<p>News item {number} from the district office.</p>")
+    html = (
+        f'<p><img src="/wp-content/uploads/news-{number}.jpg" alt="Photo {number}" /></p>'
+        f"<p>News item {number} from the district office.</p>"
+    )
     return f"""
 	<item>
 		<title>News item {number}</title>

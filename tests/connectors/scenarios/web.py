@@ -24,7 +24,8 @@ class WebScenario(ContractScenario):
 
     def __init__(self) -> None:
         self.news: list[tuple[int, datetime]] = [
-            (n, datetime(2025, 11, 3, 14, 0, tzinfo=UTC) + timedelta(days=n)) for n in (1, 2, 3)]
+            (n, datetime(2025, 11, 3, 14, 0, tzinfo=UTC) + timedelta(days=n)) for n in (1, 2, 3)
+        ]
         self.empty = False
         super().__init__()
 
@@ -53,17 +54,33 @@ class WebScenario(ContractScenario):
         if request.path == "/":
             if self.empty:
                 return 200, {}, PAGE.format(title="Coming soon", meta="", body="")
-            return 200, {}, PAGE.format(title="Example Public Schools", meta="", body=(
-                '<p>Welcome. <time datetime="2025-09-01T08:00:00-05:00">Sept 1</time></p>'
-                '<a href="/news/">All news</a> <a href="/admin/login">Staff</a>'))
+            return (
+                200,
+                {},
+                PAGE.format(
+                    title="Example Public Schools",
+                    meta="",
+                    body=(
+                        '<p>Welcome. <time datetime="2025-09-01T08:00:00-05:00">Sept 1</time></p>'
+                        '<a href="/news/">All news</a> <a href="/admin/login">Staff</a>'
+                    ),
+                ),
+            )
         if request.path == "/news/" and not self.empty:
             links = "".join(f'<li><a href="/news/{n}.html">News {n}</a></li>' for n, _ in self.news)
             return 200, {}, PAGE.format(title="News", meta="", body=f"<ul>{links}</ul>")
         for number, when in self.news:
             if request.path == f"/news/{number}.html" and not self.empty:
                 meta = f'<meta property="article:published_time" content="{when.isoformat()}">'
-                return 200, {}, PAGE.format(title=f"News {number}", meta=meta,
-                                            body=f'<p>Story {number}.</p><img src="/img/{number}.jpg" alt="">')
+                return (
+                    200,
+                    {},
+                    PAGE.format(
+                        title=f"News {number}",
+                        meta=meta,
+                        body=f'<p>Story {number}.</p><img src="/img/{number}.jpg" alt="">',
+                    ),
+                )
         return 404, {"Content-Type": "text/html"}, "<h1>Not found</h1>"
 
 
