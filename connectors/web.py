@@ -2,7 +2,8 @@
 
 The crawl stays on the root's origin (scheme, host and port), asks robots.txt first (RFC 9309,
 read with urllib.robotparser but fetched through `self.http` like every other request) and stops at
-`FetchSettings.max_site_pages` pages or `max_site_bytes` bytes. Every HTML page becomes an
+`FetchSettings.max_site_pages` pages or `max_site_bytes` bytes (each page is read with what is left
+of the byte budget as its ceiling, so the budget is never overrun). Every HTML page becomes an
 `Item(kind="page")` keyed by its URL without the fragment.
 
 A crawl is a snapshot, not an incremental listing: when it finished without hitting a limit it
@@ -76,7 +77,8 @@ BLOCKS = (
 )
 MAX_CRAWL_DELAY = 5.0  # seconds; a larger robots.txt Crawl-delay is capped to keep runs bounded
 # Page failures after which the crawl stops instead of trying the next page.
-STOP_REASONS = frozenset({"rate_limited", "transient_exhausted"})
+# too_large: a page is read with the rest of the byte budget as its ceiling, so the budget is spent.
+STOP_REASONS = frozenset({"rate_limited", "transient_exhausted", "too_large"})
 
 
 # -- HTML helpers (shared) ---------------------------------------------------------------------
@@ -215,7 +217,11 @@ class WebConnector(Connector):
         """Fetch one page. The root's failures are the account's; other pages are skipped (a
         gone page silently, anything else with a note and the crawl marked incomplete)."""
         try:
-            response = self.http.get(url, ok_statuses=(200,) if is_root else (200, 404, 410))
+            response = self.http.get(
+                url,
+                ok_statuses=(200,) if is_root else (200, 404, 410),
+                max_bytes=max(1, self.settings.max_site_bytes - crawl.bytes),
+            )
         except DisallowedHost as exc:  # redirected off the site: not part of it
             if is_root:
                 raise

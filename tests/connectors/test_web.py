@@ -178,15 +178,11 @@ def test_root_not_found_is_a_gap(site: Site) -> None:
         (FetchSettings(max_site_pages=2), 2, False),
         (FetchSettings(max_site_pages=FETCHED - 1), 4, False),
         (FetchSettings(max_site_pages=FETCHED), 4, True),
-        (FetchSettings(max_site_bytes=500), 1, False),
-        (FetchSettings(max_site_bytes=1_000_000), 4, True),
     ],
     ids=[
         "page limit stops the crawl",
         "page limit one short of the site is truncated",
         "page limit exactly the site size completes",
-        "byte limit stops the crawl",
-        "byte limit above the site size completes",
     ],
 )
 def test_limits(site: Site, settings: FetchSettings, pages: int, complete: bool) -> None:
@@ -195,6 +191,33 @@ def test_limits(site: Site, settings: FetchSettings, pages: int, complete: bool)
     assert (result.complete_since == EVERYTHING) is complete
     assert (result.complete_since is None) is not complete
     assert bool(result.notes) is not complete
+
+
+@pytest.mark.parametrize(
+    ("spare", "pages", "complete"),
+    [(-1, 0, False), (100, 1, False), (1_000_000, 4, True)],
+    ids=[
+        "root alone over the byte limit is a gap",
+        "byte limit reached by the next page stops the crawl",
+        "byte limit above the site size completes",
+    ],
+)
+def test_byte_limit(site: Site, spare: int, pages: int, complete: bool) -> None:
+    root = site.serve(Request("GET", "/", {}, {}))[2]
+    assert isinstance(root, bytes)
+    settings = FetchSettings(max_site_bytes=len(root) + spare)
+    if not pages:
+        with pytest.raises(SkippableError) as caught:
+            crawl(site, settings)
+        assert caught.value.reason == "too_large"
+        return
+    result, requested = crawl(site, settings)
+    assert len(result.items) == pages
+    assert (result.complete_since == EVERYTHING) is complete
+    if not complete:
+        assert result.complete_since is None
+        assert "/about.html" in requested, "the page that broke the budget was asked for"
+        assert any("too_large" in n or "ceiling" in n for n in result.notes)
 
 
 def test_page_content_is_extracted(site: Site) -> None:
