@@ -107,7 +107,10 @@ class MastodonConnector(Connector):
     def api_hosts(cls, account: Account) -> set[str]:
         hosts = super().api_hosts(account)
         if not account.api_base:
-            _, host = parse_locator(account.locator)
+            try:
+                _, host = parse_locator(account.locator)
+            except SkippableError:
+                return hosts  # fetch() reports the bad locator as this account's gap
             if host:
                 hosts.add(host)
         return hosts

@@ -26,6 +26,12 @@ _END_OF_PAGES = {"rest_post_invalid_page_number", "rest_comment_invalid_page_num
 _COMMENT_GAPS = {"auth", "forbidden", "not_found", "http_error"}
 
 
+def site_url(account: Account) -> str:
+    """`api_base`, else the locator; a bare host name (`blog.school.org`) means https."""
+    value = (account.api_base or account.locator).strip().rstrip("/")
+    return value if value.startswith(("http://", "https://")) else f"https://{value}"
+
+
 def parse_gmt(value: str | None) -> datetime | None:
     """`date_gmt`/`modified_gmt` are UTC written without an offset ("2016-10-25T18:25:24")."""
     if not value or value.startswith("0000"):
@@ -90,11 +96,11 @@ class WordPressConnector(Connector):
 
     @property
     def api_base(self) -> str:
-        return (self.account.api_base or self.account.locator).rstrip("/")
+        return site_url(self.account)
 
     @classmethod
     def api_hosts(cls, account: Account) -> set[str]:
-        return {urlsplit(account.api_base or account.locator).netloc.lower()}
+        return {urlsplit(site_url(account)).netloc.lower()}
 
     def fetch(self, window: FetchWindow) -> FetchResult:
         items = [self.profile_item(self._get_json(f"{self.api_base}/wp-json/"))]

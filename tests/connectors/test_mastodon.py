@@ -415,6 +415,16 @@ def test_api_base_and_acct_from_locator(locator: str, api_base: str | None, base
     assert base.split("://")[1] in MastodonConnector.api_hosts(account)
 
 
+def test_bad_locator_gives_no_extra_host_and_skips_at_fetch() -> None:
+    account = Account(id="a", kind="sponsored", platform="mastodon",
+                      locator="https://mastodon.social/users/teacher")
+    assert MastodonConnector.api_hosts(account) == {"mastodon.social"}  # the URL's host only
+    connector = MastodonConnector(account, HttpClient("a", "b", set()), FixedClock(SINCE))
+    with pytest.raises(SkippableError) as caught:
+        connector.fetch(FetchWindow(SINCE, {}))
+    assert caught.value.reason == "bad_locator"
+
+
 def test_locator_without_instance_or_api_base_skips() -> None:
     account = Account(id="a", kind="sponsored", platform="mastodon", locator="teacher")
     connector = MastodonConnector(account, HttpClient("a", "b", set()), FixedClock(SINCE))

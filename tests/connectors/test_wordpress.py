@@ -320,6 +320,7 @@ def test_stall_longer_than_the_read_timeout_is_retried_then_skipped(site: Site) 
      {"blog.school.example"}),
     ("https://blog.school.example", "https://school.example/blog", "https://school.example/blog",
      {"school.example"}),
+    ("blog.school.example", None, "https://blog.school.example", {"blog.school.example"}),
 ])
 def test_api_base_defaults_to_the_site_url(locator: str, api_base: str | None, base: str,
                                            hosts: set[str]) -> None:
