@@ -16,6 +16,8 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import logging
+
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,6 +149,8 @@ def _context() -> _Gx:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        # GX announces its temporary docs folder at INFO on every start: not news for an operator.
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False,
                                                              metric_calculations=False)
