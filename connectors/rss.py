@@ -73,11 +73,15 @@ class RssConnector(Connector):
             )
         notes = [f"feed parsed with a warning: {parsed.bozo_exception}"] if parsed.bozo else []
         items: list[Item] = []
+        ids: set[str] = set()
         for entry in parsed.entries:
             item = entry_item(entry, url)
             if item is None:
                 notes.append(f"entry without id or link skipped: {entry.get('title')!r}")
+            elif item.native_id in ids:  # feeds do repeat items; the first (newest) one counts
+                notes.append(f"duplicate entry {item.native_id} skipped")
             elif item.published_at is None or item.published_at >= window.since:
+                ids.add(item.native_id)
                 items.append(item)
         dated = [i.published_at for i in items if i.published_at is not None]
         cursor: dict[str, Any] = {}

@@ -174,8 +174,6 @@ class WebConnector(Connector):
                 )
                 break
             url = crawl.queue.popleft()
-            if not robots.can_fetch(USER_AGENT, url):
-                continue
             if delay and crawl.pages:
                 self.http.sleep(delay)
             is_root = crawl.pages == 0
@@ -186,8 +184,10 @@ class WebConnector(Connector):
                 site = origin(page.permalink)
             crawl.items.append(page)
             for link in page.extra["links"]:
-                if link not in crawl.seen and origin(link) == site and _crawlable(link):
-                    crawl.seen.add(link)
+                if link in crawl.seen or origin(link) != site or not _crawlable(link):
+                    continue
+                crawl.seen.add(link)
+                if robots.can_fetch(USER_AGENT, link):
                     crawl.queue.append(link)
         cursor = {"crawled_at": self.clock.now().isoformat(), "pages": crawl.pages}
         return FetchResult(

@@ -230,6 +230,14 @@ EDGE_CASES = [
         {"media": [MediaRef("https://ex.org/c.jpg", "image", "Choir")]},
     ),
     (
+        "a guid repeated in the feed yields one item, the first",
+        rss(
+            "<guid>https://ex.org/11</guid><title>first</title></item>"
+            "<item><guid>https://ex.org/11</guid><title>again</title>"
+        ),
+        {"native_id": "https://ex.org/11", "title": "first"},
+    ),
+    (
         "atom: xml:base resolves relative links",
         b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://ex.org/blog/">'
         b'<title>t</title><id>f</id><entry><id>tag:ex.org,2024:1</id><link href="post/1"/>'
@@ -248,7 +256,9 @@ EDGE_CASES = [
 )
 def test_entry_mapping(feed: Feed, body: bytes, expected: dict[str, Any]) -> None:
     feed.response = (200, RSS_TYPE, body)
-    item = first(feed.fetch())
+    result = feed.fetch()
+    assert len(result.items) == 1
+    item = first(result)
     base = feed.fake.base_url
     for name, want in expected.items():
         if isinstance(want, str):
