@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -270,3 +271,23 @@ def test_usage_headers_pace_the_next_call(
         "share without image", "text only"])
 def test_post_media_roles(row: dict[str, Any], expected: list[str]) -> None:
     assert [m.role for m in post_media(row)] == expected
+
+
+def test_a_stall_longer_than_the_read_timeout_is_retried(
+        fake: FakePlatform, script: FacebookScenario) -> None:
+    stalls = [True]
+    serve = script.serve
+
+    def stalling(request: Any) -> Any:
+        if request.path == f"/v19.0/{PAGE}/feed" and stalls:
+            stalls.pop()
+            time.sleep(1.0)  # longer than the 0.3 s read timeout below
+        return serve(request)
+    script.serve = stalling  # type: ignore[method-assign]
+    slept: list[float] = []
+    conn = connector(fake, slept)
+    conn.http.settings = HttpSettings(connect_timeout=1, read_timeout=0.3, max_attempts=3)
+    result = conn.fetch(FetchWindow(since=SINCE, cursor={}))
+    assert len([i for i in result.items if i.kind == "post"]) == 6
+    assert slept == [1.0] and len(fake.requests_to(f"/v19.0/{PAGE}/feed")) == 2
+    assert any(r.outcome == "timeout" for r in conn.http.records)
