@@ -1,0 +1,29 @@
+"""`hallmonitor eval --corpus DIR`: precision, recall and F1 per check on a labelled corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("eval")
+@click.option("--corpus", "corpus", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Labelled corpus directory (district.yaml, accounts.yaml, roster/, posts.jsonl).")
+@click.option("--errors", "show_errors", is_flag=True,
+              help="Also list every false positive and false negative (pack, post id).")
+def eval_command(corpus: Path, show_errors: bool) -> None:
+    """Run every policy pack over a labelled corpus and print precision, recall and F1 per check."""
+    from rules.evaluate import _image_scores, format_table, run_corpus
+
+    outcome = run_corpus(corpus)
+    scores = outcome.scores + _image_scores(corpus)
+    click.echo(f"corpus: {corpus} ({outcome.items} post-pack pairs)")
+    click.echo(format_table(scores))
+    if show_errors:
+        for kind, check, pack, post_id in outcome.errors:
+            click.echo(f"{kind} {check:<16} {pack:<20} {post_id}")
+
+
+COMMANDS = [eval_command]

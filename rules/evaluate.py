@@ -1,0 +1,194 @@
+"""Measure the checks on a labelled corpus: precision, recall and F1 per check.
+
+The corpus (tests/fixtures/corpus/text/README.md) is a district directory plus `posts.jsonl`,
+each post labelled with the checks that should fire under each pack. Every pack is run through the
+real engine (`RuleSet.for_district`) with the corpus district, so what is measured is what a
+district gets: the pack's rules, accounts, parameters and overrides. Counting is per post per
+check: a post labelled `conduct` that gets two conduct findings is one true positive.
+
+If the corpus has an `images/` folder and `rules.detect.image_eval` exists, its scores (same
+`Score` shape) are appended.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hallmonitor.config import POLICY_IDS, DistrictConfig, load_config
+from rules.base import CheckContext, Target
+
+SHORT_PACKS = {"wf": "west-fargo-debh-ap", "mh": "moorhead-447-1", "wem": "wem-428",
+               "jndc": "jndc", "alx": "alexandria-471"}
+DEFAULT_PUBLISHED = "2026-10-02T23:30:00Z"  # a Friday, 18:30 in America/Chicago
+EVAL_NOW = datetime(2026, 11, 15, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Score:
+    check: str
+    tp: int
+    fp: int
+    fn: int
+    precision: float
+    recall: float
+    f1: float
+    n: int  # labelled positives (support)
+
+    @classmethod
+    def of(cls, check: str, tp: int, fp: int, fn: int) -> Score:
+        precision = tp / (tp + fp) if tp + fp else (0.0 if fn else 1.0)
+        recall = tp / (tp + fn) if tp + fn else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return cls(check, tp, fp, fn, precision, recall, f1, tp + fn)
+
+
+@dataclass
+class Item:
+    """One post judged under one pack."""
+
+    pack: str
+    target: Target
+    expected: frozenset[str]
+    note: str = ""
+
+
+@dataclass
+class Outcome:
+    scores: list[Score]
+    items: int
+    errors: list[tuple[str, str, str, str]] = field(default_factory=list)  # kind, check, pack, id
+
+
+def load_items(corpus: Path, config: DistrictConfig) -> list[Item]:
+    """Every (post, pack) pair in posts.jsonl with its expected checks."""
+    items = []
+    lines = (corpus / "posts.jsonl").read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            items.extend(_items_of(record, config))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{corpus / 'posts.jsonl'}:{number}: {exc}") from exc
+    return items
+
+
+def _pack_id(name: str) -> str:
+    pack = SHORT_PACKS.get(name, name)
+    if pack not in POLICY_IDS:
+        raise ValueError(f"unknown pack {name!r}")
+    return pack
+
+
+def _items_of(record: dict[str, Any], config: DistrictConfig) -> list[Item]:
+    expected = record["expected"]
+    if isinstance(expected, list):
+        by_pack = {_pack_id(record["pack"]): expected}
+    else:
+        default = expected.get("*")
+        named = {_pack_id(k): v for k, v in expected.items() if k != "*"}
+        by_pack = {p: named.get(p, default) for p in POLICY_IDS if p in named or default is not None}
+    note = record.get("note", "")
+    return [Item(pack, _target(record, config), frozenset(labels), note)
+            for pack, labels in by_pack.items()]
+
+
+def _target(record: dict[str, Any], config: DistrictConfig) -> Target:
+    account = config.account(record["account"])
+    kind = record.get("kind", "post")
+    profile = dict(record.get("profile") or {})
+    media = [{"role": "avatar", "url": "https://example.test/avatar.png"}] if profile.pop(
+        "avatar", False) else []
+    published = None
+    if kind != "profile":
+        published = datetime.fromisoformat(record.get("published_at", DEFAULT_PUBLISHED))
+    return Target(post_id=record["id"], version=1, account=account, platform=account.platform,
+                  kind=kind, permalink=f"https://corpus.example/{record['id']}",
+                  text=record.get("text", ""), published_at=published, extra=profile,
+                  media=media)
+
+
+def config_for_pack(config: DistrictConfig, pack: str, overrides: dict[str, Any]) -> DistrictConfig:
+    district = config.district.model_copy(update={
+        "policy": pack, "policy_overrides": overrides.get(pack, {})})
+    return DistrictConfig(config.base_dir, district, config.accounts, config.students,
+                          config.staff, config.logo_paths)
+
+
+def run_corpus(corpus: str | Path) -> Outcome:
+    """Run every pack over the corpus and score each check."""
+    from rules.engine import RuleSet
+
+    corpus = Path(corpus)
+    config = load_config(corpus)
+    overrides_file = corpus / "overrides.yaml"
+    overrides = yaml.safe_load(overrides_file.read_text()) if overrides_file.is_file() else {}
+    items = load_items(corpus, config)
+    found: dict[tuple[str, str], set[str]] = {}
+    for pack in POLICY_IDS:
+        pack_items = [i for i in items if i.pack == pack]
+        if not pack_items:
+            continue
+        pack_config = config_for_pack(config, pack, overrides or {})
+        ruleset = RuleSet.for_district(pack_config, strict_checks=False)
+        ctx = CheckContext(pack_config, EVAL_NOW)
+        for draft in ruleset.evaluate([i.target for i in pack_items], ctx):
+            found.setdefault((pack, draft.post_id or ""), set()).add(draft.check_name)
+    return _score(items, found)
+
+
+def _score(items: list[Item], found: dict[tuple[str, str], set[str]]) -> Outcome:
+    checks = sorted({c for i in items for c in i.expected} | {c for v in found.values() for c in v})
+    counts = {c: [0, 0, 0] for c in checks}
+    errors = []
+    for item in items:
+        got = found.get((item.pack, item.target.post_id), set())
+        for check in checks:
+            want, have = check in item.expected, check in got
+            if want and have:
+                counts[check][0] += 1
+            elif have:
+                counts[check][1] += 1
+                errors.append(("FP", check, item.pack, item.target.post_id))
+            elif want:
+                counts[check][2] += 1
+                errors.append(("FN", check, item.pack, item.target.post_id))
+    scores = [Score.of(c, *counts[c]) for c in checks]
+    return Outcome(scores, len(items), sorted(errors, key=lambda e: (e[1], e[0], e[2], e[3])))
+
+
+def evaluate_corpus(corpus: str | Path) -> list[Score]:
+    """Scores for the text checks, plus the image checks' when the corpus has images/."""
+    scores = run_corpus(corpus).scores
+    scores.extend(_image_scores(Path(corpus)))
+    return scores
+
+
+def _image_scores(corpus: Path) -> list[Score]:
+    if not (corpus / "images").is_dir():
+        return []
+    try:
+        module = importlib.import_module("rules.detect.image_eval")
+    except ModuleNotFoundError:
+        return []
+    scores: list[Score] = list(module.evaluate(corpus))
+    return scores
+
+
+def format_table(scores: Iterable[Score]) -> str:
+    """A plain-text table: check, TP, FP, FN, precision, recall, F1, support."""
+    header = f"{'check':<18}{'TP':>5}{'FP':>5}{'FN':>5}{'precision':>11}{'recall':>8}{'F1':>7}{'n':>6}"
+    lines = [header, "-" * len(header)]
+    for s in scores:
+        lines.append(f"{s.check:<18}{s.tp:>5}{s.fp:>5}{s.fn:>5}{s.precision:>11.3f}"
+                     f"{s.recall:>8.3f}{s.f1:>7.3f}{s.n:>6}")
+    return "\n".join(lines)
