@@ -91,13 +91,12 @@ class FacebookConnector(Connector):
         count = dig(row.get("comments"), "summary", "total_count")
         if count == 0:
             return []
-        walk = graph.walk(f"{post.native_id}/comments",
-                          {"fields": COMMENT_FIELDS, "filter": "stream",
-                           "limit": min(self.settings.page_size, 100)},
-                          since=None, time_field="created_time", max_pages=self.settings.max_pages)
-        notes += walk.notes
+        rows = graph.walk_children(f"{post.native_id}/comments",
+                                   {"fields": COMMENT_FIELDS, "filter": "stream",
+                                    "limit": min(self.settings.page_size, 100)},
+                                   notes, self.settings.max_pages)
         items = []
-        for comment in walk.rows:
+        for comment in rows:
             author_id = dig(comment, "from", "id")
             if self.account.kind == "employee" and str(author_id) != page_id:
                 continue  # employee accounts: only the employee's own replies are in scope

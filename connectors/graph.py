@@ -33,6 +33,10 @@ PERMISSION_CODES = {10, *range(200, 300)}
 # When a usage header reads 100% but gives no estimate, wait this long before the next call.
 # Meta's app and page limits are a rolling one-hour window, so a short pause is a first try only.
 USAGE_FULL_WAIT = 60.0
+# Failures of one post's comment list that leave the rest of the account readable (the post was
+# deleted meanwhile, comments are restricted on it): a note, not a lost account. Token, quota and
+# throttling failures concern the whole account and still end it.
+ITEM_LEVEL_REASONS = {"not_found", "forbidden", "bad_request", "malformed", "gone"}
 USAGE_HEADERS = ("X-App-Usage", "X-Page-Usage", "X-Ad-Account-Usage")
 BUC_HEADER = "X-Business-Use-Case-Usage"
 
@@ -157,6 +161,20 @@ class GraphApi:
             raise SkippableError(f"rate limited: usage headers ask for a {wait:.0f}s pause",
                                  reason="rate_limited")
         self.http.sleep(wait)
+
+    def walk_children(self, path: str, params: dict[str, Any], notes: list[str],
+                      max_pages: int) -> list[dict[str, Any]]:
+        """Walk a per-post edge (comments); an item-level failure becomes a note."""
+        try:
+            walk = self.walk(path, params, since=None, time_field="created_time",
+                             max_pages=max_pages)
+        except SkippableError as exc:
+            if exc.reason not in ITEM_LEVEL_REASONS:
+                raise
+            notes.append(f"{path} not read ({exc.reason}): {exc}")
+            return []
+        notes += walk.notes
+        return walk.rows
 
     def walk(self, path: str, params: dict[str, Any], *, since: datetime | None,
              time_field: str, max_pages: int) -> Walk:

@@ -75,12 +75,12 @@ class InstagramConnector(Connector):
 
     def _comments(self, graph: GraphApi, post: Item, username: str,
                   notes: list[str]) -> list[Item]:
-        walk = graph.walk(f"{post.native_id}/comments",
-                          {"fields": COMMENT_FIELDS, "limit": min(self.settings.page_size, 50)},
-                          since=None, time_field="timestamp", max_pages=self.settings.max_pages)
-        notes += walk.notes
+        rows = graph.walk_children(f"{post.native_id}/comments",
+                                   {"fields": COMMENT_FIELDS,
+                                    "limit": min(self.settings.page_size, 50)},
+                                   notes, self.settings.max_pages)
         items = []
-        for row in walk.rows:
+        for row in rows:
             items.append(_comment(row, post, post.native_id))
             for reply in dig(row, "replies", "data") or []:
                 if isinstance(reply, dict) and reply.get("id"):

@@ -291,3 +291,23 @@ def test_a_stall_longer_than_the_read_timeout_is_retried(
     assert len([i for i in result.items if i.kind == "post"]) == 6
     assert slept == [1.0] and len(fake.requests_to(f"/v19.0/{PAGE}/feed")) == 2
     assert any(r.outcome == "timeout" for r in conn.http.records)
+
+
+@pytest.mark.parametrize(("answer", "reason"), [
+    ((403, {}, graph_error(10, "(#10) Permission denied")), None),
+    ((400, {}, load("error-code100.json")), None),
+    ((400, {}, graph_error(190)), "auth"),
+], ids=["comments forbidden on one post", "post deleted meanwhile", "token revoked (near miss)"])
+def test_one_posts_unreadable_comments_are_a_note_but_a_bad_token_ends_the_account(
+        fake: FakePlatform, script: FacebookScenario, answer: Answer, reason: str | None) -> None:
+    script.on(f"/v19.0/{FIRST_POST}/comments", answer)
+    if reason is None:
+        result = connector(fake, []).fetch(FetchWindow(since=SINCE, cursor={}))
+        assert not [i for i in result.items if i.kind == "comment"]
+        assert len([i for i in result.items if i.kind == "post"]) == 6
+        assert any(FIRST_POST in note and "not read" in note for note in result.notes)
+        assert result.complete_since == SINCE
+    else:
+        with pytest.raises(SkippableError) as caught:
+            connector(fake, []).fetch(FetchWindow(since=SINCE, cursor={}))
+        assert caught.value.reason == reason
