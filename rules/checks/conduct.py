@@ -64,7 +64,8 @@ class Conduct(Check):
 
     Detection: a whole-word lexicon (rules/detect/lexicons/conduct.yaml) with context patterns for
     threats, insults aimed at people and substance misuse, plus the alt-profanity-check classifier
-    for offensive wording the lexicon lacks. With `require_reference` (the default) a post on a
+    for offensive wording the lexicon lacks (category "classifier"; a pack that limits
+    `categories` leaves it out unless it lists it). With `require_reference` (the default) a post on a
     personal account must also mention the district, a school, staff, students or words such as
     "my class"; posts on district-sponsored accounts always speak about the district.
     """
@@ -75,7 +76,7 @@ class Conduct(Check):
     class Params(CheckParams):
         require_reference: bool = True
         categories: list[str] = Field(default_factory=lambda: [
-            "obscene", "harassment", "threat", "substances", "illegal", "sexual"])
+            "obscene", "harassment", "threat", "substances", "illegal", "sexual", CLASSIFIER])
         extra_terms: list[str] = Field(default_factory=list)   # district additions, whole words
         allow_terms: list[str] = Field(default_factory=list)   # never flagged (e.g. a place name)
         use_classifier: bool = True
@@ -88,7 +89,7 @@ class Conduct(Check):
         folded = fold(text)
         lexicon = _lexicon(tuple(params.extra_terms))
         found = self._matches(folded, lexicon, params)
-        if params.use_classifier:
+        if params.use_classifier and CLASSIFIER in params.categories:
             found += self._classified(text, folded, lexicon, params, found)
         if not found:
             return []

@@ -21,6 +21,13 @@ from rules.detect.lexicons.matcher import Match, TermMatcher
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 PHONE = re.compile(r"(?<!\d)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)")
 _SCHOOL_SUFFIX = re.compile(r"\s+(school|academy)$", re.IGNORECASE)
+# What people drop when they speak of a school or district by its place name ("Cedar Ridge",
+# "Prairie Lakes"); only kept when at least two words remain, so "Lakeview" or "Lincoln" alone
+# (too common to be safe) must be listed in `names` by the district itself.
+_TYPE_SUFFIX = re.compile(
+    r"\s+(public\s+schools?|school\s+district|public\s+school\s+district|schools|"
+    r"high\s+school|middle\s+school|elementary\s+school|junior\s+high(\s+school)?|elementary|"
+    r"academy|school|high|middle)$", re.IGNORECASE)
 _SMALL_WORDS = {"of", "the", "and", "at", "for", "&"}
 
 # Labels of the matches: the district itself (or a school) versus people and generic words.
@@ -37,7 +44,8 @@ def _acronym(name: str) -> str | None:
 
 
 def name_variants(names: Iterable[str], acronyms: bool = True) -> set[str]:
-    """A name plus the forms people write: without a trailing 'School', and its acronym."""
+    """A name plus the forms people write: without a trailing 'School', its place name, and its
+    acronym."""
     out: set[str] = set()
     for name in names:
         name = name.strip()
@@ -47,6 +55,9 @@ def name_variants(names: Iterable[str], acronyms: bool = True) -> set[str]:
         short = _SCHOOL_SUFFIX.sub("", name)
         if short != name and len(short.split()) >= 2:
             out.add(short)
+        core = _TYPE_SUFFIX.sub("", name)
+        if core != name and len(core.split()) >= 2:
+            out.add(core)
         acronym = _acronym(name) if acronyms else None
         if acronym:
             out.add(acronym)

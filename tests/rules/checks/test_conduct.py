@@ -40,6 +40,10 @@ def _categories(text: str, params: Conduct.Params = SCOPED, account: str = "emp-
      {"illegal", "substances"}),
     ("That new sub is so hot, Cedar Ridge Middle got lucky this year", {"sexual"}),
     ("Zoë Martínez is such a loser", {"harassment"}),
+    ("Our principal is a spineless clown and everyone at PLHS knows it", {"harassment"}),
+    ("Drove home from the PLHS tournament after six beers, no problem", {"illegal"}),
+    ("Senior party after homecoming, I'll have the keg ready", {"substances"}),
+    ("The new sub at Cedar Ridge is sexy af", {"sexual"}),
 ])
 def test_offensive_post_referring_to_the_district_is_flagged(text: str, expected: set[str]) -> None:
     assert _categories(text) == expected
@@ -61,6 +65,9 @@ def test_offensive_post_referring_to_the_district_is_flagged(text: str, expected
     "Our students got high marks on the state science test",
     "Photo shoot for the Lakeview Elementary yearbook on Tuesday",
     "My students made a stupid-simple catapult and it worked",
+    "Mason is our class clown and we love him",
+    "PLHS staff: bring the booze to Karen's retirement party",
+    "Our team took 30 shots on goal and had root beer floats after",
 ])
 def test_hard_negatives_about_the_district_are_not_flagged(text: str) -> None:
     assert _categories(text) == set()
@@ -77,6 +84,12 @@ def test_offensive_post_without_district_reference_depends_on_pack_wording(text:
 
 def test_sponsored_page_needs_no_reference_because_it_speaks_for_the_district() -> None:
     assert _categories("What a shitty call by that ref", account="plhs-activities") == {"obscene"}
+
+
+def test_pack_that_limits_categories_leaves_out_the_classifier() -> None:
+    jndc_language = Conduct.Params(require_reference=False, categories=["obscene", "sexual"])
+    assert _categories("My neighbor's dog is an idiot, he ate a sock", jndc_language) == set()
+    assert _categories("What a shitty week", jndc_language) == {"obscene"}
 
 
 def test_district_can_add_and_allow_terms() -> None:
@@ -101,7 +114,7 @@ def test_classifier_flags_offensive_wording_missing_from_the_lexicon() -> None:
     hits = Conduct().run(_post(text), SCOPED, CTX)
     assert {h.key for h in hits} == {"conduct:obscene"}  # fuck* is in the lexicon
     dipshit = "The PLHS school board president is a dipshit fuckwit"
-    without_lexicon = Conduct.Params(categories=[])
+    without_lexicon = Conduct.Params(categories=["classifier"])
     [hit] = Conduct().run(_post(dipshit), without_lexicon, CTX)
     assert hit.key == "conduct:classifier" and hit.detector == "alt-profanity-check"
     assert hit.score >= without_lexicon.classifier_threshold
