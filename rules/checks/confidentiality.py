@@ -83,6 +83,12 @@ class Confidentiality(Check):
 
     def __init__(self) -> None:
         self._memo: tuple[tuple[Any, ...], list[_Found]] | None = None
+        self._roster: tuple[CheckContext, RosterIndex] | None = None
+
+    def roster(self, ctx: CheckContext) -> RosterIndex:
+        if self._roster is None or self._roster[0] is not ctx:
+            self._roster = (ctx, _roster(ctx))
+        return self._roster[1]
 
     def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
         assert isinstance(params, ConfidentialityParams)
@@ -91,8 +97,11 @@ class Confidentiality(Check):
                     params.detection_key())
         if self._memo is None or self._memo[0] != memo_key:
             self._memo = (memo_key, self._analyse(target, params, ctx))
-        roster: RosterIndex = _roster(ctx)
-        return [self._hit(f, roster) for f in self._memo[1] if f.category in params.categories]
+        found = self._memo[1]
+        if not found:
+            return []
+        roster = self.roster(ctx)
+        return [self._hit(f, roster) for f in found if f.category in params.categories]
 
     def _analyse(self, target: Target, params: ConfidentialityParams,
                  ctx: CheckContext) -> list[_Found]:
@@ -100,11 +109,11 @@ class Confidentiality(Check):
         if not text:
             return []
         folded = fold(text)
-        roster = _roster(ctx)
-        names = roster.find(text, folded)
-        if not names and not any(needle in folded for needle in ids.MARKER_NEEDLES):
+        roster = self.roster(ctx)
+        names, marked = roster.scan(text, folded)
+        if not names and not marked:
             return []
-        terms = ids.scan(folded, ids.scanner(params.student_id_pattern))
+        terms = ids.scanner(params.student_id_pattern).scan(folded)
         found: list[_Found] = []
         found += _named_students(names, roster, target)
         if terms:
@@ -133,7 +142,8 @@ class Confidentiality(Check):
 
 def _roster(ctx: CheckContext) -> RosterIndex:
     return ctx.cached("confidentiality.roster",
-                      lambda: RosterIndex(ctx.config.students, ctx.config.staff))
+                      lambda: RosterIndex(ctx.config.students, ctx.config.staff,
+                                          ids.MARKER_NEEDLES))
 
 
 def _describe(found: _Found, roster: RosterIndex) -> tuple[str, dict[str, Any]]:

@@ -44,7 +44,7 @@ _SURNAME_NEXT = re.compile(r" [A-Z][a-z]")
 STAFF_TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "coach")
 
 # Kinds of form: used by callers to decide what a match may evidence.
-FULL, PREFERRED, INITIAL, FIRST_ONLY, STAFF_FULL, STAFF_TITLE = range(6)
+FULL, PREFERRED, INITIAL, FIRST_ONLY, STAFF_FULL, STAFF_TITLE, KEYWORD = range(7)
 STRONG = frozenset({FULL, PREFERRED, INITIAL})
 
 
@@ -61,8 +61,7 @@ def _fold_table() -> dict[int, str]:
         if len(base) == 1 and base != char:
             table[code] = base
     table.update({0x2018: "'", 0x2019: "'", 0x02BC: "'", 0x201C: '"', 0x201D: '"', 0x2010: "-",
-                  0x2011: "-", 0x2013: "-", 0x2014: "-", 0x00A0: " ", 0x202F: " ", 0x2009: " ",
-                  0x09: " "})
+                  0x2011: "-", 0x2013: "-", 0x2014: "-", 0x00A0: " ", 0x202F: " ", 0x2009: " "})
     return table
 
 
@@ -72,7 +71,7 @@ _TABLE = _fold_table()
 def fold(text: str) -> str:
     """Case- and accent-folded copy of `text` with exactly the same length."""
     if text.isascii():
-        return text.lower().translate(_TABLE)
+        return text.lower()  # nothing else in the table is ASCII except tab, which is harmless
     return text.translate(_TABLE)
 
 
@@ -108,7 +107,10 @@ class RosterIndex:
     """An automaton over every name form of a district's students and staff. Build it once per
     run (CheckContext.cached) and call `find` per post."""
 
-    def __init__(self, students: Iterable[Student], staff: Iterable[StaffMember]) -> None:
+    def __init__(self, students: Iterable[Student], staff: Iterable[StaffMember],
+                 keywords: Iterable[str] = ()) -> None:
+        """`keywords`: substrings (no word boundaries) whose presence `scan` reports, so a caller
+        learns "a marking may be here" in the same pass as the names."""
         self.students = list(students)
         self.staff = list(staff)
         self.by_id = {s.student_id: i for i, s in enumerate(self.students)}
@@ -117,6 +119,8 @@ class RosterIndex:
             if key:
                 forms.setdefault(key, []).append((form, index))
         self._automaton = ahocorasick.Automaton()
+        for keyword in keywords:
+            self._automaton.add_word(fold(keyword), (0, False, ((KEYWORD, -1),)))
         for key, entries in forms.items():
             if any(f >= STAFF_FULL for f, _ in entries) and any(f in STRONG for f, _ in entries):
                 # Same full name as a staff member: ambiguous, so it counts as staff only.
@@ -125,8 +129,8 @@ class RosterIndex:
                        for word in key.split())
             value: _Entry = (len(key), caps, tuple(dict.fromkeys(entries)))
             self._automaton.add_word(key, value)
-        self.empty = not forms
-        if forms:
+        self.empty = len(self._automaton) == 0
+        if not self.empty:
             self._automaton.make_automaton()
 
     def _forms(self) -> Iterable[tuple[str, int, int]]:
@@ -164,12 +168,20 @@ class RosterIndex:
                     yield f"{title} {last}", STAFF_TITLE, index
 
     def find(self, text: str, folded: str) -> list[NameMatch]:
-        """Every acceptable name occurrence, longest first where matches overlap."""
+        return self.scan(text, folded)[0]
+
+    def scan(self, text: str, folded: str) -> tuple[list[NameMatch], bool]:
+        """Every acceptable name occurrence (longest where matches overlap), and whether any of
+        the keywords occurs."""
         if self.empty:
-            return []
+            return [], False
         raw: list[NameMatch] = []
+        keyword = False
         n = len(folded)
         for end_index, (length, caps, entries) in self._automaton.iter(folded):
+            if not length:
+                keyword = True
+                continue
             start, end = end_index - length + 1, end_index + 1
             if start > 0 and _is_word_char(folded[start - 1]):
                 continue
@@ -184,7 +196,7 @@ class RosterIndex:
                 if form in STRONG and HONORIFIC.search(folded, max(0, start - 16), start):
                     continue
                 raw.append(NameMatch(start, end, form, index))
-        return _longest(raw)
+        return _longest(raw), keyword
 
 
 def _longest(matches: list[NameMatch]) -> list[NameMatch]:

@@ -1,0 +1,46 @@
+"""`format_pack(pack)`: a pack as a plain-text table (clause, section, rule, check, level, mode),
+so a superintendent sees at a glance what the tool checks and what it does not."""
+
+from __future__ import annotations
+
+from rules.packs import Clause, Pack
+
+COLUMNS = ("clause", "section", "rule", "check", "level", "automated/manual")
+
+
+def rows(pack: Pack) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for clause in pack.clauses:
+        if clause.rules:
+            for rule in clause.rules:
+                mode = "automated" if rule.enabled else "automated (off by default)"
+                out.append((clause.id, clause.section, rule.id, rule.check,
+                            f"{rule.level.value}/{rule.severity.value}", mode))
+        else:
+            out.append((clause.id, clause.section, "-", "-", "-", _mode(clause)))
+    return out
+
+
+def _mode(clause: Clause) -> str:
+    if clause.manual:
+        return "manual"
+    if clause.covered_by:
+        return f"covered by {', '.join(clause.covered_by)}"
+    return "allowance (not flagged)"
+
+
+def format_pack(pack: Pack) -> str:
+    table = [COLUMNS, *rows(pack)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+
+    clauses = len(pack.clauses)
+    automated = sum(1 for c in pack.clauses if c.rules)
+    manual = sum(1 for c in pack.clauses if c.manual)
+    header = [f"{pack.id} {pack.version}: {pack.policy} ({pack.district}, {pack.source})",
+              f"{clauses} clauses: {automated} automated, {manual} manual, "
+              f"{clauses - automated - manual} covered by another clause or permitted", ""]
+    return "\n".join([*header, line(COLUMNS), line(tuple("-" * w for w in widths)),
+                      *(line(row) for row in table[1:])]) + "\n"
