@@ -58,6 +58,7 @@ class Item:
     target: Target
     expected: frozenset[str]
     note: str = ""
+    split: str = "dev"  # "holdout": written after the checks were tuned, never tuned against
 
 
 @dataclass
@@ -97,8 +98,8 @@ def _items_of(record: dict[str, Any], config: DistrictConfig) -> list[Item]:
         default = expected.get("*")
         named = {_pack_id(k): v for k, v in expected.items() if k != "*"}
         by_pack = {p: named.get(p, default) for p in POLICY_IDS if p in named or default is not None}
-    note = record.get("note", "")
-    return [Item(pack, _target(record, config), frozenset(labels), note)
+    note, split = record.get("note", ""), record.get("split", "dev")
+    return [Item(pack, _target(record, config), frozenset(labels), note, split)
             for pack, labels in by_pack.items()]
 
 
@@ -124,15 +125,15 @@ def config_for_pack(config: DistrictConfig, pack: str, overrides: dict[str, Any]
                           config.staff, config.logo_paths)
 
 
-def run_corpus(corpus: str | Path) -> Outcome:
-    """Run every pack over the corpus and score each check."""
+def run_corpus(corpus: str | Path, split: str | None = None) -> Outcome:
+    """Run every pack over the corpus (or one `split` of it) and score each check."""
     from rules.engine import RuleSet
 
     corpus = Path(corpus)
     config = load_config(corpus)
     overrides_file = corpus / "overrides.yaml"
     overrides = yaml.safe_load(overrides_file.read_text()) if overrides_file.is_file() else {}
-    items = load_items(corpus, config)
+    items = [i for i in load_items(corpus, config) if split is None or i.split == split]
     found: dict[tuple[str, str], set[str]] = {}
     for pack in POLICY_IDS:
         pack_items = [i for i in items if i.pack == pack]

@@ -13,13 +13,16 @@ import click
               help="Labelled corpus directory (district.yaml, accounts.yaml, roster/, posts.jsonl).")
 @click.option("--errors", "show_errors", is_flag=True,
               help="Also list every false positive and false negative (pack, post id).")
-def eval_command(corpus: Path, show_errors: bool) -> None:
+@click.option("--split", type=click.Choice(["dev", "holdout"]), default=None,
+              help="Score only the posts of one split (default: all).")
+def eval_command(corpus: Path, show_errors: bool, split: str | None) -> None:
     """Run every policy pack over a labelled corpus and print precision, recall and F1 per check."""
     from rules.evaluate import _image_scores, format_table, run_corpus
 
-    outcome = run_corpus(corpus)
+    outcome = run_corpus(corpus, split)
     scores = outcome.scores + _image_scores(corpus)
-    click.echo(f"corpus: {corpus} ({outcome.items} post-pack pairs)")
+    which = f", split {split}" if split else ""
+    click.echo(f"corpus: {corpus} ({outcome.items} post-pack pairs{which})")
     click.echo(format_table(scores))
     if show_errors:
         for kind, check, pack, post_id in outcome.errors:
