@@ -190,10 +190,19 @@ def test_authors_own_reply_is_a_post_with_its_parent(appview: AppView) -> None:
 def test_every_image_in_the_feed_is_captured_with_alt_text(appview: AppView) -> None:
     items = by_id(appview.fetch()[0])
     own = items[OWN_IMAGES]
-    expected = feed_post(OWN_IMAGES)["embed"]["images"]
+    expected = appview.scenario.serve(feed_post(OWN_IMAGES))["embed"]["images"]
     assert [(m.url, m.alt) for m in own.media] == [(i["fullsize"], i["alt"] or None)
                                                    for i in expected]
     assert sum(len(i.media) for i in items.values() if i.kind != "profile") == 11
+    assert all(m.url.startswith(appview.fake.base_url) for i in items.values() for m in i.media)
+
+
+def test_every_media_url_downloads_as_an_image_through_the_allow_list(appview: AppView) -> None:
+    connector = appview.connector()
+    result = connector.fetch(FetchWindow(SINCE, {}))
+    urls = {m.url for i in result.items for m in i.media}
+    assert len(urls) == 13  # 11 in posts, avatar and banner
+    assert {connector.http.get_bytes(url)[1] for url in urls} == {"image/png"}
 
 
 def test_record_with_media_keeps_its_images_and_the_quoted_post(appview: AppView) -> None:

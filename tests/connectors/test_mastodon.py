@@ -178,6 +178,14 @@ def test_profile_website_and_emails_come_from_note_and_fields(
     assert not any("@" in link.rsplit("/", 1)[-1] for link in profile.extra["links"])
 
 
+def test_every_media_url_downloads_as_an_image_through_the_allow_list(instance: Instance) -> None:
+    connector = instance.connector()
+    result = connector.fetch(FetchWindow(SINCE, {}))
+    urls = {m.url for i in result.items for m in i.media}
+    assert len(urls) == 4  # two images, avatar, header
+    assert {connector.http.get_bytes(url)[1] for url in urls} == {"image/png"}
+
+
 def test_images_keep_alt_text_and_videos_give_their_preview(instance: Instance) -> None:
     status = load("status-with-media.json")
     item = by_id(instance.fetch()[0])[status["id"]]

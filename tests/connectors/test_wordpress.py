@@ -189,6 +189,14 @@ def test_featured_media_and_every_content_image_are_captured(site: Site) -> None
     assert all(len(items[i].media) >= 2 for i in ("57", "54", "36", "33"))
 
 
+def test_every_media_url_downloads_as_an_image_through_the_allow_list(site: Site) -> None:
+    connector = site.connector()
+    result = connector.fetch(FetchWindow(SINCE, {}))
+    urls = {m.url for i in result.items for m in i.media}
+    assert len(urls) >= 11  # featured + content images of five posts, and the site icon
+    assert {connector.http.get_bytes(url)[1] for url in urls} == {"image/png"}
+
+
 def test_embedded_error_instead_of_featured_media_is_noted(site: Site) -> None:
     site.scenario.posts[0]["_embedded"]["wp:featuredmedia"] = [
         {"code": "rest_forbidden", "message": "Sorry, you are not allowed to do that.",

@@ -4,7 +4,8 @@ It serves the recorded getAuthorFeed body (tests/fixtures/http/bluesky/author-fe
 entries of osmote.net, newest first) split into pages of `page_size`, chained with cursors in the
 2024 form `{epoch ms}::{cid}`; the last page has no cursor, as on the AppView. The recorded profile
 belongs to another actor and is re-homed to osmote.net. getPostThread answers with the feed's own
-post and the replies a test puts in `replies`.
+post and the replies a test puts in `replies`. The recorded CDN hosts are rewritten to the fake's
+base URL when served (no test reaches the network), and the fake answers image paths with a PNG.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ HANDLE = "osmote.net"
 FEED = "/xrpc/app.bsky.feed.getAuthorFeed"
 PROFILE = "/xrpc/app.bsky.actor.getProfile"
 THREAD = "/xrpc/app.bsky.feed.getPostThread"
+CDN_HOSTS = ("https://cdn.bsky.app", "https://av-cdn.bsky.app", "https://cdn.bsky.social")
+# A 1x1 PNG for every image URL.
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
 
 
 def load(name: str) -> Any:
@@ -65,7 +70,8 @@ class BlueskyScenario(ContractScenario):
     # -- contract -----------------------------------------------------------------------------
     def routes(self) -> dict[str, Handler]:
         return {PROFILE: self._scripted(self._profile), FEED: self._scripted(self._feed),
-                THREAD: self._scripted(self._thread)}
+                THREAD: self._scripted(self._thread), "/img/*": self._image,
+                "/imgproxy/*": self._image}
 
     def account(self, base_url: str) -> Account:
         return Account(id="bsky-teacher", kind="employee", owner="E200", platform="bluesky",
@@ -102,6 +108,15 @@ class BlueskyScenario(ContractScenario):
     def on(self, path: str, *answers: Response) -> None:
         self.script[path] = list(answers)
 
+    def serve(self, body: Any) -> Any:
+        text = json.dumps(body)
+        for host in CDN_HOSTS:
+            text = text.replace(host, self.fake.base_url)
+        return json.loads(text)
+
+    def _image(self, request: Request) -> Response:
+        return 200, {"Content-Type": "image/png"}, PNG
+
     def _scripted(self, handler: Handler) -> Handler:
         def scripted(request: Request) -> Response:
             queue = self.script.get(request.path)
@@ -113,7 +128,7 @@ class BlueskyScenario(ContractScenario):
     def _profile(self, request: Request) -> Response:
         if request.arg("actor") not in (HANDLE, DID):
             return 400, {}, {"error": "InvalidRequest", "message": "Profile not found"}
-        return 200, {}, self.profile
+        return 200, {}, self.serve(self.profile)
 
     def _feed(self, request: Request) -> Response:
         limit = min(int(request.arg("limit") or 50), self.page_size)
@@ -129,14 +144,14 @@ class BlueskyScenario(ContractScenario):
         if start + limit < len(self.feed):
             last = page[-1]
             body["cursor"] = f"{int(_entry_time(last).timestamp() * 1000)}::{last['post']['cid']}"
-        return 200, {}, body
+        return 200, {}, self.serve(body)
 
     def _thread(self, request: Request) -> Response:
         uri = request.arg("uri")
         post = next((e["post"] for e in self.feed if e["post"]["uri"] == uri), None)
         if post is None:
             return 400, {}, {"error": "NotFound", "message": f"Post not found: {uri}"}
-        return 200, {}, {"thread": thread_view(post, self.replies.get(str(uri)))}
+        return 200, {}, self.serve({"thread": thread_view(post, self.replies.get(str(uri)))})
 
 
 def _entry_time(entry: dict[str, Any]) -> datetime:

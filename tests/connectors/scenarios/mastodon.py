@@ -5,7 +5,8 @@ It serves the recorded Mastodon.py cassette bodies (tests/fixtures/http/mastodon
 boost, an edited status) paged like Mastodon does it: newest first, `max_id`/`since_id` honoured,
 a `Link: <...max_id=...>; rel="next"` header only on a full page (app/controllers/api/v1/accounts/
 statuses_controller.rb: `records_continue?`), and, like the real header, without `since_id`.
-The recorded `http://localhost:3000` is rewritten to the fake's base URL when served.
+The recorded `http://localhost:3000` is rewritten to the fake's base URL when served; media paths
+(`/system/...`) answer with a PNG.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from hallmonitor.config import Account
 from hallmonitor.fakeplatform import Handler, Request, Response
 from tests.connectors.contract import ContractScenario
+from tests.connectors.scenarios.bluesky import PNG
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "http" / "mastodon"
 RECORDED_BASE = "http://localhost:3000"
@@ -64,7 +66,8 @@ class MastodonScenario(ContractScenario):
     def routes(self) -> dict[str, Handler]:
         return {"/api/v1/accounts/lookup": self._scripted(self._lookup),
                 STATUSES_PATH: self._scripted(self._statuses),
-                "/api/v1/statuses/*": self._scripted(self._context)}
+                "/api/v1/statuses/*": self._scripted(self._context),
+                "/system/*": lambda request: (200, {"Content-Type": "image/png"}, PNG)}
 
     def account(self, base_url: str) -> Account:
         return Account(id="mastodon-teacher", kind="employee", owner="E100", platform="mastodon",

@@ -4,7 +4,7 @@ It serves the recorded `_embed` posts of demo.worona.org (tests/fixtures/http/wo
 WP_REST_Posts_Controller: newest first, `per_page` capped at `page_size`, `page`, `after` /
 `modified_after` honoured (strictly after), `X-WP-Total` / `X-WP-TotalPages` headers, and HTTP 400
 `rest_post_invalid_page_number` past the last page. `https://demo.worona.org` is rewritten to the
-fake's base URL when served, so links and media point at the fake.
+fake's base URL when served, so links and media point at the fake (uploads answer with a PNG).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from hallmonitor.config import Account
 from hallmonitor.fakeplatform import Handler, Request, Response
 from tests.connectors.contract import ContractScenario
+from tests.connectors.scenarios.bluesky import PNG
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "http" / "wordpress"
 RECORDED_BASE = "https://demo.worona.org"
@@ -55,7 +56,8 @@ class WordPressScenario(ContractScenario):
     # -- contract -----------------------------------------------------------------------------
     def routes(self) -> dict[str, Handler]:
         return {INDEX: self._scripted(self._index), POSTS: self._scripted(self._posts),
-                COMMENTS: self._scripted(self._comments)}
+                COMMENTS: self._scripted(self._comments),
+                "/wp-content/*": lambda request: (200, {"Content-Type": "image/png"}, PNG)}
 
     def account(self, base_url: str) -> Account:
         return Account(id="worona-blog", kind="employee", owner="E300", platform="wordpress",
