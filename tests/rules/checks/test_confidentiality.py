@@ -225,3 +225,50 @@ def test_empty_roster_still_finds_marked_documents() -> None:
     hits = Confidentiality().run(target("CONFIDENTIAL minutes", cfg=empty), DEFAULT,
                                  context(empty))
     assert [h.key for h in hits] == ["confidential-document"]
+
+
+# --- the same post under each pack ------------------------------------------------------------
+
+def _pack_findings(policy: str, account: str, text: str) -> set[tuple[str, str]]:
+    from rules.engine import RuleSet
+
+    cfg = config(policy)
+    rules = RuleSet.for_district(cfg, strict_checks=False)
+    drafts = rules.evaluate([target(text, account, cfg)], context(cfg))
+    return {(d.rule_id, d.level) for d in drafts if d.check_name == "confidentiality"}
+
+
+NAMED = "Shout-out to Jose Ramirez for helping at the food drive"
+RECORD = "Maya Johnson's IEP meeting moved to Tuesday"
+OPT_OUT = "Great game by Linh Nguyen tonight!"
+
+
+@pytest.mark.parametrize(("policy", "account", "text", "expected"), [
+    # a student without recorded consent, merely named by an employee: JNDC forbids "names ...
+    # relating to students" without the parent's written authority; Moorhead asks for approval
+    # ("should not be cited"), so advisory; the other three say nothing about names alone
+    ("jndc", "emp-ortiz", NAMED, {("jndc.confidentiality.student-names", "violation")}),
+    ("moorhead-447-1", "emp-ortiz", NAMED,
+     {("mh.confidentiality.named-without-consent", "advisory")}),
+    ("alexandria-471", "emp-ortiz", NAMED, set()),
+    ("wem-428", "emp-ortiz", NAMED, set()),
+    ("west-fargo-debh-ap", "emp-ortiz", NAMED, set()),
+    # ... and on a sponsored page, naming is what sponsored pages do
+    ("jndc", "hs-page", NAMED, set()),
+    ("moorhead-447-1", "hs-page", NAMED, set()),
+    # a record on an official page: each pack cites its own clause
+    ("wem-428", "hs-page", RECORD, {("wem.confidentiality.student-data-official", "violation")}),
+    ("jndc", "hs-page", RECORD, {("jndc.confidentiality.official-pages", "violation")}),
+    ("west-fargo-debh-ap", "hs-page", RECORD, {("wf.confidentiality.records", "violation")}),
+    ("alexandria-471", "emp-ortiz", RECORD, {("alx.confidentiality.records", "violation")}),
+    # an opted-out student named on an official page, in every pack
+    ("alexandria-471", "hs-page", OPT_OUT, {("alx.confidentiality.opt-out-named", "violation")}),
+    ("jndc", "hs-page", OPT_OUT, {("jndc.confidentiality.official-pages", "violation")}),
+    ("moorhead-447-1", "hs-page", OPT_OUT, {("mh.confidentiality.opt-out-named", "violation")}),
+    ("wem-428", "hs-page", OPT_OUT, {("wem.confidentiality.student-data-official", "violation")}),
+    ("west-fargo-debh-ap", "hs-page", OPT_OUT,
+     {("wf.confidentiality.opt-out-named", "violation")}),
+])
+def test_each_pack_judges_the_same_post_by_its_own_clauses(
+        policy: str, account: str, text: str, expected: set[tuple[str, str]]) -> None:
+    assert _pack_findings(policy, account, text) == expected
