@@ -12,6 +12,9 @@ from rules.detect.lexicons import fold, load
 from rules.detect.lexicons.district import DistrictTerms
 from rules.registry import register
 
+# "I am not speaking for the district", "never on behalf of the school"
+_NEGATED = re.compile(r"\b(?:not|never|n't)\s*$")
+
 # Generic ways of naming the organisation besides its own names.
 ORG_WORDS = ("the district", "our district", "the school district", "the school board",
              "our school board", "the board of education", "our school", "the school",
@@ -47,7 +50,8 @@ class Spokesperson(Check):
         spans = []
         for pattern in patterns:
             for match in pattern.finditer(folded):
-                if reported.search(folded[max(0, match.start() - 45):match.start()]):
+                before = folded[max(0, match.start() - 45):match.start()]
+                if reported.search(before) or _NEGATED.search(before[-20:]):
                     continue
                 spans.append(Span(match.start(), match.end(), "speaks-for-district"))
         if not spans:
