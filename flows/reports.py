@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from prefect import flow, get_run_logger
+from prefect.exceptions import MissingContextError
 
 from dashboards.reports.common import Month
 from dashboards.reports.jobs import Produced, produce_digests, produce_monthly
@@ -18,8 +20,16 @@ def default_out_dir(db_path: str) -> Path:
     return path.with_name(path.name + ".reports")
 
 
+def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    """Prefect's run logger inside a flow run; a plain logger when called as `.fn` (tests)."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("hallmonitor.reports")
+
+
 def _log(produced: list[Produced]) -> None:
-    logger = get_run_logger()
+    logger = _logger()
     for item in produced:
         logger.info("%s %s: %s; sent to %d, failed %d", item.kind, item.monitor_id or "",
                     item.paths[0], len(item.sent_to), len(item.failed))

@@ -1,0 +1,88 @@
+"""The `hallmonitor report ...` and `hallmonitor deployments` commands, and the Prefect flows
+that the schedules run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from click.testing import CliRunner
+
+from flows.cli import cli
+from tests.reports.conftest import Mailbox, leaked, pdf_text
+
+NOW = "2026-11-01T13:00:00Z"
+
+
+def test_report_monthly_writes_html_and_pdf_for_the_month_asked(
+        config_dir: Path, demo_db: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", "monthly", "--month", "2026-10", "--config",
+                                      str(config_dir), "--db", str(demo_db), "--out",
+                                      str(tmp_path / "out"), "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {tmp_path / 'out' / 'monthly-2026-10.pdf'}" in result.output
+    text = pdf_text(tmp_path / "out" / "monthly-2026-10.pdf")
+    assert "October 2026" in text and leaked(text) == []
+
+
+def test_report_monthly_rejects_a_malformed_month(config_dir: Path, demo_db: Path,
+                                                  tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", "monthly", "--month", "10/2026", "--config",
+                                      str(config_dir), "--db", str(demo_db), "--out",
+                                      str(tmp_path)])
+    assert result.exit_code == 2
+    assert "expected a month as YYYY-MM" in result.output
+
+
+def test_report_digest_send_mails_every_monitor(config_dir: Path, demo_db: Path, tmp_path: Path,
+                                                smtp_server: Mailbox) -> None:
+    result = CliRunner().invoke(cli, ["report", "digest", "--config", str(config_dir), "--db",
+                                      str(demo_db), "--out", str(tmp_path), "--send",
+                                      "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert "sup: wrote" in result.output and "sent to sup@riverbend.example" in result.output
+    assert sorted(r for _, rcpt, _ in smtp_server.messages for r in rcpt) == \
+        ["lee@riverbend.example", "pat@riverbend.example", "sup@riverbend.example"]
+
+
+def test_report_digest_send_without_smtp_settings_says_what_to_set(
+        config_dir: Path, demo_db: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", "digest", "--config", str(config_dir), "--db",
+                                      str(demo_db), "--out", str(tmp_path), "--send"])
+    assert result.exit_code == 2
+    assert "HALLMONITOR_SMTP_HOST" in result.output
+
+
+def test_deployments_command_prints_the_schedules(config_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["deployments", "--config", str(config_dir), "--db",
+                                      str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert "nightly-audit/riverbend-nightly" in result.output
+    assert "cron '0 7 1 * *' in America/Chicago" in result.output
+
+
+def test_scheduled_digest_flow_delivers_by_file_when_no_smtp_is_set(config_dir: Path,
+                                                                    demo_db: Path) -> None:
+    """The flow's own logic (`.fn`: a real flow run costs half a minute of Prefect start-up;
+    tests/flows/test_deployments.py registers the flows on a real server): reports go beside
+    the warehouse, and with no SMTP configured the written digests are the delivery."""
+    from flows.reports import nightly_digest
+
+    digests = nightly_digest.fn(str(config_dir), str(demo_db), now=NOW)
+    folder = demo_db.with_name(demo_db.name + ".reports")
+    assert sorted(Path(p).name for p in digests) == [
+        "digest-2026-11-01-m-all.html", "digest-2026-11-01-m-rhs.html", "digest-2026-11-01-sup.html"]
+    assert all(Path(p).parent == folder for p in digests)
+    con = duckdb.connect(str(demo_db), read_only=True)
+    marks = con.execute("SELECT count(*) FROM digest_watermarks").fetchone()[0]
+    con.close()
+    assert marks == 3
+
+
+def test_scheduled_monthly_flow_reports_the_month_just_ended(config_dir: Path,
+                                                              demo_db: Path) -> None:
+    from flows.reports import monthly_summary
+
+    pdf = monthly_summary.fn(str(config_dir), str(demo_db), now=NOW)
+    assert pdf == str(demo_db.with_name(demo_db.name + ".reports") / "monthly-2026-10.pdf")
+    assert "October 2026" in pdf_text(Path(pdf))
