@@ -118,7 +118,7 @@ class RuleSet:
                         district_id=self.district_id, account_id=target.account.id,
                         post_id=target.post_id, post_version=target.version, subject=subject,
                         check_name=bound.check.name, rule_id=bound.rule.id, clause_id=clause.id,
-                        citation=citation, level=bound.level.value,
+                        citation=dict(citation), level=bound.level.value,
                         severity=bound.severity.value, category=hit.category,
                         summary=hit.summary, evidence=hit.evidence(), pack_id=self.pack.id,
                         pack_version=self.pack.version))

@@ -34,7 +34,8 @@ def format_pack(pack: Pack) -> str:
     widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
 
     def line(row: tuple[str, ...]) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        return "  ".join(cells).rstrip()
 
     clauses = len(pack.clauses)
     automated = sum(1 for c in pack.clauses if c.rules)

@@ -73,7 +73,7 @@ def district(policy: str = "moorhead-447-1", **extra: Any) -> dict[str, Any]:
             "phone": "218-555-0100", **extra}
 
 
-def config(policy: str = "moorhead-447-1", base_dir: Path = Path("."),
+def config(policy: str = "moorhead-447-1", *, base_dir: Path = Path("."),
            **extra: Any) -> DistrictConfig:
     return DistrictConfig(base_dir, District.model_validate(district(policy, **extra)),
                           [Account.model_validate(a) for a in ACCOUNTS], students(), staff())

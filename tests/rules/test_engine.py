@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,7 +52,7 @@ clauses:
 """
 
 
-def _rules(policy: str, **extra: object) -> RuleSet:
+def _rules(policy: str, **extra: Any) -> RuleSet:
     return RuleSet.for_district(config(policy, **extra), strict_checks=False)
 
 

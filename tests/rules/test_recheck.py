@@ -20,6 +20,7 @@ from warehouse.db import connect
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(days=1)
+NAMED_OFF = {"mh.confidentiality.named-without-consent": {"enabled": False}}
 
 POSTS = [  # post_id, account, published, text, deleted
     ("p-iep", "emp-ortiz", datetime(2026, 11, 10, 15, tzinfo=UTC),
@@ -68,8 +69,9 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-def _recheck(db: Path, since: date | None = None, now: datetime = NOW, **overrides: Any) -> Any:
-    cfg = config("moorhead-447-1", policy_overrides=overrides)
+def _recheck(db: Path, *, since: date | None = None, now: datetime = NOW,
+             overrides: dict[str, dict[str, Any]] | None = None) -> Any:
+    cfg = config("moorhead-447-1", policy_overrides=overrides or {})
     return recheck(cfg, db, since, now, strict_checks=False)
 
 
@@ -112,7 +114,7 @@ def test_second_recheck_adds_nothing_and_touches_last_seen(db: Path) -> None:
 def test_findings_the_new_rules_no_longer_support_are_superseded_with_the_reason(db: Path) -> None:
     _recheck(db)
     stats = _recheck(db, now=LATER,
-                     **{"mh.confidentiality.named-without-consent": {"enabled": False}})
+                     overrides=NAMED_OFF)
     finding = _by_rule(db)[("p-old", "mh.confidentiality.named-without-consent")]
     assert stats.superseded == 1
     assert finding["status"] == "superseded"
@@ -127,7 +129,7 @@ def test_a_monitors_decision_is_kept_even_when_no_longer_supported(db: Path) -> 
                     ["mh.confidentiality.named-without-consent"])
         con.execute("UPDATE findings SET status = 'dismissed' WHERE post_id = 'p-iep'")
     stats = _recheck(db, now=LATER,
-                     **{"mh.confidentiality.named-without-consent": {"enabled": False}})
+                     overrides=NAMED_OFF)
     found = _by_rule(db)
     assert found[("p-old", "mh.confidentiality.named-without-consent")]["status"] == "confirmed"
     assert found[("p-iep", "mh.confidentiality.records")]["status"] == "dismissed"
@@ -136,7 +138,7 @@ def test_a_monitors_decision_is_kept_even_when_no_longer_supported(db: Path) -> 
 
 def test_a_superseded_finding_produced_again_is_reopened(db: Path) -> None:
     _recheck(db)
-    _recheck(db, now=LATER, **{"mh.confidentiality.named-without-consent": {"enabled": False}})
+    _recheck(db, now=LATER, overrides=NAMED_OFF)
     stats = _recheck(db, now=LATER + timedelta(days=1))
     finding = _by_rule(db)[("p-old", "mh.confidentiality.named-without-consent")]
     assert stats.reopened == 1 and finding["status"] == "open"
@@ -146,7 +148,7 @@ def test_a_superseded_finding_produced_again_is_reopened(db: Path) -> None:
 def test_since_limits_the_recheck_to_recent_posts(db: Path) -> None:
     _recheck(db)
     stats = _recheck(db, since=date(2026, 11, 1), now=LATER,
-                     **{"*": {"enabled": False}})  # every rule off: all in scope would go
+                     overrides={"*": {"enabled": False}})  # every rule off: all in scope would go
     found = _by_rule(db)
     assert stats.posts == 3 and stats.superseded == 2
     assert found[("p-old", "mh.confidentiality.records")]["status"] == "open"
@@ -157,8 +159,9 @@ def test_findings_of_checks_this_run_cannot_evaluate_are_left_alone(db: Path) ->
     with connect(db) as con:
         con.execute(
             "INSERT INTO findings VALUES ('img1', 'prairie', 'hs-page', 'p-clean', 2, 'post', "
-            "'student_image', 'mh.x', 'student-photos', '{}', 'violation', 'high', 'student-image', "
-            "'s', '{}', 'moorhead-447-1', '2026.11.0', 'open', NULL, ?, ?, NULL, NULL)",
+            "'student_image', 'mh.x', 'student-photos', '{}', 'violation', 'high', "
+            "'student-image', 's', '{}', 'moorhead-447-1', '2026.11.0', 'open', NULL, ?, ?, "
+            "NULL, NULL)",
             [NOW, NOW])
     _recheck(db, now=LATER)
     image = _findings(db)["img1"]

@@ -49,7 +49,7 @@ def _keys(text: str, account: str = "emp-ortiz",
     # a unique, non-word first name next to a record
     ("Jaxon had a rough day, his therapist called", {"student-record:20231006"}),
     # identifiers
-    ("Maya Johnson lives at 412 Birch Lane, stop by with the card", {"student-identifier:20231001"}),
+    ("Maya Johnson lives at 412 Birch Lane, stop by", {"student-identifier:20231001"}),
     ("Text Maya Johnson at 218-555-0199 about the ride", {"student-identifier:20231001"}),
     ("Maya Johnson's email is mayaj2010@gmail.com", {"student-identifier:20231001"}),
     ("Maya Johnson, DOB 04/12/2011, needs a new bus pass", {"student-identifier:20231001"}),
