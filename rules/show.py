@@ -44,4 +44,20 @@ def format_pack(pack: Pack) -> str:
               f"{clauses} clauses: {automated} automated, {manual} manual, "
               f"{clauses - automated - manual} covered by another clause or permitted", ""]
     return "\n".join([*header, line(COLUMNS), line(tuple("-" * w for w in widths)),
-                      *(line(row) for row in table[1:])]) + "\n"
+                      *(line(row) for row in table[1:]), "", *legend(pack)]) + "\n"
+
+
+def legend(pack: Pack) -> list[str]:
+    """What each check used by the pack looks for: the first paragraph of its docstring."""
+    from rules.registry import checks
+
+    registered = checks()
+    names = sorted({rule.check for _, rule in pack.rules()})
+    width = max((len(n) for n in names), default=0)
+    out = ["checks:"]
+    for name in names:
+        check = registered.get(name)
+        first = (check.__doc__ or "").strip().split("\n\n")[0] if check else "(not installed)"
+        doc = " ".join(first.split())
+        out.append(f"  {name.ljust(width)}  {doc}")
+    return out

@@ -17,7 +17,7 @@ def test_format_pack_lists_every_clause_and_rule(pack_id: str) -> None:
     lines = text.splitlines()
     assert lines[0].startswith(f"{pack_id} {pack.version}: {pack.policy}")
     assert "clause" in lines[3] and "automated/manual" in lines[3]
-    body = lines[5:]
+    body = lines[5:lines.index("checks:") - 1]
     assert len(body) == sum(max(1, len(c.rules)) for c in pack.clauses)
     for clause in pack.clauses:
         assert any(line.startswith(clause.id + " ") for line in body), clause.id
@@ -56,3 +56,11 @@ def test_policy_list_shows_every_pack_with_its_version() -> None:
     for pack_id in pack_ids():
         assert pack_id in result.output
     assert result.output.count("2026.11.1") == 5
+
+
+def test_format_pack_explains_each_check_with_its_docstring() -> None:
+    text = format_pack(load_pack("jndc", strict_checks=False))
+    legend = text.split("checks:\n", 1)[1]
+    assert "  confidentiality  Students named with records or identifiers" in legend
+    used = {rule.check for _, rule in load_pack("jndc", strict_checks=False).rules()}
+    assert len(legend.strip().splitlines()) == len(used)
