@@ -50,7 +50,8 @@ class DeploymentSpec:
 def deployment_specs(config: DistrictConfig, config_dir: str | Path,
                      db_path: str | Path) -> list[DeploymentSpec]:
     district = config.district
-    params = {"config_dir": str(Path(config_dir).resolve()), "db_path": str(Path(db_path).resolve())}
+    params = {"config_dir": str(Path(config_dir).resolve()),
+              "db_path": str(Path(db_path).resolve())}
     schedule = district.schedule
     return [
         DeploymentSpec(f"{district.id}-nightly", "nightly-audit", "flows/audit.py:nightly_audit",
@@ -121,7 +122,8 @@ def local_server(port: int | None = None, timeout: float = 120.0) -> Iterator[st
         deadline = time.monotonic() + timeout
         while not _healthy(api_url):
             if process.poll() is not None:
-                error = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
+                stderr = process.stderr.read() if process.stderr else b""
+                error = stderr.decode(errors="replace")[-2000:]
                 raise RuntimeError(f"prefect server exited with {process.returncode}: {error}")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"prefect server not healthy at {api_url} after {timeout:.0f}s")

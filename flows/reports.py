@@ -8,9 +8,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.exceptions import MissingContextError
 
+from dashboards.delivery import SmtpSettings
 from dashboards.reports.common import Month
 from dashboards.reports.jobs import Produced, produce_digests, produce_monthly
-from dashboards.delivery import SmtpSettings
 from hallmonitor.clock import clock_from
 
 

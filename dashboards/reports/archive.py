@@ -38,9 +38,11 @@ def watermark(con: duckdb.DuckDBPyConnection, district_id: str, monitor_id: str)
 def advance_watermark(con: duckdb.DuckDBPyConnection, district_id: str, monitor_id: str,
                       covered_until: datetime, report_id: str, now: datetime) -> None:
     con.execute(
-        "INSERT INTO digest_watermarks VALUES (?, ?, ?, ?, ?) ON CONFLICT (district_id, monitor_id) "
+        "INSERT INTO digest_watermarks VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (district_id, monitor_id) "
         "DO UPDATE SET covered_until = excluded.covered_until, report_id = excluded.report_id, "
-        "updated_at = excluded.updated_at", [district_id, monitor_id, covered_until, report_id, now])
+        "updated_at = excluded.updated_at",
+        [district_id, monitor_id, covered_until, report_id, now])
 
 
 def digest_cutoff(con: duckdb.DuckDBPyConnection, district_id: str, now: datetime) -> datetime:

@@ -69,7 +69,7 @@ class Month:
     @classmethod
     def parse(cls, text: str) -> Month:
         try:
-            parsed = datetime.strptime(text, "%Y-%m")
+            parsed = datetime.strptime(text + "+0000", "%Y-%m%z")
         except ValueError as exc:
             raise ValueError(f"expected a month as YYYY-MM, got {text!r}") from exc
         return cls(parsed.year, parsed.month)

@@ -72,7 +72,8 @@ class Digest:
 
 def new_findings(con: duckdb.DuckDBPyConnection, district_id: str, since: datetime | None,
                  until: datetime) -> list[tuple]:
-    """(finding_id, account_id, check_name, category, level, severity) first seen in (since, until]."""
+    """(finding_id, account_id, check_name, category, level, severity) of the findings first
+    seen in (since, until]."""
     return con.execute(
         "SELECT finding_id, account_id, check_name, category, level, severity FROM findings "
         "WHERE district_id = ? AND status <> 'superseded' AND first_seen > ? AND first_seen <= ? "

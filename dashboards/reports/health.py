@@ -122,11 +122,12 @@ def lapse_warnings(config: DistrictConfig, accounts: dict[str, AccountInfo],
                        f"({left} day{'s' if left != 1 else ''} left): renew it to keep auditing"
             else:
                 continue
-            warnings.append(LapseWarning(info, "permission", account.permission.expires, left, note))
+            warnings.append(LapseWarning(info, "permission", account.permission.expires, left,
+                                         note))
         if account.token_env and not os.environ.get(account.token_env):
             warnings.append(LapseWarning(info, "token", None, None,
                                          f"token variable {account.token_env} is not set"))
-    warnings.sort(key=lambda w: (w.days_left if w.days_left is not None else -10**6, w.account.name))
+    warnings.sort(key=lambda w: (-10**6 if w.days_left is None else w.days_left, w.account.name))
     return warnings
 
 

@@ -72,7 +72,8 @@ def produce_digests(config_dir: str | Path, db_path: str | Path, out_dir: str | 
         accounts = account_infos(con, config)
         until = archive.digest_cutoff(con, district.id, now)
         last_run, problems = capture_problems(con, district.id, accounts, until, district.timezone)
-        health = Health(last_run, problems, lapse_warnings(config, accounts, now.astimezone(district.tz).date()))
+        today = now.astimezone(district.tz).date()
+        health = Health(last_run, problems, lapse_warnings(config, accounts, today))
         for monitor in district.monitors:
             since = archive.watermark(con, district.id, monitor.id)
             digest = build_digest(con, config, monitor, accounts, health, since, until)

@@ -13,7 +13,13 @@ import duckdb
 
 from dashboards.reports.clauses import ClauseCoverage, clause_coverage
 from dashboards.reports.common import (
-    SEVERITIES, AccountInfo, Month, account_infos, days_between, school_label)
+    SEVERITIES,
+    AccountInfo,
+    Month,
+    account_infos,
+    days_between,
+    school_label,
+)
 from dashboards.reports.coverage import Coverage, coverage_for
 from hallmonitor.config import DistrictConfig
 
@@ -127,7 +133,7 @@ def _open_by_age(con: duckdb.DuckDBPyConnection, district_id: str,
         "SELECT f.first_seen FROM findings f WHERE f.district_id = ? AND f.status <> 'superseded' "
         "AND f.first_seen < ? AND NOT EXISTS (SELECT 1 FROM reviews r WHERE "
         "r.finding_id = f.finding_id AND r.decided_at < ?)", [district_id, as_of, as_of]).fetchall()
-    buckets = Counter()
+    buckets: Counter[str] = Counter()
     for (seen,) in rows:
         age = days_between(seen, as_of)
         buckets[next(label for limit, label in AGE_BUCKETS if age < limit)] += 1

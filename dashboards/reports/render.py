@@ -66,7 +66,8 @@ def attention(summary: MonthlySummary) -> list[str]:
     elif summary.findings:
         points.append(f"{summary.findings:,} new findings: {summary.by_level['violation']:,} "
                       f"violations and {summary.by_level['advisory']:,} advisories.")
-    stale = sum(n for label, n in summary.open_by_age if label in ("1 to 3 months", "over 3 months"))
+    stale = sum(n for label, n in summary.open_by_age
+                if label in ("1 to 3 months", "over 3 months"))
     if stale:
         points.append(f"{stale:,} findings have waited more than 4 weeks for a decision.")
     if summary.decisions.count:

@@ -13,7 +13,13 @@ import pytest
 import yaml
 
 from flows.deployments import (
-    DeploymentSpec, _healthy, build_deployments, deployment_specs, describe, local_server)
+    DeploymentSpec,
+    _healthy,
+    build_deployments,
+    deployment_specs,
+    describe,
+    local_server,
+)
 from hallmonitor.config import load_config
 from tests.conftest import ROOT
 from tests.reports.builders import write_config

@@ -64,7 +64,7 @@ accounts:
     locator: "https://coachsmith.example/feed"
     owner: e1
     permission: {basis: "signed consent form", granted: 2026-01-05, expires: 2026-11-20}
-""" % HOSTILE.replace("'", "''")
+""".replace("%s", HOSTILE.replace("'", "''"))
 
 STAFF_CSV = """employee_id,first_name,last_name,email,school,role
 e1,Robin,Smith,robin@riverbend.example,rhs,coach
@@ -83,8 +83,10 @@ def write_config(base: Path) -> Path:
     (base / "roster").mkdir(parents=True, exist_ok=True)
     (base / "district.yaml").write_text(DISTRICT_YAML, encoding="utf-8")
     (base / "accounts.yaml").write_text(ACCOUNTS_YAML, encoding="utf-8")
-    rows = ["student_id,first_name,last_name,preferred_name,school,grade,media_opt_out,photo_consent"]
-    rows += [f"{sid},{first},{last},{pref},rhs,10,true,false" for sid, first, last, pref in STUDENTS]
+    rows = ["student_id,first_name,last_name,preferred_name,school,grade,media_opt_out,"
+            "photo_consent"]
+    rows += [f"{sid},{first},{last},{pref},rhs,10,true,false"
+             for sid, first, last, pref in STUDENTS]
     (base / "roster" / "students.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     (base / "roster" / "staff.csv").write_text(STAFF_CSV, encoding="utf-8")
     return base
@@ -107,9 +109,9 @@ class Warehouse:
         self._stack = ExitStack()
         self.con = self._stack.enter_context(connect(self.path))
         if self.new:
-            self.con.execute("INSERT INTO districts VALUES ('riverbend', 'Riverbend Public Schools', "
-                             "'west-fargo-debh-ap', 'America/Chicago', NULL, ?)",
-                             [datetime.now(UTC)])
+            self.con.execute("INSERT INTO districts VALUES ('riverbend', "
+                             "'Riverbend Public Schools', 'west-fargo-debh-ap', "
+                             "'America/Chicago', NULL, ?)", [datetime.now(UTC)])
 
     def close(self) -> None:
         self.flush()

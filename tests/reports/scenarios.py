@@ -27,7 +27,8 @@ def demo_month(path: Path) -> Warehouse:
     """October 2026 as a district would live it: a token that expired on the 29th, a quiet
     earlier half-year, decisions at a realistic pace, some old items still open."""
     wh = Warehouse(path)
-    auth = ("gap", "auth", "HTTP 401 from graph API: Error validating access token: Session has expired")
+    auth = ("gap", "auth",
+            "HTTP 401 from graph API: Error validating access token: Session has expired")
     nightly_runs(wh, range(1, 32), {"district-fb": auth}, failing_from=29)
     for month, count in ((5, 3), (6, 1), (7, 0), (8, 6), (9, 9)):
         for i in range(count):

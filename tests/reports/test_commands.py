@@ -71,7 +71,8 @@ def test_scheduled_digest_flow_delivers_by_file_when_no_smtp_is_set(config_dir: 
     digests = nightly_digest.fn(str(config_dir), str(demo_db), now=NOW)
     folder = demo_db.with_name(demo_db.name + ".reports")
     assert sorted(Path(p).name for p in digests) == [
-        "digest-2026-11-01-m-all.html", "digest-2026-11-01-m-rhs.html", "digest-2026-11-01-sup.html"]
+        "digest-2026-11-01-m-all.html", "digest-2026-11-01-m-rhs.html",
+        "digest-2026-11-01-sup.html"]
     assert all(Path(p).parent == folder for p in digests)
     con = duckdb.connect(str(demo_db), read_only=True)
     marks = con.execute("SELECT count(*) FROM digest_watermarks").fetchone()[0]

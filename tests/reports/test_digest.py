@@ -86,7 +86,8 @@ def test_preview_without_send_leaves_the_watermark_alone(config_dir: Path, demo_
     assert _total(again["sup"]) == 36
     con = duckdb.connect(str(demo_db), read_only=True)
     assert con.execute("SELECT count(*) FROM digest_watermarks").fetchone()[0] == 0
-    assert con.execute("SELECT count(*) FROM report_archive WHERE kind = 'digest'").fetchone()[0] == 6
+    archived = con.execute("SELECT count(*) FROM report_archive WHERE kind = 'digest'").fetchone()
+    assert archived[0] == 6
     con.close()
 
 

@@ -74,8 +74,8 @@ def _expected(db: Path) -> dict[str, object]:
             f"count(*) FILTER (level = 'advisory') FROM findings WHERE {IN_OCTOBER} GROUP BY 1"
         ).fetchall()}
         decided = con.execute(
-            "WITH first AS (SELECT f.finding_id, f.first_seen, min(r.decided_at) AS d FROM findings f "
-            "JOIN reviews r USING (finding_id) GROUP BY ALL) SELECT count(*), "
+            "WITH first AS (SELECT f.finding_id, f.first_seen, min(r.decided_at) AS d "
+            "FROM findings f JOIN reviews r USING (finding_id) GROUP BY ALL) SELECT count(*), "
             "quantile_cont(epoch(d - first_seen) / 86400, 0.5), "
             "quantile_cont(epoch(d - first_seen) / 86400, 0.9) FROM first WHERE "
             "timezone('America/Chicago', d) >= TIMESTAMP '2026-10-01' AND "
