@@ -1,0 +1,238 @@
+"""Find registered marks (the district's `assets/logos/`) inside photos.
+
+Two stages, because geometry alone cannot tell a mark from a look-alike crest (a neighbour's shield
+with the same outline, palette and typeface matches enough SIFT features to pass RANSAC):
+
+1. **Propose**: SIFT keypoints of the scene (computed once) against each mark's, Lowe's ratio test,
+   then a RANSAC homography; the projected outline must be a sane, convex quadrilateral.
+2. **Verify**: warp the scene back into the mark's frame and compare it with the mark, zone by zone
+   (a 4x4 grid over the mark's opaque pixels), by normalised cross-correlation. A true mark agrees
+   in most zones even when a hand or a caption covers part of it; a look-alike disagrees in the
+   emblem and the wordmark. `score` is the fraction of informative zones that agree.
+
+Scale 10-40% of the image width, rotation, perspective, partial covering and JPEG are measured in
+`rules/detect/image_eval.py` on the corpus in tests/fixtures/images.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+TEMPLATE_WIDTH = 240  # marks are normalised to this width before features and verification
+GRID = 6
+TEMPLATE_FEATURES = 1000
+
+
+@dataclass(frozen=True)
+class LogoMark:
+    """A registered mark: `name` is what findings show (e.g. the file stem), `path` the image."""
+
+    name: str
+    path: Path
+
+    @classmethod
+    def from_path(cls, path: Path) -> LogoMark:
+        return cls(path.stem, path)
+
+
+@dataclass(frozen=True)
+class LogoHit:
+    mark: str
+    box: tuple[int, int, int, int]  # x, y, w, h of the projected outline's bounding box
+    quad: tuple[tuple[int, int], ...]  # the mark's corners in the image
+    score: float  # fraction of informative zones that agree (0..1)
+    inliers: int
+
+
+@dataclass
+class _Model:
+    mark: LogoMark
+    gray: np.ndarray  # template, TEMPLATE_WIDTH wide, mark composited on white
+    mask: np.ndarray  # uint8 255 where the mark is opaque
+    keypoints: list[cv2.KeyPoint]
+    descriptors: np.ndarray
+    zones: list[tuple[slice, slice, np.ndarray]] = field(default_factory=list)
+
+
+def marks_key(marks: list[LogoMark]) -> str:
+    """Identifies a set of marks by content, so cached analyses are redone when the marks change."""
+    digest = hashlib.sha256()
+    for mark in sorted(marks, key=lambda m: m.name):
+        digest.update(mark.name.encode() + b"\0" + Path(mark.path).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _load_rgba(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise ValueError(f"cannot read logo {path}")
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGRA)
+    elif image.shape[2] == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2BGRA)
+        # An opaque logo: its near-white background is not part of the mark.
+        image[..., 3] = np.where(image[..., :3].min(axis=2) > 240, 0, 255).astype(np.uint8)
+    ys, xs = np.nonzero(image[..., 3] > 16)
+    if len(xs) == 0:
+        raise ValueError(f"logo {path} is empty")
+    return image[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def _features(kind: str, count: int = 3000) -> tuple[cv2.Feature2D, int]:
+    if kind == "sift":
+        return cv2.SIFT.create(), cv2.NORM_L2
+    if kind == "akaze":
+        return cv2.AKAZE.create(threshold=0.0005), cv2.NORM_HAMMING
+    if kind == "orb":
+        return cv2.ORB.create(nfeatures=count, scaleFactor=1.2, nlevels=10, edgeThreshold=15,
+                              patchSize=15, fastThreshold=12), cv2.NORM_HAMMING
+    raise ValueError(f"unknown feature kind {kind!r}")
+
+
+@lru_cache(maxsize=32)
+def _model(mark: LogoMark, kind: str = "orb") -> _Model:
+    rgba = _load_rgba(mark.path)
+    height = round(rgba.shape[0] * TEMPLATE_WIDTH / rgba.shape[1])
+    rgba = cv2.resize(rgba, (TEMPLATE_WIDTH, height), interpolation=cv2.INTER_AREA)
+    alpha = rgba[..., 3:4].astype(np.float32) / 255.0
+    bgr = rgba[..., :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+    gray = cv2.cvtColor(bgr.astype(np.uint8), cv2.COLOR_BGR2GRAY)
+    mask = np.where(rgba[..., 3] > 128, 255, 0).astype(np.uint8)
+    keypoints, descriptors = _features(kind, TEMPLATE_FEATURES)[0].detectAndCompute(gray, None)
+    model = _Model(mark, gray, mask, list(keypoints), descriptors)
+    model.zones = _zones(gray, mask)
+    return model
+
+
+def _zones(gray: np.ndarray, mask: np.ndarray) -> list[tuple[slice, slice, np.ndarray]]:
+    """Grid cells with enough opaque, textured pixels to say something about identity."""
+    zones = []
+    h, w = gray.shape
+    blurred = cv2.GaussianBlur(gray, (0, 0), 1.5).astype(np.float32)
+    for row in range(GRID):
+        for col in range(GRID):
+            ys = slice(row * h // GRID, (row + 1) * h // GRID)
+            xs = slice(col * w // GRID, (col + 1) * w // GRID)
+            cell_mask = mask[ys, xs] > 0
+            if cell_mask.mean() < 0.25 or blurred[ys, xs][cell_mask].std() < 12:
+                continue
+            zones.append((ys, xs, cell_mask))
+    return zones
+
+
+class LogoDetector:
+    name = "orb-magsac-zncc"
+
+    def __init__(self, marks: list[LogoMark], *, ratio: float = 0.85, min_inliers: int = 8,
+                 zone_ncc: float = 0.5, min_score: float = 0.6, max_side: int = 1024,
+                 features: str = "orb") -> None:
+        self.models = [_model(mark, features) for mark in marks]
+        self.ratio = ratio
+        self.min_inliers = min_inliers
+        self.zone_ncc = zone_ncc
+        self.min_score = min_score
+        self.max_side = max_side
+        self.extractor, norm = _features(features)
+        self.matcher = cv2.BFMatcher(norm)
+        usable = [m for m in self.models if m.descriptors is not None]
+        self._train = np.vstack([m.descriptors for m in usable]) if usable else None
+        self._owner = [(index, feature) for index, m in enumerate(self.models)
+                       if m.descriptors is not None for feature in range(len(m.descriptors))]
+
+    def detect(self, rgb: np.ndarray) -> list[LogoHit]:
+        if self._train is None:
+            return []
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        factor = min(1.0, self.max_side / max(gray.shape))
+        small = cv2.resize(gray, None, fx=factor, fy=factor) if factor < 1 else gray
+        keypoints, descriptors = self.extractor.detectAndCompute(small, None)
+        if descriptors is None or len(keypoints) < self.min_inliers:
+            return []
+        # One search against every mark at once: a scene feature that fits two marks equally well
+        # (shared letters) fails the ratio test instead of voting for both.
+        pairs = self.matcher.knnMatch(descriptors, self._train, k=2)
+        votes: dict[int, list[tuple[int, int]]] = {}
+        for pair in pairs:
+            if len(pair) == 2 and pair[0].distance < self.ratio * pair[1].distance:
+                model_index, feature = self._owner[pair[0].trainIdx]
+                votes.setdefault(model_index, []).append((feature, pair[0].queryIdx))
+        hits = []
+        for model_index, matches in votes.items():
+            hit = self._find(self.models[model_index], gray, keypoints, matches, factor)
+            if hit is not None:
+                hits.append(hit)
+        return hits
+
+    def _find(self, model: _Model, gray: np.ndarray, keypoints: Sequence[cv2.KeyPoint],
+              matches: list[tuple[int, int]], factor: float) -> LogoHit | None:
+        if len(matches) < self.min_inliers:
+            return None
+        src = np.array([model.keypoints[m].pt for m, _ in matches], dtype=np.float32)
+        dst = np.array([keypoints[s].pt for _, s in matches], dtype=np.float32) / factor
+        homography, inlier_mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, 5.0 / factor,
+                                                     maxIters=2000, confidence=0.995)
+        if homography is None:
+            return None
+        inliers = int(inlier_mask.sum())
+        h, w = model.gray.shape
+        outline = np.array([[[0, 0], [w, 0], [w, h], [0, h]]], dtype=np.float32)
+        corners = cv2.perspectiveTransform(outline, homography)[0]
+        if inliers < self.min_inliers or not _sane(corners, gray.shape):
+            return None
+        score = self._verify(model, gray, homography)
+        if score < self.min_score:
+            return None
+        x, y, bw, bh = cv2.boundingRect(corners.astype(np.int32))
+        quad = tuple((int(px), int(py)) for px, py in corners)
+        return LogoHit(model.mark.name, (x, y, bw, bh), quad, round(score, 3), inliers)
+
+    def _verify(self, model: _Model, gray: np.ndarray, homography: np.ndarray) -> float:
+        """Fraction of the mark's zones that agree, among the zones that are not covered.
+
+        A zone is *covered* when the scene is flat there (a hand, a sticker, a caption block) and
+        the mark is not; a look-alike differs by structure (other letters, another emblem), so its
+        zones are textured and disagree. Too much covered means too little evidence: score 0."""
+        h, w = model.gray.shape
+        warped = cv2.warpPerspective(gray, homography, (w, h),
+                                     flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+                                     borderMode=cv2.BORDER_REPLICATE)
+        scene = cv2.GaussianBlur(warped, (0, 0), 1.5).astype(np.float32)
+        mark = cv2.GaussianBlur(model.gray, (0, 0), 1.5).astype(np.float32)
+        agree = disagree = covered = 0
+        for ys, xs, cell in model.zones:
+            patch = scene[ys, xs][cell]
+            if patch.std() < 6.0:
+                covered += 1
+            elif _ncc(mark[ys, xs][cell], patch) >= self.zone_ncc:
+                agree += 1
+            else:
+                disagree += 1
+        if not model.zones or covered > 0.4 * len(model.zones) or agree + disagree == 0:
+            return 0.0
+        return agree / (agree + disagree)
+
+
+def _ncc(a: np.ndarray, b: np.ndarray) -> float:
+    a = a - a.mean()
+    b = b - b.mean()
+    denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / denominator) if denominator > 1e-6 else 0.0
+
+
+def _sane(corners: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """The projected mark is a convex quadrilateral of plausible size and shape."""
+    quad = corners.astype(np.float32)
+    if not cv2.isContourConvex(quad.reshape(-1, 1, 2)):
+        return False
+    area = cv2.contourArea(quad)
+    if area < 24 * 24 or area > shape[0] * shape[1] * 1.5:
+        return False
+    sides = [np.linalg.norm(quad[i] - quad[(i + 1) % 4]) for i in range(4)]
+    return bool(min(sides) > 0 and max(sides) / min(sides) < 6)

@@ -1,0 +1,171 @@
+"""Analyse one stored media file once: decode safely, hash, find faces, marks and (where it can
+matter) text. The result is a JSON-serialisable `MediaAnalysis`, cached in the warehouse table
+`media_analysis` keyed by the file's SHA-256 (migration 0002).
+
+How the flow uses it::
+
+    marks = [LogoMark.from_path(p) for p in config.logo_paths]
+    analysis = analyse(media_dir(db) / row.path, marks, Settings())
+    # store: media_analysis(sha256, analyser_version, marks_key, ok, phash, ...,
+    #        analysis_json=analysis.to_json(), analysed_at); reuse a row when its
+    #        analyser_version == ANALYSER_VERSION and marks_key == marks_key(marks).
+    target.media[i]["analysis"] = analysis.to_dict()   # what the image checks read
+
+A file that cannot be decoded gives `ok=False` and `error="<reason>: <message>"` (reasons:
+too_large, bomb, corrupt), never an exception. Boxes are in the coordinates of the full,
+EXIF-oriented image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from rules.detect.faces import FaceDetector
+from rules.detect.images import DecodedImage, DecodeError, Limits, decode, phash
+from rules.detect.logos import LogoDetector, LogoMark, marks_key
+from rules.detect.ocr import OcrEngine, document_score
+
+# Bump when a detector, a threshold or the shape of MediaAnalysis changes: cached rows are redone.
+ANALYSER_VERSION = "images-1"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Settings:
+    limits: Limits = field(default_factory=Limits)
+    face_threshold: float = 0.6
+    face_net_side: int = 600
+    logo_min_score: float = 0.6
+    ocr: str = "auto"  # auto: only document-like images | always | never
+    document_threshold: float = 0.5
+    threads: int = 1  # per process; run one process per core for throughput
+
+
+@dataclass
+class MediaAnalysis:
+    sha256: str
+    ok: bool
+    error: str | None = None
+    width: int = 0
+    height: int = 0
+    orientation: int = 1
+    exif_time: str | None = None  # ISO 8601; naive when the camera wrote no offset
+    exif_source: str | None = None
+    phash: str | None = None
+    faces: list[dict[str, Any]] = field(default_factory=list)  # {box: [x,y,w,h], score}
+    logos: list[dict[str, Any]] = field(default_factory=list)  # {mark, box, quad, score, inliers}
+    document_score: float = 0.0
+    ocr_run: bool = False
+    ocr_text: str = ""
+    ocr_spans: list[dict[str, Any]] = field(default_factory=list)  # {start, end, text, box, score}
+    detectors: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
+    analyser_version: str = ANALYSER_VERSION
+    marks_key: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MediaAnalysis:
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _faces(threshold: float, net_side: int, threads: int) -> FaceDetector:
+    import cv2
+
+    cv2.setNumThreads(threads)
+    return FaceDetector(threshold=threshold, net_side=net_side)
+
+
+@lru_cache(maxsize=8)
+def _logos(marks: tuple[LogoMark, ...], min_score: float) -> LogoDetector:
+    return LogoDetector(list(marks), min_score=min_score)
+
+
+@lru_cache(maxsize=2)
+def _ocr(threads: int) -> OcrEngine:
+    return OcrEngine(threads=threads)
+
+
+def _timed(timings: dict[str, float], stage: str, work: Callable[[], T]) -> T:
+    start = time.perf_counter()
+    result = work()
+    timings[stage] = round((time.perf_counter() - start) * 1000, 1)
+    return result
+
+
+def analyse(path: Path, marks: list[LogoMark], settings: Settings | None = None) -> MediaAnalysis:
+    settings = settings or Settings()
+    timings: dict[str, float] = {}
+    result = MediaAnalysis(sha256=sha256_file(path), ok=False, timings=timings,
+                           marks_key=marks_key(marks) if marks else "")
+    try:
+        image: DecodedImage = _timed(timings, "decode", lambda: decode(path, settings.limits))
+    except DecodeError as exc:
+        result.error = f"{exc.reason}: {exc}"
+        return result
+    result.ok = True
+    result.width, result.height, result.orientation = image.width, image.height, image.orientation
+    result.exif_time, result.exif_source = image.exif_time, image.exif_source
+    result.phash = _timed(timings, "phash", lambda: phash(image.rgb))
+    scale = image.scale
+    face_detector = _faces(settings.face_threshold, settings.face_net_side, settings.threads)
+    faces = _timed(timings, "faces", lambda: face_detector.detect(image.rgb))
+    result.faces = [{"box": _scaled(f.box, scale), "score": f.score} for f in faces]
+    result.detectors["faces"] = face_detector.name
+    if marks:
+        logo_detector = _logos(tuple(marks), settings.logo_min_score)
+        hits = _timed(timings, "logos", lambda: logo_detector.detect(image.rgb))
+        result.logos = [{"mark": h.mark, "box": _scaled(h.box, scale),
+                         "quad": [_scaled(p, scale) for p in h.quad], "score": h.score,
+                         "inliers": h.inliers} for h in hits]
+        result.detectors["logos"] = logo_detector.name
+    result.document_score = round(document_score(image.rgb), 3)
+    if _wants_ocr(settings, result.document_score):
+        _read_text(result, image.rgb, scale, settings, timings)
+    return result
+
+
+def _wants_ocr(settings: Settings, score: float) -> bool:
+    if settings.ocr == "always":
+        return True
+    return settings.ocr == "auto" and score >= settings.document_threshold
+
+
+def _read_text(result: MediaAnalysis, rgb: np.ndarray, scale: float, settings: Settings,
+               timings: dict[str, float]) -> None:
+    engine = _ocr(settings.threads)
+    text = _timed(timings, "ocr", lambda: engine.read(rgb))
+    result.ocr_run = True
+    result.ocr_text = text.text
+    result.ocr_spans = [{"start": line.start, "end": line.end, "text": line.text,
+                         "box": _scaled(line.box, scale), "score": line.score}
+                        for line in text.lines]
+    result.detectors["ocr"] = engine.name
+
+
+def _scaled(values: tuple[int, ...], scale: float) -> list[int]:
+    return [round(v * scale) for v in values]
