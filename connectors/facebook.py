@@ -26,11 +26,9 @@ COMMENT_FIELDS = "id,message,created_time,from,permalink_url,parent{id},attachme
 class FacebookConnector(Connector):
     platform: ClassVar[str] = "facebook"
     default_api_base: ClassVar[str | None] = "https://graph.facebook.com/v19.0"
-    # Hosts seen in the recorded samples; scontent-<pop>.xx.fbcdn.net varies by region, so a
-    # suffix match on .fbcdn.net is needed in production (requested from the http.py owner).
-    media_hosts: ClassVar[tuple[str, ...]] = (
-        "scontent.xx.fbcdn.net", "scontent-ssn1-1.xx.fbcdn.net", "external-ssn1-1.xx.fbcdn.net",
-    )
+    # Page images come from scontent-<pop>.xx.fbcdn.net, the POP varying by region: a leading dot
+    # allows any subdomain of Meta's CDN (see HttpClient.check_host).
+    media_hosts: ClassVar[tuple[str, ...]] = (".fbcdn.net",)
     token_help: ClassVar[str] = "page access token (pages_read_engagement, pages_read_user_content)"
 
     def fetch(self, window: FetchWindow) -> FetchResult:

@@ -121,8 +121,14 @@ class HttpClient:
         return response.content, ctype
 
     def check_host(self, url: str) -> None:
+        """Allowed: a host listed exactly, or a subdomain of an entry written with a leading dot
+        (".fbcdn.net" allows "scontent-iad3-1.xx.fbcdn.net", never "fbcdn.net.evil.example")."""
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or parts.netloc.lower() not in self.allowed_hosts:
+        host = parts.netloc.lower()
+        suffixes = tuple(h for h in self.allowed_hosts if h.startswith("."))
+        allowed = host in self.allowed_hosts or (suffixes and host.endswith(suffixes)
+                                                  and ":" not in host)
+        if parts.scheme not in ("http", "https") or not allowed:
             raise DisallowedHost(self.redact(url))
 
     def redact(self, url: str) -> str:

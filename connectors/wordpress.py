@@ -91,7 +91,8 @@ def featured_media(post: dict[str, Any]) -> tuple[list[MediaRef], list[str]]:
 class WordPressConnector(Connector):
     platform = "wordpress"
     # Jetpack's image CDN; sites on their own host are covered by the API host.
-    media_hosts = ("i0.wp.com", "i1.wp.com", "i2.wp.com")
+    # Jetpack's image CDN (i0/i1/i2.wp.com) and WordPress.com uploads (<site>.files.wordpress.com).
+    media_hosts = (".wp.com", ".files.wordpress.com")
     token_help = ""
 
     @property

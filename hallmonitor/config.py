@@ -87,7 +87,7 @@ class District(Strict):
     homepage: str
     phone: str | None = None
     instructional_day: InstructionalDay = Field(default_factory=InstructionalDay)
-    backfill_days: int = Field(default=90, ge=1, le=3650)
+    backfill_days: int = Field(default=90, ge=1, le=36500)
     rescan_days: int = Field(default=30, ge=1, le=365)
     logos: list[str] = Field(default_factory=list)
     schools: list[School] = Field(default_factory=list)
@@ -279,11 +279,11 @@ def _load_model(path: Path, model: type[BaseModel], problems: list[Problem]) -> 
     try:
         return model.model_validate(source.data)
     except ValidationError as exc:
-        problems.extend(_problems_from(exc, source))
+        problems.extend(problems_from(exc, source))
         return None
 
 
-def _problems_from(exc: ValidationError, source: SourcedYaml) -> list[Problem]:
+def problems_from(exc: ValidationError, source: SourcedYaml) -> list[Problem]:
     found = []
     for error in exc.errors():
         loc = tuple(error["loc"])

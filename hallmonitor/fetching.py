@@ -22,7 +22,10 @@ from hallmonitor.config import Account, District
 from hallmonitor.permissions import FetchDecision
 from warehouse.store import CursorState, MediaDownload, write_media_file
 
-OVERLAP = timedelta(days=2)  # re-read a little behind the high-water mark: late edits, clock skew
+# Re-read a little behind the high-water mark: posts indexed late by the platform, clock skew.
+# Kept short so a night asks only for what is new; the periodic re-scan catches older edits.
+OVERLAP = timedelta(hours=1)
+TRANSIENT_MEDIA_FAILURES = {"transient_exhausted", "transient", "request_error"}
 MAX_MEDIA_PER_ACCOUNT = 500
 
 
@@ -142,7 +145,8 @@ def download_media(http: HttpClient, items: list[Item], media_root: Path,
         try:
             data, ctype = http.get_bytes(url)
         except ConnectorError as exc:
-            downloads.append(MediaDownload(url, None, None, None, 0, error=str(exc)))
+            downloads.append(MediaDownload(url, None, None, None, 0, error=str(exc),
+                                           permanent=exc.reason not in TRANSIENT_MEDIA_FAILURES))
             continue
         sha, relative = write_media_file(media_root, data)
         downloads.append(MediaDownload(url, sha, relative, ctype, len(data)))

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from hallmonitor.config import ConfigError, Problem, _problems_from
+from hallmonitor.config import ConfigError, Problem, problems_from
 from hallmonitor.yamlsrc import SourcedYaml, YamlSyntaxError, load_yaml
 from rules.base import Level, Severity
 
@@ -135,7 +135,7 @@ def load_pack_file(path: Path, *, strict_checks: bool = True) -> Pack:
     try:
         pack = Pack.model_validate(source.data)
     except ValidationError as exc:
-        raise PackError(_problems_from(exc, source)) from exc
+        raise PackError(problems_from(exc, source)) from exc
     problems: list[Problem] = []
     warnings: list[str] = []
 
@@ -197,7 +197,7 @@ def _check_rules(pack: Pack, source: SourcedYaml, strict: bool, flag: Any,
             try:
                 check.Params.model_validate(rule.params)
             except ValidationError as exc:
-                for problem in _problems_from(exc, source):
+                for problem in problems_from(exc, source):
                     loc = (*here, "params", *_loc_tail(problem.field))
                     name = f"{field}.params" + (f".{problem.field}" if problem.field else "")
                     flag(loc, name, problem.message)

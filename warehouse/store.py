@@ -249,8 +249,10 @@ def _mark_deleted(con: duckdb.DuckDBPyConnection, district_id: str, account: Acc
 
 # -- media ------------------------------------------------------------------------------------------
 def known_media_urls(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
-    """URL -> sha256 (None if the earlier download failed) for every URL ever attempted."""
-    return {url: sha for url, sha in con.execute("SELECT url, sha256 FROM media_sources").fetchall()}
+    """URL -> sha256 for every URL ever attempted: "" when it failed for good (not found, host not
+    allowed, too large: never asked again), None when it failed transiently (tried again)."""
+    rows = con.execute("SELECT url, sha256, status FROM media_sources").fetchall()
+    return {url: sha if sha else ("" if status == "skipped" else None) for url, sha, status in rows}
 
 
 def write_media_file(media_root: Path, data: bytes) -> tuple[str, str]:
@@ -275,6 +277,11 @@ class MediaDownload:
     content_type: str | None
     size: int
     error: str | None = None
+    permanent: bool = False  # a failure that asking again will not fix
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.sha256 else ("skipped" if self.permanent else "failed")
 
 
 def record_media(con: duckdb.DuckDBPyConnection, downloads: list[MediaDownload], now: datetime) -> int:
@@ -288,7 +295,7 @@ def record_media(con: duckdb.DuckDBPyConnection, downloads: list[MediaDownload],
                             [d.sha256, d.content_type, d.size, d.path, now])
                 added += 1
         con.execute("INSERT OR REPLACE INTO media_sources VALUES (?, ?, ?, ?, ?)",
-                    [d.url, d.sha256, "ok" if d.sha256 else "failed", d.error, now])
+                    [d.url, d.sha256, d.status, d.error, now])
     return added
 
 

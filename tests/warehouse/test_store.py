@@ -125,3 +125,14 @@ def test_comment_is_linked_to_its_parent_post(tmp_path: Path) -> None:
         parent = con.execute("SELECT parent_post_id FROM posts WHERE native_id = 'c1'").fetchone()[0]
         post_id = con.execute("SELECT post_id FROM posts WHERE native_id = 'a'").fetchone()[0]
     assert parent == post_id
+
+
+def test_permanent_media_failures_are_not_retried_but_transient_ones_are(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    gone = store.MediaDownload("http://127.0.0.1/gone.png", None, None, None, 0, "HTTP 404", permanent=True)
+    flaky = store.MediaDownload("http://127.0.0.1/flaky.png", None, None, None, 0, "timed out")
+    with connect(db) as con:
+        store.record_media(con, [gone, flaky], NOW)
+        known = store.known_media_urls(con)
+    assert known["http://127.0.0.1/gone.png"] == ""      # known: never asked again
+    assert known["http://127.0.0.1/flaky.png"] is None   # asked again next night
