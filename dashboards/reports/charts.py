@@ -87,7 +87,7 @@ def trend(summary: MonthlySummary) -> bytes:
 
 def open_by_age(summary: MonthlySummary) -> bytes:
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.8, 1.9))
+    fig, ax = plt.subplots(figsize=(3.6, 1.9))  # drawn in a half-width column
     labels = [label for label, _ in summary.open_by_age]
     counts = [n for _, n in summary.open_by_age]
     if not any(counts):
