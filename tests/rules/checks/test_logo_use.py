@@ -1,0 +1,116 @@
+"""logo_use under each pack: marks on personal accounts, permissions, re-shares, sponsored pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rules.base import CheckContext, Target
+from rules.detect.logos import LogoMark
+from rules.detect.media_pipeline import analyse
+from rules.engine import RuleSet
+from tests.fixtures.images import compose
+from tests.fixtures.images.marks import draw_mark
+from tests.rules.helpers import NOW, config
+
+PACKS = ["west-fargo-debh-ap", "alexandria-471", "moorhead-447-1", "wem-428", "jndc"]
+RULES = {"west-fargo-debh-ap": "wf.logo-use.without-pr-permission",
+         "wem-428": "wem.logo-use.without-permission",
+         "jndc": "jndc.logo-use.without-board-consent"}
+PHASH = "8f3c21a09b7e4d16"
+
+
+def analysis(score: float = 0.92, phash: str = PHASH) -> dict[str, Any]:
+    return {"sha256": "cd" * 32, "ok": True, "faces": [], "phash": phash, "document_score": 0.0,
+            "logos": [{"mark": "district", "box": [100, 120, 200, 230],
+                       "quad": [[100, 120], [300, 125], [298, 350], [102, 348]],
+                       "score": score, "inliers": 41}],
+            "detectors": {"logos": "orb-magsac-zncc"}}
+
+
+def post(policy: str, media: dict[str, Any], *, account: str = "emp-ortiz", kind: str = "post",
+         role: str = "image", logo_permission: bool = False) -> Target:
+    holder = config(policy).account(account)
+    if logo_permission:
+        holder = holder.model_copy(update={"logo_permission": True})
+    return Target(post_id="p2", version=1, account=holder, platform="facebook", kind=kind,
+                  permalink="https://example.test/p2", text="Bake sale Saturday!",
+                  published_at=NOW,
+                  media=[{"url": "https://cdn.example.test/2.jpg", "role": role, "alt": None,
+                          "sha256": media["sha256"], "path": "cd/cdcd", "analysis": media}])
+
+
+def fired(policy: str, target: Target, sponsored: set[str] | None = None) -> set[str]:
+    cfg = config(policy)
+    ctx = CheckContext(cfg, NOW)
+    if sponsored is not None:
+        ctx.cached("sponsored_phashes", lambda: sponsored)
+    return {d.rule_id for d in RuleSet.for_district(cfg).evaluate([target], ctx)
+            if d.check_name == "logo_use"}
+
+
+def expected(found: bool) -> dict[str, set[str]]:
+    return {p: ({RULES[p]} if found and p in RULES else set()) for p in PACKS}
+
+
+def _flip(phash: str, bits: int) -> str:
+    return f"{int(phash, 16) ^ ((1 << bits) - 1):016x}"
+
+
+CASES = [
+    ("mark in a personal account's photo", {}, None, True),
+    ("mark in a personal account's profile picture", {"kind": "profile", "role": "avatar"},
+     None, True),
+    ("account has logo permission", {"logo_permission": True}, None, False),
+    ("mark on a sponsored account", {"account": "hs-page"}, None, False),
+    ("re-share of a sponsored account's image (5 bits apart)", {}, {_flip(PHASH, 5)}, False),
+    ("other image of the sponsored accounts (20 bits apart)", {}, {_flip(PHASH, 20)}, True),
+]
+
+
+@pytest.mark.parametrize(("label", "where", "sponsored", "found"), CASES,
+                         ids=[c[0] for c in CASES])
+def test_logo_use_answers_per_pack(label: str, where: dict[str, Any], sponsored: set[str] | None,
+                                   found: bool) -> None:
+    answers = {p: fired(p, post(p, analysis(), **where), sponsored) for p in PACKS}
+    assert answers == expected(found)
+
+
+def test_weak_mark_match_is_not_a_finding() -> None:
+    assert fired("west-fargo-debh-ap", post("west-fargo-debh-ap", analysis(score=0.4))) == set()
+
+
+def test_finding_evidence_names_the_mark_and_its_box() -> None:
+    cfg = config("wem-428")
+    [draft] = RuleSet.for_district(cfg).evaluate([post("wem-428", analysis())],
+                                                 CheckContext(cfg, NOW))
+    details = draft.evidence["details"]
+    assert (details["mark"], details["box"], details["inliers"]) == ("district",
+                                                                     [100, 120, 200, 230], 41)
+    assert draft.category == "district-logo-personal-account"
+
+
+@pytest.fixture(scope="module")
+def flyer(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A real fundraiser flyer with the district mark pasted at an angle, analysed once."""
+    folder = Path(tmp_path_factory.mktemp("flyer"))
+    draw_mark("district").save(folder / "district.png")
+    draw_mark("lincoln").save(folder / "lincoln.png")
+    rng = np.random.default_rng(17)
+    page = compose.document("Bake sale - Saturday 10 am", ["All proceeds to the team trip",
+                                                          "Cookies, pies and coffee"])
+    compose.paste_mark(page, draw_mark("district"), rng, width_frac=0.22, rotation=12,
+                       perspective=0.04, cover=0.0, at=(0.8, 0.6))
+    path = folder / "flyer.jpg"
+    path.write_bytes(compose.jpeg_bytes(page, 80))
+    marks = [LogoMark.from_path(folder / f"{name}.png") for name in ("district", "lincoln")]
+    return analyse(path, marks).to_dict()
+
+
+def test_same_real_flyer_differs_by_district(flyer: dict[str, Any]) -> None:
+    assert [m["mark"] for m in flyer["logos"]] == ["district"]
+    answers = {p: fired(p, post(p, flyer)) for p in PACKS}
+    assert answers == expected(True)

@@ -1,0 +1,154 @@
+"""student_image under each pack: the same image gets different answers in different districts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rules.base import CheckContext, Target
+from rules.detect.media_pipeline import analyse
+from rules.engine import RuleSet
+from tests.fixtures.images import compose
+from tests.rules.helpers import NOW, config
+
+PACKS = ["west-fargo-debh-ap", "alexandria-471", "moorhead-447-1", "wem-428", "jndc"]
+RULES = {"west-fargo-debh-ap": "wf.student-image.instructional-day",
+         "alexandria-471": "alx.student-image.parental-consent",
+         "moorhead-447-1": "mh.student-image.parental-consent",
+         "wem-428": "wem.student-image.written-permission",
+         "jndc": "jndc.student-image.identifiable"}
+CONSENT_PACKS = {"alexandria-471", "moorhead-447-1", "wem-428", "jndc"}
+TUESDAY_MORNING = "2026-11-17T10:20:00-06:00"
+SATURDAY = "2026-11-21T14:00:00-06:00"
+WEEKDAY_EVENING = "2026-11-17T19:00:00-06:00"
+
+
+def _faces(count: int, size: int = 90) -> list[dict[str, Any]]:
+    return [{"box": [40 + 120 * i, 60, size, size], "score": 0.97} for i in range(count)]
+
+
+def analysis(faces: int = 4, exif_time: str | None = None, ocr_text: str = "",
+             face_size: int = 90, document_score: float = 0.0) -> dict[str, Any]:
+    spans = [{"start": 0, "end": len(ocr_text), "text": ocr_text, "box": [10, 10, 300, 40],
+              "score": 0.99}] if ocr_text else []
+    return {"sha256": "ab" * 32, "ok": True, "faces": _faces(faces, face_size),
+            "exif_time": exif_time, "exif_source": "exif:DateTimeOriginal+Offset" if exif_time
+            and exif_time[-6] in "+-" else ("exif:DateTimeOriginal" if exif_time else None),
+            "ocr_text": ocr_text, "ocr_spans": spans, "document_score": document_score,
+            "logos": [], "phash": "0" * 16, "detectors": {"faces": "res10-ssd"}}
+
+
+def post(policy: str, text: str, media: dict[str, Any], *, account: str = "emp-ortiz",
+         kind: str = "post", role: str = "image", published: datetime = NOW) -> Target:
+    cfg = config(policy)
+    return Target(post_id="p1", version=1, account=cfg.account(account), platform="facebook",
+                  kind=kind, permalink="https://example.test/p1", text=text,
+                  published_at=published,
+                  media=[{"url": "https://cdn.example.test/1.jpg", "role": role, "alt": None,
+                          "sha256": media["sha256"], "path": "ab/abab", "analysis": media}])
+
+
+def fired(policy: str, target: Target) -> set[str]:
+    cfg = config(policy)
+    drafts = RuleSet.for_district(cfg).evaluate([target], CheckContext(cfg, NOW))
+    return {d.rule_id for d in drafts if d.check_name == "student_image"}
+
+
+def only(*packs: str) -> dict[str, bool]:
+    return {p: p in packs for p in PACKS}
+
+
+CASES = [
+    ("class photo on a school morning, no names", "Fun morning in class!",
+     analysis(exif_time=TUESDAY_MORNING), only("west-fargo-debh-ap")),
+    ("student without consent named, weekend", "So proud of José Ramírez!",
+     analysis(exif_time=SATURDAY), only(*CONSENT_PACKS)),
+    ("student without consent at a game: public arena", "Great game tonight, José Ramírez!",
+     analysis(exif_time=SATURDAY), only("moorhead-447-1", "wem-428", "jndc")),
+    ("consented student named, weekend", "Maya Johnson at the science fair",
+     analysis(exif_time=SATURDAY), only()),
+    ("media-opt-out student named with a photo, no faces seen", "Linh Nguyen at the park",
+     analysis(faces=0, exif_time=SATURDAY), only(*PACKS)),
+    ("faces, no school context, weekday evening", "Dinner with friends",
+     analysis(exif_time=WEEKDAY_EVENING), only()),
+    ("faces, no school context, school morning", "Dinner with friends",
+     analysis(exif_time=TUESDAY_MORNING), only()),
+    ("school context, school hours, but only a crowd of tiny faces", "Assembly at school",
+     analysis(exif_time=SATURDAY, face_size=14), only()),
+    ("student without consent named inside the image (OCR)", "Look at this banner",
+     analysis(exif_time=SATURDAY, ocr_text="Welcome back José Ramírez"), only(*CONSENT_PACKS)),
+    ("camera-local EXIF time read in the district's zone", "Our class today",
+     analysis(exif_time="2026-11-17T10:00:00"), only("west-fargo-debh-ap")),
+]
+
+
+@pytest.mark.parametrize(("label", "text", "media", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_student_image_answers_per_pack(label: str, text: str, media: dict[str, Any],
+                                        expected: dict[str, bool]) -> None:
+    answers = {p: fired(p, post(p, text, media)) == ({RULES[p]} if expected[p] else set())
+               for p in PACKS}
+    assert all(answers.values()), answers
+
+
+def test_without_exif_the_publication_time_is_used() -> None:
+    published = datetime(2026, 11, 17, 16, 30, tzinfo=UTC)  # 10:30 in Chicago, a Tuesday
+    target = post("west-fargo-debh-ap", "My students today", analysis(), published=published)
+    cfg = config("west-fargo-debh-ap")
+    [draft] = RuleSet.for_district(cfg).evaluate([target], CheckContext(cfg, NOW))
+    assert draft.evidence["details"]["capture_source"] == "published_at"
+    assert draft.evidence["details"]["capture_time_local"].startswith("2026-11-17T10:30")
+
+
+def test_sponsored_account_school_morning_photo_is_not_an_instructional_day_finding() -> None:
+    target = post("west-fargo-debh-ap", "Fun morning in class!",
+                  analysis(exif_time=TUESDAY_MORNING), account="hs-page")
+    assert fired("west-fargo-debh-ap", target) == set()
+
+
+def test_profile_avatar_naming_a_student_without_consent_is_checked_like_a_post() -> None:
+    target = post("moorhead-447-1", "Coach. Proud of José Ramírez", analysis(exif_time=SATURDAY),
+                  kind="profile", role="avatar")
+    assert fired("moorhead-447-1", target) == {"mh.student-image.parental-consent"}
+
+
+def test_finding_evidence_shows_boxes_capture_time_and_its_source() -> None:
+    target = post("west-fargo-debh-ap", "Fun morning in class!",
+                  analysis(exif_time=TUESDAY_MORNING))
+    cfg = config("west-fargo-debh-ap")
+    [draft] = RuleSet.for_district(cfg).evaluate([target], CheckContext(cfg, NOW))
+    details = draft.evidence["details"]
+    assert details["capture_source"] == "exif:DateTimeOriginal+Offset"
+    assert details["capture_time"] == "2026-11-17T10:20:00-06:00"
+    assert details["images"][0]["faces"][0]["box"] == [40, 60, 90, 90]
+    assert draft.category == "student-image-instructional-day"
+
+
+def test_ocr_named_student_evidence_carries_the_ocr_span() -> None:
+    target = post("wem-428", "Banner", analysis(ocr_text="Welcome back José Ramírez"))
+    cfg = config("wem-428")
+    [draft] = RuleSet.for_district(cfg).evaluate([target], CheckContext(cfg, NOW))
+    [span] = draft.evidence["details"]["ocr_spans"]
+    assert span["text"] == "José Ramírez" and span["box"] == [10, 10, 300, 40]
+    assert "José" not in draft.category
+
+
+@pytest.fixture(scope="module")
+def class_photo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A real composited class photo with EXIF time on a school morning, analysed once."""
+    rng = np.random.default_rng(31)
+    photo = compose.classroom(rng)
+    compose.paste_heads(photo, 6, rng)
+    path = Path(tmp_path_factory.mktemp("class")) / "class.jpg"
+    taken = datetime(2026, 11, 17, 9, 45)  # noqa: DTZ001 - EXIF times are naive
+    path.write_bytes(compose.jpeg_bytes(photo, 85, taken=taken, offset="-06:00"))
+    return analyse(path, []).to_dict()
+
+
+def test_same_real_photo_is_a_violation_in_west_fargo_only(class_photo: dict[str, Any]) -> None:
+    assert len(class_photo["faces"]) >= 5
+    answers = {p: fired(p, post(p, "Reading circle with my class", class_photo)) for p in PACKS}
+    assert answers == {p: ({RULES[p]} if p == "west-fargo-debh-ap" else set()) for p in PACKS}
