@@ -16,5 +16,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["XDG_CACHE_HOME"] = _CACHE
 os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect-test"))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# The temporary Prefect API can take longer than its default 20 s to start on a busy 2-core box.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 FIXTURES = ROOT / "tests" / "fixtures"
