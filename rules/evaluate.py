@@ -25,8 +25,13 @@ import yaml
 from hallmonitor.config import POLICY_IDS, DistrictConfig, load_config
 from rules.base import CheckContext, Target
 
-SHORT_PACKS = {"wf": "west-fargo-debh-ap", "mh": "moorhead-447-1", "wem": "wem-428",
-               "jndc": "jndc", "alx": "alexandria-471"}
+SHORT_PACKS = {
+    "wf": "west-fargo-debh-ap",
+    "mh": "moorhead-447-1",
+    "wem": "wem-428",
+    "jndc": "jndc",
+    "alx": "alexandria-471",
+}
 DEFAULT_PUBLISHED = "2026-10-02T23:30:00Z"  # a Friday, 18:30 in America/Chicago
 EVAL_NOW = datetime(2026, 11, 15, tzinfo=UTC)
 
@@ -97,32 +102,49 @@ def _items_of(record: dict[str, Any], config: DistrictConfig) -> list[Item]:
     else:
         default = expected.get("*")
         named = {_pack_id(k): v for k, v in expected.items() if k != "*"}
-        by_pack = {p: named.get(p, default) for p in POLICY_IDS if p in named or default is not None}
+        by_pack = {
+            p: named.get(p, default) for p in POLICY_IDS if p in named or default is not None
+        }
     note, split = record.get("note", ""), record.get("split", "dev")
-    return [Item(pack, _target(record, config), frozenset(labels), note, split)
-            for pack, labels in by_pack.items()]
+    return [
+        Item(pack, _target(record, config), frozenset(labels), note, split)
+        for pack, labels in by_pack.items()
+    ]
 
 
 def _target(record: dict[str, Any], config: DistrictConfig) -> Target:
     account = config.account(record["account"])
     kind = record.get("kind", "post")
     profile = dict(record.get("profile") or {})
-    media = [{"role": "avatar", "url": "https://example.test/avatar.png"}] if profile.pop(
-        "avatar", False) else []
+    media = (
+        [{"role": "avatar", "url": "https://example.test/avatar.png"}]
+        if profile.pop("avatar", False)
+        else []
+    )
     published = None
     if kind != "profile":
         published = datetime.fromisoformat(record.get("published_at", DEFAULT_PUBLISHED))
-    return Target(post_id=record["id"], version=1, account=account, platform=account.platform,
-                  kind=kind, permalink=f"https://corpus.example/{record['id']}",
-                  text=record.get("text", ""), published_at=published, extra=profile,
-                  media=media)
+    return Target(
+        post_id=record["id"],
+        version=1,
+        account=account,
+        platform=account.platform,
+        kind=kind,
+        permalink=f"https://corpus.example/{record['id']}",
+        text=record.get("text", ""),
+        published_at=published,
+        extra=profile,
+        media=media,
+    )
 
 
 def config_for_pack(config: DistrictConfig, pack: str, overrides: dict[str, Any]) -> DistrictConfig:
-    district = config.district.model_copy(update={
-        "policy": pack, "policy_overrides": overrides.get(pack, {})})
-    return DistrictConfig(config.base_dir, district, config.accounts, config.students,
-                          config.staff, config.logo_paths)
+    district = config.district.model_copy(
+        update={"policy": pack, "policy_overrides": overrides.get(pack, {})}
+    )
+    return DistrictConfig(
+        config.base_dir, district, config.accounts, config.students, config.staff, config.logo_paths
+    )
 
 
 def run_corpus(corpus: str | Path, split: str | None = None) -> Outcome:
@@ -187,9 +209,13 @@ def _image_scores(corpus: Path) -> list[Score]:
 
 def format_table(scores: Iterable[Score]) -> str:
     """A plain-text table: check, TP, FP, FN, precision, recall, F1, support."""
-    header = f"{'check':<18}{'TP':>5}{'FP':>5}{'FN':>5}{'precision':>11}{'recall':>8}{'F1':>7}{'n':>6}"
+    header = (
+        f"{'check':<18}{'TP':>5}{'FP':>5}{'FN':>5}{'precision':>11}{'recall':>8}{'F1':>7}{'n':>6}"
+    )
     lines = [header, "-" * len(header)]
     for s in scores:
-        lines.append(f"{s.check:<18}{s.tp:>5}{s.fp:>5}{s.fn:>5}{s.precision:>11.3f}"
-                     f"{s.recall:>8.3f}{s.f1:>7.3f}{s.n:>6}")
+        lines.append(
+            f"{s.check:<18}{s.tp:>5}{s.fp:>5}{s.fn:>5}{s.precision:>11.3f}"
+            f"{s.recall:>8.3f}{s.f1:>7.3f}{s.n:>6}"
+        )
     return "\n".join(lines)

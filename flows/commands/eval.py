@@ -8,13 +8,25 @@ import click
 
 
 @click.command("eval")
-@click.option("--corpus", "corpus", required=True,
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Labelled corpus directory (district.yaml, accounts.yaml, roster/, posts.jsonl).")
-@click.option("--errors", "show_errors", is_flag=True,
-              help="Also list every false positive and false negative (pack, post id).")
-@click.option("--split", type=click.Choice(["dev", "holdout"]), default=None,
-              help="Score only the posts of one split (default: all).")
+@click.option(
+    "--corpus",
+    "corpus",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Labelled corpus directory (district.yaml, accounts.yaml, roster/, posts.jsonl).",
+)
+@click.option(
+    "--errors",
+    "show_errors",
+    is_flag=True,
+    help="Also list every false positive and false negative (pack, post id).",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["dev", "holdout"]),
+    default=None,
+    help="Score only the posts of one split (default: all).",
+)
 def eval_command(corpus: Path, show_errors: bool, split: str | None) -> None:
     """Run every policy pack over a labelled corpus and print precision, recall and F1 per check."""
     from rules.evaluate import _image_scores, format_table, run_corpus

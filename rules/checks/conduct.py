@@ -22,7 +22,7 @@ _TRIGGER = "trigger:"
 
 @dataclass
 class ConductLexicon:
-    terms: TermMatcher     # labels: a category, or "trigger:<category>"
+    terms: TermMatcher  # labels: a category, or "trigger:<category>"
     patterns: PatternSet
     labels: dict[str, str]
     mild: frozenset[str]
@@ -65,8 +65,8 @@ class Conduct(Check):
     Detection: a whole-word lexicon (rules/detect/lexicons/conduct.yaml) with context patterns for
     threats, insults aimed at people and substance misuse, plus the alt-profanity-check classifier
     for offensive wording the lexicon lacks (category "classifier"; a pack that limits
-    `categories` leaves it out unless it lists it). With `require_reference` (the default) a post on a
-    personal account must also mention the district, a school, staff, students or words such as
+    `categories` leaves it out unless it lists it). With `require_reference` (the default) a post
+    on a personal account must also mention the district, a school, staff, students or words such as
     "my class"; posts on district-sponsored accounts always speak about the district.
     """
 
@@ -75,10 +75,19 @@ class Conduct(Check):
 
     class Params(CheckParams):
         require_reference: bool = True
-        categories: list[str] = Field(default_factory=lambda: [
-            "obscene", "harassment", "threat", "substances", "illegal", "sexual", CLASSIFIER])
-        extra_terms: list[str] = Field(default_factory=list)   # district additions, whole words
-        allow_terms: list[str] = Field(default_factory=list)   # never flagged (e.g. a place name)
+        categories: list[str] = Field(
+            default_factory=lambda: [
+                "obscene",
+                "harassment",
+                "threat",
+                "substances",
+                "illegal",
+                "sexual",
+                CLASSIFIER,
+            ]
+        )
+        extra_terms: list[str] = Field(default_factory=list)  # district additions, whole words
+        allow_terms: list[str] = Field(default_factory=list)  # never flagged (e.g. a place name)
         use_classifier: bool = True
         classifier_threshold: float = Field(default=0.85, ge=0.5, le=1.0)
 
@@ -114,14 +123,18 @@ class Conduct(Check):
         return [m for m in found if not _allowed(folded, m, allowed)]
 
     @staticmethod
-    def _classified(text: str, folded: str, lexicon: ConductLexicon, params: Any,
-                    found: list[Match]) -> list[Match]:
+    def _classified(
+        text: str, folded: str, lexicon: ConductLexicon, params: Any, found: list[Match]
+    ) -> list[Match]:
         if found:  # the lexicon already explains the post; no need for a second opinion
             return []
         model = _classifier()
         allowed = [fold(a) for a in params.allow_terms]
-        spans = [(s, e) for s, e in model.suspicious(folded) if folded[s:e] not in lexicon.mild
-                 and not _allowed(folded, Match(s, e, CLASSIFIER, ""), allowed)]
+        spans = [
+            (s, e)
+            for s, e in model.suspicious(folded, lexicon.mild)
+            if not _allowed(folded, Match(s, e, CLASSIFIER, ""), allowed)
+        ]
         if not spans:
             return []
         score = model.score(text)
@@ -152,15 +165,25 @@ def _hits(found: list[Match], references: list[Match], lexicon: ConductLexicon) 
         label = lexicon.labels[category]
         spans = [Span(m.start, m.end, category) for m in matches]
         where = "a post referring to the district" if references else "a post"
-        details: dict[str, Any] = {"terms": sorted({m.term for m in matches}),
-                                   "references": sorted({r.label for r in references})}
+        details: dict[str, Any] = {
+            "terms": sorted({m.term for m in matches}),
+            "references": sorted({r.label for r in references}),
+        }
         score = 1.0
         detector = "lexicon:conduct.yaml"
         if category == CLASSIFIER:
             score = float(matches[0].term)
             detector = "alt-profanity-check"
             details["terms"] = []
-        hits.append(Hit(key=f"conduct:{category}", summary=f"{label.capitalize()} in {where}",
-                        category=label, spans=spans + ref_spans, details=details,
-                        detector=detector, score=score))
+        hits.append(
+            Hit(
+                key=f"conduct:{category}",
+                summary=f"{label.capitalize()} in {where}",
+                category=label,
+                spans=spans + ref_spans,
+                details=details,
+                detector=detector,
+                score=score,
+            )
+        )
     return hits

@@ -26,10 +26,15 @@ class _Compiled:
 def _compiled(names: tuple[str, ...], extra_phrases: tuple[str, ...]) -> _Compiled:
     data = load("disclaimer")
     alternation = "(?:" + "|".join(re.escape(n).replace("\\ ", r"\s+") for n in names) + r")\b"
-    employer = [re.compile(p.replace("{name}", alternation), re.IGNORECASE) for p in data["employer"]]
+    employer = [
+        re.compile(p.replace("{name}", alternation), re.IGNORECASE) for p in data["employer"]
+    ]
     phrases = [*data["phrases"], *(re.escape(fold(p)) for p in extra_phrases)]
-    return _Compiled(employer, re.compile(data["past"], re.IGNORECASE),
-                     re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE))
+    return _Compiled(
+        employer,
+        re.compile(data["past"], re.IGNORECASE),
+        re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE),
+    )
 
 
 @register
@@ -67,19 +72,24 @@ class Disclaimer(Check):
         in_display = bool(_employer_spans(folded_display, compiled))
         if not spans and not in_display:
             return []
-        return [Hit(key="disclaimer:missing",
-                    summary="Profile names the district as employer but has no disclaimer that "
-                            "the views are the employee's own",
-                    category="employer named without a personal-views disclaimer",
-                    spans=spans, details={"in_display_name": in_display},
-                    detector="lexicon:disclaimer.yaml")]
+        return [
+            Hit(
+                key="disclaimer:missing",
+                summary="Profile names the district as employer but has no disclaimer that "
+                "the views are the employee's own",
+                category="employer named without a personal-views disclaimer",
+                spans=spans,
+                details={"in_display_name": in_display},
+                detector="lexicon:disclaimer.yaml",
+            )
+        ]
 
 
 def _employer_spans(folded: str, compiled: _Compiled) -> list[Span]:
     spans = []
     for pattern in compiled.employer:
         for match in pattern.finditer(folded):
-            before = folded[max(0, match.start() - 25):match.start() + 12]
+            before = folded[max(0, match.start() - 25) : match.start() + 12]
             if compiled.past.search(before):
                 continue
             spans.append(Span(match.start(), match.end(), "employer"))

@@ -52,12 +52,17 @@ class DistrictEmail(Check):
                 address = match.group(0).lower()
                 if not is_district_domain(domain_of(address), domains):
                     continue
-                hit = hits.setdefault(address, Hit(
-                    key=f"district_email:{address}",
-                    summary=f"District e-mail address {address} in the personal profile ({where})",
-                    category="district e-mail address on a personal account",
-                    details={"address": address, "fields": []},
-                    detector="district_email:domain"))
+                hit = hits.setdefault(
+                    address,
+                    Hit(
+                        key=f"district_email:{address}",
+                        summary=f"District e-mail address {address} in the personal profile "
+                        f"({where})",
+                        category="district e-mail address on a personal account",
+                        details={"address": address, "fields": []},
+                        detector="district_email:domain",
+                    ),
+                )
                 hit.details["fields"].append(where)
                 if where == "bio":
                     hit.spans.append(Span(match.start(), match.end(), "district-email"))

@@ -18,8 +18,16 @@ from rules.detect.lexicons.district import (
 from rules.registry import register
 
 Item = Literal["logo", "homepage", "email", "phone"]
-_LABELS = {"logo": "the district logo", "homepage": "a link to the district homepage",
-           "email": "a district e-mail address", "phone": "a district telephone number"}
+_LABELS: dict[Item, str] = {
+    "logo": "the district logo",
+    "homepage": "a link to the district homepage",
+    "email": "a district e-mail address",
+    "phone": "a district telephone number",
+}
+
+
+def _all_items() -> list[Item]:
+    return list(_LABELS)
 
 
 @register
@@ -46,7 +54,8 @@ class PageGovernance(Check):
         require_responsible: bool = True
         require_contact: bool = False
         contact_items: list[Item] = Field(
-            default_factory=lambda: ["logo", "homepage", "email", "phone"])
+            default_factory=_all_items
+        )
         extra_phones: list[str] = Field(default_factory=list)  # e.g. a school office line
 
     def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
@@ -54,19 +63,29 @@ class PageGovernance(Check):
             return []
         hits = []
         if params.require_responsible and not (target.account.responsible or "").strip():
-            hits.append(Hit(key="page_governance:responsible",
-                            summary="District page has no appointed employee responsible for "
-                                    "its content (accounts.yaml: responsible)",
-                            category="district page without a responsible employee",
-                            details={"account": target.account.id}, detector="config"))
+            hits.append(
+                Hit(
+                    key="page_governance:responsible",
+                    summary="District page has no appointed employee responsible for "
+                    "its content (accounts.yaml: responsible)",
+                    category="district page without a responsible employee",
+                    details={"account": target.account.id},
+                    detector="config",
+                )
+            )
         if params.require_contact:
             present = _present(target, DistrictTerms.for_context(ctx), params)
             for item in params.contact_items:
                 if not present[item]:
-                    hits.append(Hit(key=f"page_governance:{item}",
-                                    summary=f"Official page does not show {_LABELS[item]}",
-                                    category=f"official page missing {_LABELS[item]}",
-                                    details={"missing": item}, detector="profile"))
+                    hits.append(
+                        Hit(
+                            key=f"page_governance:{item}",
+                            summary=f"Official page does not show {_LABELS[item]}",
+                            category=f"official page missing {_LABELS[item]}",
+                            details={"missing": item},
+                            detector="profile",
+                        )
+                    )
         return hits
 
 
@@ -80,7 +99,10 @@ def _present(target: Target, terms: DistrictTerms, params: Any) -> dict[str, boo
     return {
         "logo": any(m.get("role") == "avatar" for m in target.media),
         "homepage": bool(host) and any(host in v.lower() for v in values),
-        "email": any(is_district_domain(domain_of(m.group(0)), terms.email_domains)
-                     for v in values for m in emails_in(v)),
+        "email": any(
+            is_district_domain(domain_of(m.group(0)), terms.email_domains)
+            for v in values
+            for m in emails_in(v)
+        ),
         "phone": bool(phones & wanted) if wanted else bool(phones),
     }

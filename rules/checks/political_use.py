@@ -56,20 +56,30 @@ class PoliticalUse(Check):
         for category in categories:
             if category.name not in params.categories:
                 continue
-            cues = [m for m in category.pattern.finditer(folded)
-                    if any(abs(m.start() - n.start) <= params.window for n in names)]
+            cues = [
+                m
+                for m in category.pattern.finditer(folded)
+                if any(abs(m.start() - n.start) <= params.window for n in names)
+            ]
             if category.name == "commercial" and own_events.search(folded):
                 cues = []
             if not cues:
                 continue
-            near = [n for n in names if any(abs(c.start() - n.start) <= params.window for c in cues)]
+            near = [
+                n for n in names if any(abs(c.start() - n.start) <= params.window for c in cues)
+            ]
             spans = [Span(c.start(), c.end(), f"promotion:{category.name}") for c in cues]
             spans += [Span(n.start, n.end, "district-name") for n in near]
-            hits.append(Hit(key=f"political_use:{category.name}",
-                            summary=f"{category.label.capitalize()}",
-                            category=category.label, spans=spans,
-                            details={"cues": sorted({c.group(0) for c in cues})},
-                            detector="lexicon:political.yaml"))
+            hits.append(
+                Hit(
+                    key=f"political_use:{category.name}",
+                    summary=f"{category.label.capitalize()}",
+                    category=category.label,
+                    spans=spans,
+                    details={"cues": sorted({c.group(0) for c in cues})},
+                    detector="lexicon:political.yaml",
+                )
+            )
         return hits
 
 

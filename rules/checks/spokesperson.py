@@ -16,9 +16,19 @@ from rules.registry import register
 _NEGATED = re.compile(r"\b(?:not|never|n't)\s*$")
 
 # Generic ways of naming the organisation besides its own names.
-ORG_WORDS = ("the district", "our district", "the school district", "the school board",
-             "our school board", "the board of education", "our school", "the school",
-             "the administration", "our administration", "district")
+ORG_WORDS = (
+    "the district",
+    "our district",
+    "the school district",
+    "the school board",
+    "our school board",
+    "the board of education",
+    "our school",
+    "the school",
+    "the administration",
+    "our administration",
+    "district",
+)
 
 
 @register
@@ -42,28 +52,42 @@ class Spokesperson(Check):
         authorized_accounts: list[str] = Field(default_factory=list)
 
     def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
-        if (target.account.kind != "employee" or target.kind not in ("post", "comment")
-                or target.account.id in params.authorized_accounts or not target.text):
+        if (
+            target.account.kind != "employee"
+            or target.kind not in ("post", "comment")
+            or target.account.id in params.authorized_accounts
+            or not target.text
+        ):
             return []
-        patterns, reported = ctx.cached("spokesperson.patterns", lambda: _build(ctx))
+        gate, patterns, reported = ctx.cached("spokesperson.patterns", lambda: _build(ctx))
         folded = fold(target.text)
+        if not gate.search(folded):
+            return []
         spans = []
         for pattern in patterns:
             for match in pattern.finditer(folded):
-                before = folded[max(0, match.start() - 45):match.start()]
+                before = folded[max(0, match.start() - 45) : match.start()]
                 if reported.search(before) or _NEGATED.search(before[-20:]):
                     continue
                 spans.append(Span(match.start(), match.end(), "speaks-for-district"))
         if not spans:
             return []
-        return [Hit(key="spokesperson", summary="Personal account posts as if speaking for the "
-                    "district", category="personal account speaking for the district",
-                    spans=sorted(set(spans), key=lambda s: s.start),
-                    detector="lexicon:spokesperson.yaml")]
+        return [
+            Hit(
+                key="spokesperson",
+                summary="Personal account posts as if speaking for the district",
+                category="personal account speaking for the district",
+                spans=sorted(set(spans), key=lambda s: s.start),
+                detector="lexicon:spokesperson.yaml",
+            )
+        ]
 
 
-def _build(ctx: CheckContext) -> tuple[list[re.Pattern[str]], re.Pattern[str]]:
+def _build(ctx: CheckContext) -> tuple[re.Pattern[str], list[re.Pattern[str]], re.Pattern[str]]:
     data = load("spokesperson")
     terms = DistrictTerms.for_context(ctx)
-    return ([terms.template(p, *ORG_WORDS) for p in data["patterns"]],
-            re.compile(data["reported"], re.IGNORECASE))
+    return (
+        re.compile(data["gate"]),
+        [terms.template(p, *ORG_WORDS) for p in data["patterns"]],
+        re.compile(data["reported"], re.IGNORECASE),
+    )

@@ -50,8 +50,11 @@ class WorkHours(Check):
         district = ctx.config.district
         local = target.published_at.astimezone(district.tz)
         day = district.instructional_day
-        if (_DAYS[local.weekday()] not in day.weekdays or local.month in params.non_school_months
-                or local.date() in params.non_school_dates):
+        if (
+            _DAYS[local.weekday()] not in day.weekdays
+            or local.month in params.non_school_months
+            or local.date() in params.non_school_dates
+        ):
             return []
         if not (day.start <= local.time() < day.end):
             return []
@@ -62,11 +65,16 @@ class WorkHours(Check):
                 return []
         stamp = local.strftime("%a %H:%M")
         window = f"{day.start:%H:%M}-{day.end:%H:%M}"
-        return [Hit(key="work_hours", summary=f"Posted on a personal account at {stamp} "
-                    f"({district.timezone}), during the instructional day {window}",
-                    category="personal posting during the instructional day",
-                    details={"local_time": local.isoformat(), "instructional_day": window},
-                    detector="published_at")]
+        return [
+            Hit(
+                key="work_hours",
+                summary=f"Posted on a personal account at {stamp} "
+                f"({district.timezone}), during the instructional day {window}",
+                category="personal posting during the instructional day",
+                details={"local_time": local.isoformat(), "instructional_day": window},
+                detector="published_at",
+            )
+        ]
 
 
 def _minutes(hhmm: str) -> int:

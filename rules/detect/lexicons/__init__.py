@@ -8,7 +8,7 @@ matching machinery lives in `matcher.py`; what makes a post refer to the distric
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ def fold(text: str) -> str:
     return lowered.translate(_FOLD)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> dict[str, Any]:
     """The lexicon `<name>.yaml` from this folder, parsed once per process."""
     data = yaml.safe_load((HERE / f"{name}.yaml").read_text(encoding="utf-8"))

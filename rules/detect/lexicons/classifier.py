@@ -10,17 +10,18 @@ combinations the model cannot see one word at a time.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-_TOKEN = re.compile(r"\b\w\w+\b")  # scikit-learn's default token pattern
+from rules.detect.lexicons.matcher import TermMatcher
 
 
 @dataclass
 class OffensiveClassifier:
     screen: frozenset[str]
     _predict: Any
+    _matchers: dict[frozenset[str], TermMatcher] = field(default_factory=dict)
 
     @classmethod
     def load(cls, screen_threshold: float = 0.5) -> OffensiveClassifier:
@@ -30,12 +31,20 @@ class OffensiveClassifier:
 
         vocabulary = sorted(vectorizer.vocabulary_)
         scores = predict_prob(vocabulary)
-        screen = frozenset(w for w, s in zip(vocabulary, scores, strict=True) if s >= screen_threshold)
+        screen = frozenset(
+            w for w, s in zip(vocabulary, scores, strict=True) if s >= screen_threshold
+        )
         return cls(screen, predict_prob)
 
-    def suspicious(self, folded: str) -> list[tuple[int, int]]:
-        """Spans of the words that made the post worth scoring."""
-        return [(m.start(), m.end()) for m in _TOKEN.finditer(folded) if m.group(0) in self.screen]
+    def suspicious(self, folded: str, ignore: Iterable[str] = ()) -> list[tuple[int, int]]:
+        """Spans of the words that made the post worth scoring (whole words, one automaton pass),
+        leaving out the `ignore` words."""
+        key = frozenset(ignore)
+        matcher = self._matchers.get(key)
+        if matcher is None:
+            matcher = TermMatcher((w, "screen") for w in self.screen - key)
+            self._matchers[key] = matcher
+        return [(m.start, m.end) for m in matcher.find(folded)]
 
     def score(self, text: str) -> float:
         return float(self._predict([text])[0])

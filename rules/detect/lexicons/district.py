@@ -27,14 +27,16 @@ _SCHOOL_SUFFIX = re.compile(r"\s+(school|academy)$", re.IGNORECASE)
 _TYPE_SUFFIX = re.compile(
     r"\s+(public\s+schools?|school\s+district|public\s+school\s+district|schools|"
     r"high\s+school|middle\s+school|elementary\s+school|junior\s+high(\s+school)?|elementary|"
-    r"academy|school|high|middle)$", re.IGNORECASE)
+    r"academy|school|high|middle)$",
+    re.IGNORECASE,
+)
 _SMALL_WORDS = {"of", "the", "and", "at", "for", "&"}
 
 # Labels of the matches: the district itself (or a school) versus people and generic words.
-NAME = "name"          # a name of the district or one of its schools
+NAME = "name"  # a name of the district or one of its schools
 STAFF = "staff"
 STUDENT = "student"
-GENERIC = "generic"    # "students", "my class", "our team", ...
+GENERIC = "generic"  # "students", "my class", "our team", ...
 
 
 def _acronym(name: str) -> str | None:
@@ -82,7 +84,7 @@ def is_district_domain(domain: str, domains: Iterable[str]) -> bool:
 class DistrictTerms:
     """Matchers for references to the district, built once per run."""
 
-    names: TermMatcher       # district and school names only
+    names: TermMatcher  # district and school names only
     references: TermMatcher  # names + staff + students + generic words
     email_domains: tuple[str, ...]
     homepage_host: str
@@ -109,8 +111,14 @@ class DistrictTerms:
         host = (urlparse(district.homepage).hostname or "").lower().removeprefix("www.")
         digits = re.sub(r"\D", "", district.phone or "")[-10:] or None
         forms = tuple(sorted({fold(n) for n in names}, key=lambda n: (-len(n), n)))
-        return cls(TermMatcher(name_terms), TermMatcher(refs), tuple(district.email_domains),
-                   host, digits, forms)
+        return cls(
+            TermMatcher(name_terms),
+            TermMatcher(refs),
+            tuple(district.email_domains),
+            host,
+            digits,
+            forms,
+        )
 
     @classmethod
     def for_context(cls, ctx: CheckContext) -> DistrictTerms:
@@ -126,8 +134,9 @@ class DistrictTerms:
 
     def template(self, pattern: str, *generic: str) -> re.Pattern[str]:
         alternation = self.name_pattern(*generic)
-        return re.compile(pattern.replace("{name}", alternation).replace("{org}", alternation),
-                          re.IGNORECASE)
+        return re.compile(
+            pattern.replace("{name}", alternation).replace("{org}", alternation), re.IGNORECASE
+        )
 
     def name_mentions(self, text: str) -> list[Match]:
         """Where the district or one of its schools is named. Acronyms only count in capitals
@@ -142,7 +151,7 @@ class DistrictTerms:
 def _case_ok(text: str, match: Match) -> bool:
     term = match.term
     if term.isupper() and " " not in term and len(term) <= 6:
-        return text[match.start:match.end] == term
+        return text[match.start : match.end] == term
     return True
 
 

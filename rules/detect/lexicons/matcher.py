@@ -55,14 +55,15 @@ class TermMatcher:
         n = len(folded)
         for end_index, (length, values) in self._automaton.iter(folded):
             start, end = end_index - length + 1, end_index + 1
-            if start > 0 and _is_word(folded[start - 1]):
+            if start > 0 and (folded[start - 1].isalnum() or folded[start - 1] == "_"):
                 continue
+            after_is_word = end < n and (folded[end].isalnum() or folded[end] == "_")
             for label, prefix, raw in values:
                 stop = end
                 if prefix:
                     while stop < n and _is_word(folded[stop]):
                         stop += 1
-                elif end < n and _is_word(folded[end]):
+                elif after_is_word:
                     continue
                 found.append(Match(start, stop, label, raw))
         found.sort(key=lambda m: (m.start, -m.end))
@@ -77,7 +78,8 @@ class PatternSet:
     def __init__(self, groups: dict[str, list[str]]) -> None:
         self._compiled = {
             label: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-            for label, patterns in groups.items() if patterns
+            for label, patterns in groups.items()
+            if patterns
         }
 
     def find(self, folded: str, labels: Iterable[str]) -> list[Match]:

@@ -13,70 +13,90 @@ from tests.conftest import FIXTURES
 
 CONFIG = load_config(FIXTURES / "corpus" / "text")
 CTX = CheckContext(CONFIG, datetime(2026, 11, 1, tzinfo=UTC))
-SCOPED = Conduct.Params()                          # WF, W-E-M, Alexandria: "when referring to ..."
+SCOPED = Conduct.Params()  # WF, W-E-M, Alexandria: "when referring to ..."
 ANYWHERE = Conduct.Params(require_reference=False)  # Moorhead 447.1 III.C, JNDC personal sites
 
 
 def _post(text: str, account: str = "emp-ortiz") -> Target:
-    return Target(post_id="p1", version=1, account=CONFIG.account(account), platform="facebook",
-                  kind="post", permalink="https://example.test/p1", text=text,
-                  published_at=datetime(2026, 10, 2, 23, 0, tzinfo=UTC))
+    return Target(
+        post_id="p1",
+        version=1,
+        account=CONFIG.account(account),
+        platform="facebook",
+        kind="post",
+        permalink="https://example.test/p1",
+        text=text,
+        published_at=datetime(2026, 10, 2, 23, 0, tzinfo=UTC),
+    )
 
 
 def _categories(text: str, params: Conduct.Params = SCOPED, account: str = "emp-ortiz") -> set[str]:
-    return {h.key.removeprefix("conduct:") for h in Conduct().run(_post(text, account), params, CTX)}
+    return {
+        h.key.removeprefix("conduct:") for h in Conduct().run(_post(text, account), params, CTX)
+    }
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("This fucking school board can't run a bake sale", {"obscene"}),
-    ("My 3rd graders are little shits today", {"obscene"}),
-    ("Prairie Lakes High parents are the worst, what a bunch of idiots", {"harassment"}),
-    ("Honestly the kid in my class who never stops talking is a total moron", {"harassment"}),
-    ("If that student mouths off one more time I swear I'll smack him", {"threat"}),
-    ("someone should shoot up the school board meeting", {"threat"}),
-    ("Staff party Friday, let's get absolutely wasted", {"substances"}),
-    ("Taught my whole class hungover lol", {"substances"}),
-    ("Bought beer for the seniors after the PLHS game, don't tell the principal",
-     {"illegal", "substances"}),
-    ("That new sub is so hot, Cedar Ridge Middle got lucky this year", {"sexual"}),
-    ("Zoë Martínez is such a loser", {"harassment"}),
-    ("Our principal is a spineless clown and everyone at PLHS knows it", {"harassment"}),
-    ("Drove home from the PLHS tournament after six beers, no problem", {"illegal"}),
-    ("Senior party after homecoming, I'll have the keg ready", {"substances"}),
-    ("The new sub at Cedar Ridge is sexy af", {"sexual"}),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("This fucking school board can't run a bake sale", {"obscene"}),
+        ("My 3rd graders are little shits today", {"obscene"}),
+        ("Prairie Lakes High parents are the worst, what a bunch of idiots", {"harassment"}),
+        ("Honestly the kid in my class who never stops talking is a total moron", {"harassment"}),
+        ("If that student mouths off one more time I swear I'll smack him", {"threat"}),
+        ("someone should shoot up the school board meeting", {"threat"}),
+        ("Staff party Friday, let's get absolutely wasted", {"substances"}),
+        ("Taught my whole class hungover lol", {"substances"}),
+        (
+            "Bought beer for the seniors after the PLHS game, don't tell the principal",
+            {"illegal", "substances"},
+        ),
+        ("That new sub is so hot, Cedar Ridge Middle got lucky this year", {"sexual"}),
+        ("Zoë Martínez is such a loser", {"harassment"}),
+        ("Our principal is a spineless clown and everyone at PLHS knows it", {"harassment"}),
+        ("Drove home from the PLHS tournament after six beers, no problem", {"illegal"}),
+        ("Senior party after homecoming, I'll have the keg ready", {"substances"}),
+        ("The new sub at Cedar Ridge is sexy af", {"sexual"}),
+    ],
+)
 def test_offensive_post_referring_to_the_district_is_flagged(text: str, expected: set[str]) -> None:
     assert _categories(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "Scunthorpe United won again",
-    "Class assessment results go home Friday",
-    "A cocktail of ideas at the Prairie Lakes staff PD today",
-    "Shoot for the stars, students!",
-    "Our choir killed it at the concert tonight",
-    "We're going to beat the Bulldogs on Friday, Prairie Lakes High!",
-    "This science test is killing my students, send snacks",
-    "Red Ribbon Week: our students pledged to stay drug free",
-    "Shoot me an email if your student needs the make-up packet",
-    "It's so hot in my classroom the crayons are melting",
-    "Potluck for staff in the PLHS cafeteria, bring a dish",
-    "Hell yeah, our team is going to state!",
-    "Our students got high marks on the state science test",
-    "Photo shoot for the Lakeview Elementary yearbook on Tuesday",
-    "My students made a stupid-simple catapult and it worked",
-    "Mason is our class clown and we love him",
-    "PLHS staff: bring the booze to Karen's retirement party",
-    "Our team took 30 shots on goal and had root beer floats after",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Scunthorpe United won again",
+        "Class assessment results go home Friday",
+        "A cocktail of ideas at the Prairie Lakes staff PD today",
+        "Shoot for the stars, students!",
+        "Our choir killed it at the concert tonight",
+        "We're going to beat the Bulldogs on Friday, Prairie Lakes High!",
+        "This science test is killing my students, send snacks",
+        "Red Ribbon Week: our students pledged to stay drug free",
+        "Shoot me an email if your student needs the make-up packet",
+        "It's so hot in my classroom the crayons are melting",
+        "Potluck for staff in the PLHS cafeteria, bring a dish",
+        "Hell yeah, our team is going to state!",
+        "Our students got high marks on the state science test",
+        "Photo shoot for the Lakeview Elementary yearbook on Tuesday",
+        "My students made a stupid-simple catapult and it worked",
+        "Mason is our class clown and we love him",
+        "PLHS staff: bring the booze to Karen's retirement party",
+        "Our team took 30 shots on goal and had root beer floats after",
+    ],
+)
 def test_hard_negatives_about_the_district_are_not_flagged(text: str) -> None:
     assert _categories(text) == set()
 
 
-@pytest.mark.parametrize("text", [
-    "Traffic on I-94 was fucking ridiculous tonight",
-    "Vegas weekend, let's get absolutely wasted",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Traffic on I-94 was fucking ridiculous tonight",
+        "Vegas weekend, let's get absolutely wasted",
+    ],
+)
 def test_offensive_post_without_district_reference_depends_on_pack_wording(text: str) -> None:
     assert _categories(text, SCOPED) == set()
     assert _categories(text, ANYWHERE) != set()
@@ -106,7 +126,7 @@ def test_hit_carries_spans_and_a_category_without_names() -> None:
     labels = {s.label for s in hit.spans}
     assert "harassment" in labels and "reference:student" in labels
     offending = next(s for s in hit.spans if s.label == "harassment")
-    assert "loser" in text[offending.start:offending.end]
+    assert "loser" in text[offending.start : offending.end]
 
 
 def test_classifier_flags_offensive_wording_missing_from_the_lexicon() -> None:

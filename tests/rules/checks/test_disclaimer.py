@@ -16,35 +16,49 @@ CTX = CheckContext(CONFIG, datetime(2026, 11, 1, tzinfo=UTC))
 
 
 def _profile(bio: str, display: str = "Dana", account: str = "emp-ortiz") -> Target:
-    return Target(post_id="profile", version=1, account=CONFIG.account(account),
-                  platform="facebook", kind="profile", permalink="https://example.test/u",
-                  text=bio, published_at=None, extra={"display_name": display})
+    return Target(
+        post_id="profile",
+        version=1,
+        account=CONFIG.account(account),
+        platform="facebook",
+        kind="profile",
+        permalink="https://example.test/u",
+        text=bio,
+        published_at=None,
+        extra={"display_name": display},
+    )
 
 
-@pytest.mark.parametrize(("bio", "display"), [
-    ("3rd grade teacher at Lakeview Elementary. Coffee, books, dogs.", "Dana"),
-    ("PLHS head coach | Go Lakers!", "Coach L"),
-    ("I teach 7th grade science at Cedar Ridge Middle School", "Mara"),
-    ("Proud to work for Prairie Lakes Public Schools 💙", "Gail"),
-    ("Mom of two. Kindergarten teacher @ Northwood Elementary", "Jen"),
-    ("Books and bikes.", "Mr. Novak | English teacher at Prairie Lakes High School"),
-])
+@pytest.mark.parametrize(
+    ("bio", "display"),
+    [
+        ("3rd grade teacher at Lakeview Elementary. Coffee, books, dogs.", "Dana"),
+        ("PLHS head coach | Go Lakers!", "Coach L"),
+        ("I teach 7th grade science at Cedar Ridge Middle School", "Mara"),
+        ("Proud to work for Prairie Lakes Public Schools 💙", "Gail"),
+        ("Mom of two. Kindergarten teacher @ Northwood Elementary", "Jen"),
+        ("Books and bikes.", "Mr. Novak | English teacher at Prairie Lakes High School"),
+    ],
+)
 def test_employer_named_without_disclaimer_is_flagged(bio: str, display: str) -> None:
     [hit] = Disclaimer().run(_profile(bio, display), Disclaimer.Params(), CTX)
     assert hit.key == "disclaimer:missing"
 
 
-@pytest.mark.parametrize("bio", [
-    "3rd grade teacher at Lakeview Elementary. Views are my own.",
-    "PLHS head coach. Opinions mine, not my employer's.",
-    "Counselor at Prairie Lakes High School — posts do not represent PLPS.",
-    "Teacher at Cedar Ridge Middle. All thoughts my own.",
-    "Proud Lakeview Elementary parent. Nurse at Sanford Health.",
-    "Retired teacher from Prairie Lakes High School, now full-time gardener",
-    "PLHS class of 2009. Teacher in Fargo.",
-    "Teacher. Runner. Reader.",
-    "Cheering on the Prairie Lakes High volleyball team every Friday!",
-])
+@pytest.mark.parametrize(
+    "bio",
+    [
+        "3rd grade teacher at Lakeview Elementary. Views are my own.",
+        "PLHS head coach. Opinions mine, not my employer's.",
+        "Counselor at Prairie Lakes High School — posts do not represent PLPS.",
+        "Teacher at Cedar Ridge Middle. All thoughts my own.",
+        "Proud Lakeview Elementary parent. Nurse at Sanford Health.",
+        "Retired teacher from Prairie Lakes High School, now full-time gardener",
+        "PLHS class of 2009. Teacher in Fargo.",
+        "Teacher. Runner. Reader.",
+        "Cheering on the Prairie Lakes High volleyball team every Friday!",
+    ],
+)
 def test_disclaimer_or_no_employer_is_not_flagged(bio: str) -> None:
     assert Disclaimer().run(_profile(bio), Disclaimer.Params(), CTX) == []
 
@@ -58,7 +72,9 @@ def test_district_specific_disclaimer_wording_counts() -> None:
 
 def test_sponsored_pages_and_posts_are_not_judged() -> None:
     bio = "Official page of the Prairie Lakes High School activities office; staff post here."
-    assert Disclaimer().run(_profile(bio, account="plhs-activities"), Disclaimer.Params(), CTX) == []
+    assert (
+        Disclaimer().run(_profile(bio, account="plhs-activities"), Disclaimer.Params(), CTX) == []
+    )
     post = _profile("3rd grade teacher at Lakeview Elementary")
     post.kind = "post"
     assert Disclaimer().run(post, Disclaimer.Params(), CTX) == []
@@ -67,4 +83,4 @@ def test_sponsored_pages_and_posts_are_not_judged() -> None:
 def test_span_covers_the_employer_phrase() -> None:
     bio = "Coffee first. 3rd grade teacher at Lakeview Elementary."
     [hit] = Disclaimer().run(_profile(bio), Disclaimer.Params(), CTX)
-    assert any("lakeview elementary" in bio[s.start:s.end].lower() for s in hit.spans)
+    assert any("lakeview elementary" in bio[s.start : s.end].lower() for s in hit.spans)

@@ -21,42 +21,67 @@ FULL = {"website": "https://www.prairielakes.k12.mn.us/plhs", "emails": ["activi
 FULL_BIO = "Prairie Lakes High School activities. Call 218-555-0142."
 
 
-def _profile(account: str, bio: str = FULL_BIO, extra: dict[str, Any] | None = None,
-             media: list[dict[str, Any]] | None = None, kind: str = "profile") -> Target:
-    return Target(post_id="profile", version=1, account=CONFIG.account(account),
-                  platform="facebook", kind=kind, permalink="https://example.test/page", text=bio,
-                  published_at=None, extra=FULL if extra is None else extra,
-                  media=AVATAR if media is None else media)
+def _profile(
+    account: str,
+    bio: str = FULL_BIO,
+    extra: dict[str, Any] | None = None,
+    media: list[dict[str, Any]] | None = None,
+    kind: str = "profile",
+) -> Target:
+    return Target(
+        post_id="profile",
+        version=1,
+        account=CONFIG.account(account),
+        platform="facebook",
+        kind=kind,
+        permalink="https://example.test/page",
+        text=bio,
+        published_at=None,
+        extra=FULL if extra is None else extra,
+        media=AVATAR if media is None else media,
+    )
 
 
 def _keys(target: Target, params: PageGovernance.Params) -> set[str]:
-    return {h.key.removeprefix("page_governance:") for h in PageGovernance().run(target, params, CTX)}
+    return {
+        h.key.removeprefix("page_governance:") for h in PageGovernance().run(target, params, CTX)
+    }
 
 
-@pytest.mark.parametrize(("account", "expected"), [
-    ("lve-pto-news", {"responsible"}),
-    ("nwe-library", {"responsible"}),
-    ("plhs-activities", set()),
-    ("emp-ortiz", set()),   # personal accounts are not district pages
-])
+@pytest.mark.parametrize(
+    ("account", "expected"),
+    [
+        ("lve-pto-news", {"responsible"}),
+        ("nwe-library", {"responsible"}),
+        ("plhs-activities", set()),
+        ("emp-ortiz", set()),  # personal accounts are not district pages
+    ],
+)
 def test_page_without_responsible_employee_is_flagged(account: str, expected: set[str]) -> None:
     assert _keys(_profile(account), JNDC) == expected
 
 
-@pytest.mark.parametrize(("bio", "extra", "media", "missing"), [
-    (FULL_BIO, FULL, AVATAR, set()),
-    (FULL_BIO, FULL, [], {"logo"}),
-    ("Call (218) 555-0142", {"emails": ["activities@plps.org"]}, AVATAR, {"homepage"}),
-    (FULL_BIO, {"website": "https://prairielakes.k12.mn.us"}, AVATAR, {"email"}),
-    ("Prairie Lakes High School activities", FULL, AVATAR, {"phone"}),
-    ("Call 218-555-0199 (coach's cell)", FULL, AVATAR, {"phone"}),
-    ("", {}, [], {"logo", "homepage", "email", "phone"}),
-    ("Email lakersfan@gmail.com, see prairielakes-fans.example.com", {}, AVATAR,
-     {"homepage", "email", "phone"}),
-])
-def test_official_page_missing_contact_items_under_wem(bio: str, extra: dict[str, Any],
-                                                       media: list[dict[str, Any]],
-                                                       missing: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("bio", "extra", "media", "missing"),
+    [
+        (FULL_BIO, FULL, AVATAR, set()),
+        (FULL_BIO, FULL, [], {"logo"}),
+        ("Call (218) 555-0142", {"emails": ["activities@plps.org"]}, AVATAR, {"homepage"}),
+        (FULL_BIO, {"website": "https://prairielakes.k12.mn.us"}, AVATAR, {"email"}),
+        ("Prairie Lakes High School activities", FULL, AVATAR, {"phone"}),
+        ("Call 218-555-0199 (coach's cell)", FULL, AVATAR, {"phone"}),
+        ("", {}, [], {"logo", "homepage", "email", "phone"}),
+        (
+            "Email lakersfan@gmail.com, see prairielakes-fans.example.com",
+            {},
+            AVATAR,
+            {"homepage", "email", "phone"},
+        ),
+    ],
+)
+def test_official_page_missing_contact_items_under_wem(
+    bio: str, extra: dict[str, Any], media: list[dict[str, Any]], missing: set[str]
+) -> None:
     assert _keys(_profile("plhs-activities", bio, extra, media), WEM) == missing
 
 
@@ -66,6 +91,10 @@ def test_posts_are_not_judged_only_profiles() -> None:
 
 def test_contact_hits_name_no_person_and_are_keyed_per_item() -> None:
     hits = PageGovernance().run(_profile("plhs-activities", "", {}, []), WEM, CTX)
-    assert sorted(h.key for h in hits) == ["page_governance:email", "page_governance:homepage",
-                                           "page_governance:logo", "page_governance:phone"]
+    assert sorted(h.key for h in hits) == [
+        "page_governance:email",
+        "page_governance:homepage",
+        "page_governance:logo",
+        "page_governance:phone",
+    ]
     assert all(h.category.startswith("official page missing") for h in hits)

@@ -1,4 +1,4 @@
-"""political_use (JNDC): the district's name used to promote a party, candidate, cause or product."""
+"""political_use (JNDC): the district's name used to promote a party, candidate, cause, product."""
 
 from __future__ import annotations
 
@@ -16,9 +16,16 @@ CTX = CheckContext(CONFIG, datetime(2026, 11, 1, tzinfo=UTC))
 
 
 def _post(text: str, account: str = "emp-brandt") -> Target:
-    return Target(post_id="p", version=1, account=CONFIG.account(account), platform="facebook",
-                  kind="post", permalink="https://example.test/p", text=text,
-                  published_at=datetime(2026, 10, 2, 23, 0, tzinfo=UTC))
+    return Target(
+        post_id="p",
+        version=1,
+        account=CONFIG.account(account),
+        platform="facebook",
+        kind="post",
+        permalink="https://example.test/p",
+        text=text,
+        published_at=datetime(2026, 10, 2, 23, 0, tzinfo=UTC),
+    )
 
 
 def _kinds(text: str, account: str = "emp-brandt") -> set[str]:
@@ -26,29 +33,35 @@ def _kinds(text: str, account: str = "emp-brandt") -> set[str]:
     return {h.key.removeprefix("political_use:") for h in hits}
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Prairie Lakes High teachers endorse Maria Olsen for state senate!", {"political"}),
-    ("Vote for Tom Reeve — Northwood Elementary staff know he gets it.", {"political"}),
-    ("As a PLHS teacher I'm asking you to vote no on Amendment 3", {"political", "cause"}),
-    ("Lakeview Elementary moms: 20% off my candle shop with code LAKEVIEW20", {"commercial"}),
-    ("PLHS teacher here — tutoring openings for fall, DM me to book", {"commercial"}),
-    ("Cedar Ridge Middle staff, please sign the petition to save the wetlands park", {"cause"}),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Prairie Lakes High teachers endorse Maria Olsen for state senate!", {"political"}),
+        ("Vote for Tom Reeve — Northwood Elementary staff know he gets it.", {"political"}),
+        ("As a PLHS teacher I'm asking you to vote no on Amendment 3", {"political", "cause"}),
+        ("Lakeview Elementary moms: 20% off my candle shop with code LAKEVIEW20", {"commercial"}),
+        ("PLHS teacher here — tutoring openings for fall, DM me to book", {"commercial"}),
+        ("Cedar Ridge Middle staff, please sign the petition to save the wetlands park", {"cause"}),
+    ],
+)
 def test_district_name_used_for_promotion_is_flagged(text: str, expected: set[str]) -> None:
     assert _kinds(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "Vote for Tom Reeve on Tuesday!",                          # no district name
-    "As a teacher in this district, I endorse Maria Olsen.",    # "this district" is not its name
-    "Bake sale at Prairie Lakes High Saturday, 20% off after noon to support the band boosters",
-    "Buy tickets for the PLHS musical online, order now before they sell out (fundraiser)",
-    "Vote for PLHS in the Channel 4 school spirit contest!",
-    "Our Cedar Ridge Middle civics class held a mock election today",
-    "Students at Prairie Lakes High met Senator Olsen on the Capitol field trip",
-    "Lakeview Elementary book fair is this week — order now online too!",
-    "20% off at my shop this weekend, code FALL20",             # no district name
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vote for Tom Reeve on Tuesday!",  # no district name
+        "As a teacher in this district, I endorse Maria Olsen.",  # "this district" is not its name
+        "Bake sale at Prairie Lakes High Saturday, 20% off after noon to support the band boosters",
+        "Buy tickets for the PLHS musical online, order now before they sell out (fundraiser)",
+        "Vote for PLHS in the Channel 4 school spirit contest!",
+        "Our Cedar Ridge Middle civics class held a mock election today",
+        "Students at Prairie Lakes High met Senator Olsen on the Capitol field trip",
+        "Lakeview Elementary book fair is this week — order now online too!",
+        "20% off at my shop this weekend, code FALL20",  # no district name
+    ],
+)
 def test_near_misses_are_not_flagged(text: str) -> None:
     assert _kinds(text) == set()
 

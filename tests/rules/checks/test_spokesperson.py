@@ -16,42 +16,57 @@ CTX = CheckContext(CONFIG, datetime(2026, 11, 1, tzinfo=UTC))
 
 
 def _post(text: str, account: str = "emp-haugen", kind: str = "post") -> Target:
-    return Target(post_id="p", version=1, account=CONFIG.account(account), platform="bluesky",
-                  kind=kind, permalink="https://example.test/p", text=text,
-                  published_at=datetime(2026, 10, 2, 23, 0, tzinfo=UTC))
+    return Target(
+        post_id="p",
+        version=1,
+        account=CONFIG.account(account),
+        platform="bluesky",
+        kind=kind,
+        permalink="https://example.test/p",
+        text=text,
+        published_at=datetime(2026, 10, 2, 23, 0, tzinfo=UTC),
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "On behalf of Prairie Lakes Public Schools, I want to apologize to the families affected.",
-    "Official statement: the bus delays this week were caused by a driver shortage.",
-    "We at Cedar Ridge Middle have decided to cancel the spring dance.",
-    "The district announces that Friday will be a full day of school.",
-    "PLHS is pleased to announce our new principal!",
-    "Speaking for the district: we take these concerns seriously.",
-    "As a representative of Prairie Lakes Schools, I can say the levy money is safe.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On behalf of Prairie Lakes Public Schools, I want to apologize to the families affected.",
+        "Official statement: the bus delays this week were caused by a driver shortage.",
+        "We at Cedar Ridge Middle have decided to cancel the spring dance.",
+        "The district announces that Friday will be a full day of school.",
+        "PLHS is pleased to announce our new principal!",
+        "Speaking for the district: we take these concerns seriously.",
+        "As a representative of Prairie Lakes Schools, I can say the levy money is safe.",
+    ],
+)
 def test_personal_post_speaking_for_the_district_is_flagged(text: str) -> None:
     [hit] = Spokesperson().run(_post(text), Spokesperson.Params(), CTX)
     assert hit.category == "personal account speaking for the district" and hit.spans
 
 
-@pytest.mark.parametrize("text", [
-    "Sharing the district's official statement: school starts at 10 tomorrow.",
-    "Per the district, the official statement: buses run two hours late.",
-    "Proud of the Cedar Ridge Middle science fair kids today!",
-    "Looks like the district announced a snow day, enjoy it everyone",
-    "My official statement on pumpkin spice: yes.",
-    "We at the lake cabin have decided to stay another night",
-    "I spoke on behalf of my neighbourhood association at the city council",
-    "Read the district's statement here: the district announces new start times",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sharing the district's official statement: school starts at 10 tomorrow.",
+        "Per the district, the official statement: buses run two hours late.",
+        "Proud of the Cedar Ridge Middle science fair kids today!",
+        "Looks like the district announced a snow day, enjoy it everyone",
+        "My official statement on pumpkin spice: yes.",
+        "We at the lake cabin have decided to stay another night",
+        "I spoke on behalf of my neighbourhood association at the city council",
+        "Read the district's statement here: the district announces new start times",
+    ],
+)
 def test_reporting_or_unrelated_wording_is_not_flagged(text: str) -> None:
     assert Spokesperson().run(_post(text), Spokesperson.Params(), CTX) == []
 
 
 def test_sponsored_accounts_shares_and_authorised_accounts_are_not_judged() -> None:
     text = "Official statement: the district announces new start times."
-    assert Spokesperson().run(_post(text, account="plps-district"), Spokesperson.Params(), CTX) == []
+    assert (
+        Spokesperson().run(_post(text, account="plps-district"), Spokesperson.Params(), CTX) == []
+    )
     assert Spokesperson().run(_post(text, kind="share"), Spokesperson.Params(), CTX) == []
     authorised = Spokesperson.Params(authorized_accounts=["emp-haugen"])
     assert Spokesperson().run(_post(text), authorised, CTX) == []

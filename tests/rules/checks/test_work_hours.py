@@ -17,23 +17,33 @@ CTX = CheckContext(CONFIG, datetime(2026, 11, 1, tzinfo=UTC))
 
 
 def _post(at: datetime | None, account: str = "emp-novak") -> Target:
-    return Target(post_id="p", version=1, account=CONFIG.account(account), platform="wordpress",
-                  kind="post", permalink="https://example.test/p", text="New blog post",
-                  published_at=at)
+    return Target(
+        post_id="p",
+        version=1,
+        account=CONFIG.account(account),
+        platform="wordpress",
+        kind="post",
+        permalink="https://example.test/p",
+        text="New blog post",
+        published_at=at,
+    )
 
 
-@pytest.mark.parametrize(("at", "flagged"), [
-    (datetime(2026, 10, 6, 15, 0, tzinfo=UTC), True),    # Tue 10:00 CDT
-    (datetime(2026, 10, 6, 13, 10, tzinfo=UTC), True),   # Tue 08:10 CDT, first minute
-    (datetime(2026, 10, 6, 20, 19, tzinfo=UTC), True),   # Tue 15:19 CDT
-    (datetime(2026, 12, 8, 20, 0, tzinfo=UTC), True),    # Tue 14:00 CST (winter offset)
-    (datetime(2026, 10, 6, 20, 20, tzinfo=UTC), False),  # 15:20 CDT: the day has ended
-    (datetime(2026, 10, 6, 13, 9, tzinfo=UTC), False),   # 08:09 CDT
-    (datetime(2026, 12, 8, 14, 0, tzinfo=UTC), False),   # 08:00 CST: 14:00 UTC is before start
-    (datetime(2026, 10, 10, 15, 0, tzinfo=UTC), False),  # Saturday
-    (datetime(2026, 7, 14, 15, 0, tzinfo=UTC), False),   # July: no school
-    (datetime(2026, 10, 7, 2, 0, tzinfo=UTC), False),    # Tue 21:00 CDT
-])
+@pytest.mark.parametrize(
+    ("at", "flagged"),
+    [
+        (datetime(2026, 10, 6, 15, 0, tzinfo=UTC), True),  # Tue 10:00 CDT
+        (datetime(2026, 10, 6, 13, 10, tzinfo=UTC), True),  # Tue 08:10 CDT, first minute
+        (datetime(2026, 10, 6, 20, 19, tzinfo=UTC), True),  # Tue 15:19 CDT
+        (datetime(2026, 12, 8, 20, 0, tzinfo=UTC), True),  # Tue 14:00 CST (winter offset)
+        (datetime(2026, 10, 6, 20, 20, tzinfo=UTC), False),  # 15:20 CDT: the day has ended
+        (datetime(2026, 10, 6, 13, 9, tzinfo=UTC), False),  # 08:09 CDT
+        (datetime(2026, 12, 8, 14, 0, tzinfo=UTC), False),  # 08:00 CST: 14:00 UTC is before start
+        (datetime(2026, 10, 10, 15, 0, tzinfo=UTC), False),  # Saturday
+        (datetime(2026, 7, 14, 15, 0, tzinfo=UTC), False),  # July: no school
+        (datetime(2026, 10, 7, 2, 0, tzinfo=UTC), False),  # Tue 21:00 CDT
+    ],
+)
 def test_posting_inside_the_local_instructional_day_is_flagged(at: datetime, flagged: bool) -> None:
     assert bool(WorkHours().run(_post(at), WorkHours.Params(), CTX)) is flagged
 
@@ -53,7 +63,9 @@ def test_breaks_and_non_school_dates_are_excluded() -> None:
 
 
 def test_hit_shows_local_time_and_window() -> None:
-    [hit] = WorkHours().run(_post(datetime(2026, 10, 6, 15, 0, tzinfo=UTC)), WorkHours.Params(), CTX)
+    [hit] = WorkHours().run(
+        _post(datetime(2026, 10, 6, 15, 0, tzinfo=UTC)), WorkHours.Params(), CTX
+    )
     assert "Tue 10:00" in hit.summary and hit.details["instructional_day"] == "08:10-15:20"
 
 
