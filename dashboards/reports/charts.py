@@ -29,6 +29,12 @@ def _pyplot() -> Any:
     return plt
 
 
+def _integer_ticks() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)  # counts: no 0.5 of a finding
+
+
 def _png(fig: Any) -> bytes:
     plt = _pyplot()
     buffer = io.BytesIO()
@@ -60,6 +66,7 @@ def _stacked_barh(rows: list[tuple[str, int, int]], labels: tuple[str, str],
     for y, (a, b) in enumerate(zip(first, second, strict=True)):
         ax.text(a + b, y, f" {a + b:,}", va="center", fontsize=8)
     ax.margins(x=0.12)
+    ax.xaxis.set_major_locator(_integer_ticks())
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False, fontsize=8)
     return _png(fig)
 
@@ -81,6 +88,7 @@ def trend(summary: MonthlySummary) -> bytes:
         ax.text(x, v + a, f"{v + a:,}", ha="center", va="bottom", fontsize=8)
     ax.set_ylim(0, max([v + a for v, a in zip(violations, advisories, strict=True)] + [1]) * 1.2)
     ax.legend(loc="upper left", frameon=False, fontsize=8)
+    ax.yaxis.set_major_locator(_integer_ticks())
     ax.set_ylabel("new findings")
     return _png(fig)
 
@@ -98,6 +106,7 @@ def open_by_age(summary: MonthlySummary) -> bytes:
     for y, n in enumerate(counts[::-1]):
         ax.text(n, y, f" {n:,}", va="center", fontsize=8)
     ax.margins(x=0.12)
+    ax.xaxis.set_major_locator(_integer_ticks())
     return _png(fig)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dashboards.reports.common import Month
@@ -12,7 +12,9 @@ from hallmonitor.config import load_config
 
 def demo_reports(district_dir: Path, db: Path, out_dir: Path, now: datetime) -> dict[str, Path]:
     """Write every monitor's digest and the summary of the month so far; send nothing and leave
-    the digest watermarks alone (a demo is a preview)."""
+    the digest watermarks alone (a demo is a preview). `now` may be when the demo started:
+    the reports are made after its audit, so they use the later of that and the clock."""
+    now = max(now, datetime.now(UTC))
     config = load_config(district_dir)
     digests = produce_digests(district_dir, db, out_dir, now)
     monthly = produce_monthly(district_dir, db, out_dir, now,

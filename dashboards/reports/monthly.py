@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -57,6 +58,11 @@ class MonthlySummary:
     coverage: Coverage
     clauses: ClauseCoverage
 
+    @property
+    def in_progress(self) -> bool:
+        """True when the month has not ended yet (a report run mid-month)."""
+        return self.as_of < self.month.bounds(ZoneInfo(self.timezone))[1]
+
     def headline(self) -> dict[str, object]:
         return {"month": str(self.month), "findings": self.findings, **self.by_level,
                 "open": self.open_total, "decided": self.decisions.count,
@@ -94,13 +100,13 @@ def _month_findings(con: duckdb.DuckDBPyConnection, district_id: str, start: dat
         [district_id, start, end]).fetchall()
 
 
-def _trend(con: duckdb.DuckDBPyConnection, district_id: str, tz: str,
-           month: Month) -> list[tuple[str, int, int]]:
+def _trend(con: duckdb.DuckDBPyConnection, district_id: str, tz: str, month: Month,
+           as_of: datetime) -> list[tuple[str, int, int]]:
     first = month.shift(-(TREND_MONTHS - 1))
     rows = con.execute(
         "SELECT strftime(timezone(?, first_seen), '%Y-%m') AS m, level, count(*) FROM findings "
-        "WHERE district_id = ? AND status <> 'superseded' GROUP BY m, level",
-        [tz, district_id]).fetchall()
+        "WHERE district_id = ? AND status <> 'superseded' AND first_seen < ? GROUP BY m, level",
+        [tz, district_id, as_of]).fetchall()
     counts = {(m, level): n for m, level, n in rows}
     trend = []
     for offset in range(TREND_MONTHS):
@@ -144,9 +150,9 @@ def build_monthly(con: duckdb.DuckDBPyConnection, config: DistrictConfig, month:
                   now: datetime) -> MonthlySummary:
     district = config.district
     start, end = month.bounds(district.tz)
-    as_of = min(end, now)
+    as_of = min(end, now)  # everything is as of then: a replay with an earlier "now" sees no later
     accounts = account_infos(con, config)
-    rows = _month_findings(con, district.id, start, end)
+    rows = _month_findings(con, district.id, start, as_of)
 
     def info(account_id: str) -> AccountInfo:
         return accounts.get(account_id) or AccountInfo(account_id, account_id, "unknown", "?", None)
@@ -163,8 +169,8 @@ def build_monthly(con: duckdb.DuckDBPyConnection, config: DistrictConfig, month:
         by_school=_split([(school_label(config, info(r[0]).school), r[3]) for r in rows]),
         by_kind=_split([(info(r[0]).kind, r[3]) for r in rows]),
         by_category=sorted(Counter(r[2] for r in rows).items(), key=lambda kv: (-kv[1], kv[0])),
-        trend=_trend(con, district.id, district.timezone, month),
-        decisions=_decisions(con, district.id, start, end),
+        trend=_trend(con, district.id, district.timezone, month, as_of),
+        decisions=_decisions(con, district.id, start, as_of),
         open_total=sum(n for _, n in open_by_age), open_by_age=open_by_age,
-        coverage=coverage_for(con, config, accounts, start, end),
+        coverage=coverage_for(con, config, accounts, start, as_of),
         clauses=clause_coverage(district.policy))

@@ -176,3 +176,10 @@ def test_audit_still_running_holds_the_digest_cutoff_back(config_dir: Path, empt
     con.close()
     done = _digests(config_dir, empty_db, tmp_path / "3", now=NOW + timedelta(hours=2))
     assert _total(done["sup"]) == 1
+
+
+def test_hostile_account_name_is_escaped_in_the_digest(config_dir: Path, demo_db: Path,
+                                                       tmp_path: Path) -> None:
+    soup = _digests(config_dir, demo_db, tmp_path)["m-rhs"]
+    assert soup.find("script") is None
+    assert 'Band & Orchestra <script>alert("x")</script>' in _accounts_listed(soup)

@@ -216,3 +216,14 @@ def test_default_month_is_the_one_before_today_in_district_time(config_dir: Path
 
     produced = produce_monthly(config_dir, empty_db, tmp_path / "out", datetime.fromisoformat(day))
     assert produced.paths[0].name == f"monthly-{expected}.html"
+
+
+def test_month_still_running_is_labelled_as_to_date(config_dir: Path, empty_db: Path,
+                                                    tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    mid_month = datetime(2026, 10, 15, 18, 0, tzinfo=UTC)
+    produced = produce_monthly(config_dir, empty_db, tmp_path, mid_month, OCTOBER)
+    title = BeautifulSoup(produced.paths[0].read_text(encoding="utf-8"), "html.parser").h1
+    assert title.get_text() == "Social media audit: October 2026 (to Oct 15, 2026)"
+    assert _int(r"Nights the audit ran\s+(\d+)", pdf_text(produced.paths[1])) == 15
