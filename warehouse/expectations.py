@@ -149,8 +149,10 @@ def _context() -> _Gx:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        # GX announces its temporary docs folder at INFO on every start: not news for an operator.
+        # GX announces its temporary docs folder at INFO on every start (that module sets its own
+        # logger to INFO): not news for an operator.
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False,
                                                              metric_calculations=False)
