@@ -89,6 +89,7 @@ class District(Strict):
     instructional_day: InstructionalDay = Field(default_factory=InstructionalDay)
     backfill_days: int = Field(default=90, ge=1, le=36500)
     rescan_days: int = Field(default=30, ge=1, le=365)
+    overlap_minutes: int = Field(default=60, ge=0, le=10080)
     logos: list[str] = Field(default_factory=list)
     schools: list[School] = Field(default_factory=list)
     monitors: list[Monitor] = Field(default_factory=list)

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 from connectors import connector_for
@@ -22,10 +23,8 @@ from hallmonitor.config import Account, District
 from hallmonitor.permissions import FetchDecision
 from warehouse.store import CursorState, MediaDownload, write_media_file
 
-# Re-read a little behind the high-water mark: posts indexed late by the platform, clock skew.
-# Kept short so a night asks only for what is new; the periodic re-scan catches older edits.
-OVERLAP = timedelta(hours=1)
 TRANSIENT_MEDIA_FAILURES = {"transient_exhausted", "transient", "request_error"}
+MEDIA_HOST_BREAKER = 3
 MAX_MEDIA_PER_ACCOUNT = 500
 
 
@@ -82,7 +81,9 @@ def window_for(district: District, state: CursorState | None, now: datetime) -> 
     if rescan_due:
         return FetchWindow(since=now - timedelta(days=district.rescan_days), cursor=state.cursor,
                            full_rescan=True)
-    since = (state.high_water or now) - OVERLAP
+    # Re-read a little behind the high-water mark (posts the platform indexed late, clock skew);
+    # kept short so a night asks only for what is new; the periodic re-scan catches older edits.
+    since = (state.high_water or now) - timedelta(minutes=district.overlap_minutes)
     return FetchWindow(since=since, cursor=state.cursor, full_rescan=False)
 
 
@@ -134,20 +135,33 @@ def fetch_account(account: Account, decision: FetchDecision, window: FetchWindow
 
 def download_media(http: HttpClient, items: list[Item], media_root: Path,
                    known: dict[str, str | None]) -> list[MediaDownload]:
-    """Download each image once: URLs already stored are skipped; failures are recorded, not fatal."""
+    """Download each image once: URLs already stored are skipped; failures are recorded, not fatal.
+
+    A host that fails transiently MEDIA_HOST_BREAKER times in a row is not asked again this run
+    (its remaining images are recorded as transient failures and tried next night), so a CDN
+    outage cannot stall the night on back-off."""
     wanted: list[str] = []
     for item in items:
         for ref in item.media:
             if known.get(ref.url) is None and ref.url not in wanted:
                 wanted.append(ref.url)
     downloads = []
+    failing: dict[str, int] = {}
     for url in wanted[:MAX_MEDIA_PER_ACCOUNT]:
+        host = urlsplit(url).netloc.lower()
+        if failing.get(host, 0) >= MEDIA_HOST_BREAKER:
+            downloads.append(MediaDownload(url, None, None, None, 0,
+                                           error=f"not tried: {host} kept failing this run"))
+            continue
         try:
             data, ctype = http.get_bytes(url)
         except ConnectorError as exc:
+            transient = exc.reason in TRANSIENT_MEDIA_FAILURES
+            failing[host] = failing.get(host, 0) + 1 if transient else 0
             downloads.append(MediaDownload(url, None, None, None, 0, error=str(exc),
-                                           permanent=exc.reason not in TRANSIENT_MEDIA_FAILURES))
+                                           permanent=not transient))
             continue
+        failing[host] = 0
         sha, relative = write_media_file(media_root, data)
         downloads.append(MediaDownload(url, sha, relative, ctype, len(data)))
     return downloads

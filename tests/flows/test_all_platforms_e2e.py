@@ -15,6 +15,7 @@ import duckdb
 import pytest
 import yaml
 
+from connectors import connector_for
 from flows.audit import nightly_audit
 from tests.connectors.contract import ContractScenario, discover
 
@@ -27,7 +28,9 @@ def _write_district(folder: Path, scenarios: dict[str, ContractScenario],
     (folder / "district.yaml").write_text(yaml.safe_dump({
         "id": "all-platforms", "name": "Example Public Schools", "policy": "alexandria-471",
         "timezone": "America/Chicago", "names": ["Example Public Schools"],
-        "homepage": "https://www.example-schools.org/", "backfill_days": 36500}), encoding="utf-8")
+        "homepage": "https://www.example-schools.org/", "backfill_days": 36500,
+        # No overlap: the second night must ask strictly for what is newer than the first saw.
+        "overlap_minutes": 0}), encoding="utf-8")
     (folder / "roster" / "students.csv").write_text(
         "student_id,first_name,last_name,preferred_name,school,grade,media_opt_out,photo_consent\n",
         encoding="utf-8")
@@ -55,6 +58,11 @@ def _write_district(folder: Path, scenarios: dict[str, ContractScenario],
 @pytest.fixture(scope="module")
 def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     monkeypatch = pytest.MonkeyPatch()
+    # Recorded bodies point at the platforms' real CDNs: take those hosts off the allow-list so
+    # the audit refuses them before any connection (tests never touch the internet). Images the
+    # fakes serve on their own host still download.
+    for name in SCENARIOS:
+        monkeypatch.setattr(connector_for(name), "media_hosts", ())
     scenarios = {name: cls() for name, cls in SCENARIOS.items()}
     for scenario in scenarios.values():
         scenario.fake.start()
