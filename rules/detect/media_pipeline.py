@@ -35,16 +35,16 @@ from rules.detect.logos import LogoDetector, LogoMark, marks_key
 from rules.detect.ocr import OcrEngine, document_score
 
 # Bump when a detector, a threshold or the shape of MediaAnalysis changes: cached rows are redone.
-ANALYSER_VERSION = "images-1"
+ANALYSER_VERSION = "images-2"
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Settings:
     limits: Limits = field(default_factory=Limits)
-    face_threshold: float = 0.6
-    face_net_side: int = 600
-    logo_min_score: float = 0.6
+    face_threshold: float = 0.7
+    face_net_side: int = 448
+    logo_min_score: float = 0.62
     ocr: str = "auto"  # auto: only document-like images | always | never
     document_threshold: float = 0.5
     threads: int = 1  # per process; run one process per core for throughput

@@ -46,14 +46,20 @@ def document_score(rgb: np.ndarray) -> float:
         return 0.0
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     ink = (cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, np.ones((9, 9), np.uint8)) > 50)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    _, labels, stats, centres = cv2.connectedComponentsWithStats(ink.astype(np.uint8),
+                                                                 connectivity=8)
     heights, widths = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
     glyph = (heights >= 4) & (heights <= 28) & (widths <= 40)
     glyph[0] = False  # the background label
     runs = cv2.dilate(glyph[labels].astype(np.uint8), np.ones((1, 9), np.uint8))
-    _, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
-    heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
-    lines = int(((widths >= 40) & (widths >= 3 * heights) & (heights <= 30)).sum())
+    count, run_labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    # A line of text is a long, thin run made of several glyphs; hair or a desk edge is not.
+    xs, ys = centres[glyph].round().astype(int).T
+    per_run = np.bincount(run_labels[ys.clip(0, runs.shape[0] - 1), xs.clip(0, runs.shape[1] - 1)],
+                          minlength=count)
+    heights, widths = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
+    line = (widths >= 40) & (widths >= 3 * heights) & (heights <= 30) & (per_run >= 5)
+    lines = int(line[1:].sum())
     return round(min(1.0, paper / 0.6) * min(1.0, lines / 3), 3)
 
 
