@@ -12,6 +12,7 @@ worker before the clock starts.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import resource
 import statistics
@@ -84,7 +85,10 @@ def main() -> None:
             draw_mark(name).save(folder / f"{name}.png")
             mark_paths.append(str(folder / f"{name}.png"))
         paths = [str(p) for p in make_images(folder, args.images)]
-        with ProcessPoolExecutor(args.workers, initializer=_init, initargs=(mark_paths,)) as pool:
+        # spawn, not fork: a forked child can inherit a held OpenCV/onnxruntime thread-pool lock.
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(args.workers, mp_context=spawn, initializer=_init,
+                                 initargs=(mark_paths,)) as pool:
             list(pool.map(_warm, paths[:args.workers * 2]))
             start = time.perf_counter()
             results = list(pool.map(_run, paths, chunksize=2))
