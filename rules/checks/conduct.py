@@ -12,23 +12,25 @@ from rules.base import Check, CheckContext, CheckParams, Hit, Span, Target
 from rules.detect.lexicons import fold, load
 from rules.detect.lexicons.classifier import OffensiveClassifier
 from rules.detect.lexicons.district import DistrictTerms
-from rules.detect.lexicons.matcher import Match, PatternSet, TermMatcher
+from rules.detect.lexicons.matcher import Gate, Match, PatternSet, TermMatcher
 from rules.registry import register
 
 CLASSIFIER = "classifier"
 EXTRA = "extra"
+SCREEN = "screen"  # a word the classifier scores as offensive on its own (see classifier.py)
 _TRIGGER = "trigger:"
 
 
 @dataclass
 class ConductLexicon:
-    terms: TermMatcher  # labels: a category, or "trigger:<category>"
+    terms: TermMatcher  # labels: a category, "trigger:<category>" or SCREEN
     patterns: PatternSet
     labels: dict[str, str]
     mild: frozenset[str]
 
     @classmethod
-    def build(cls, extra_terms: tuple[str, ...]) -> ConductLexicon:
+    def build(cls, extra_terms: tuple[str, ...], screen: frozenset[str] = frozenset()
+              ) -> ConductLexicon:
         data = load("conduct")
         entries: list[tuple[str, str]] = []
         patterns: dict[str, list[str]] = {}
@@ -39,17 +41,48 @@ class ConductLexicon:
             entries += [(t, _TRIGGER + name) for t in spec.get("triggers", [])]
             patterns[name] = spec.get("patterns", [])
         entries += [(t, EXTRA) for t in extra_terms]
-        return cls(TermMatcher(entries), PatternSet(patterns), labels, frozenset(data["mild"]))
+        mild = frozenset(data["mild"])
+        # The classifier's screen rides in the same automaton: one pass finds both.
+        entries += [(w, SCREEN) for w in sorted(screen - mild)]
+        return cls(TermMatcher(entries), PatternSet(patterns), labels, mild)
 
 
 @lru_cache(maxsize=8)
-def _lexicon(extra_terms: tuple[str, ...]) -> ConductLexicon:
-    return ConductLexicon.build(extra_terms)
+def _lexicon(extra_terms: tuple[str, ...], with_screen: bool) -> ConductLexicon:
+    return ConductLexicon.build(extra_terms, _classifier().screen if with_screen else frozenset())
 
 
 @lru_cache(maxsize=1)
 def _classifier() -> OffensiveClassifier:
     return OffensiveClassifier.load()
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What a rule's params mean for matching, worked out once per params object."""
+
+    params: Any
+    lexicon: ConductLexicon
+    enabled: frozenset[str]
+    allowed: tuple[str, ...]
+    classify: bool
+
+    @classmethod
+    def of(cls, params: Any) -> _Setup:
+        classify = params.use_classifier and CLASSIFIER in params.categories
+        return cls(params, _lexicon(tuple(params.extra_terms), classify),
+                   frozenset(params.categories) | {EXTRA},
+                   tuple(fold(a) for a in params.allow_terms), classify)
+
+
+@dataclass
+class _Analysis:
+    found: list[Match]  # lexicon and pattern matches
+    suspicious: list[tuple[int, int]]  # classifier screen words, when `found` is empty
+    score: float | None = None  # the classifier's score of the text, once known
+
+
+_NOTHING = _Analysis([], [])
 
 
 @register
@@ -68,6 +101,10 @@ class Conduct(Check):
     `categories` leaves it out unless it lists it). With `require_reference` (the default) a post
     on a personal account must also mention the district, a school, staff, students or words such as
     "my class"; posts on district-sponsored accounts always speak about the district.
+
+    Speed: one automaton pass finds lexicon terms, pattern triggers and the classifier's screen
+    words; the classifier only scores posts the lexicon did not explain that contain a screen
+    word, and `prepare` scores a whole batch of those in one scikit-learn call.
     """
 
     name = "conduct"
@@ -91,15 +128,56 @@ class Conduct(Check):
         use_classifier: bool = True
         classifier_threshold: float = Field(default=0.85, ge=0.5, le=1.0)
 
+    def __init__(self) -> None:
+        self._setups: dict[int, _Setup] = {}
+        # Per params object: the last batch's analyses, by target identity (see `prepare`).
+        self._prepared: dict[int, dict[int, tuple[Target, _Analysis]]] = {}
+
+    def _setup(self, params: Any) -> _Setup:
+        setup = self._setups.get(id(params))
+        if setup is None or setup.params is not params:
+            setup = self._setups[id(params)] = _Setup.of(params)
+        return setup
+
+    def gate(self, params: Any, ctx: CheckContext) -> Gate:
+        """Nothing is found in a post without one of the automaton's terms."""
+        return self._setup(params).lexicon.terms.gate
+
+    def prepare(self, targets: list[Target], params: Any, ctx: CheckContext) -> None:
+        """Analyse a batch and score every post that needs the classifier in one call."""
+        setup = self._setup(params)
+        analyses: dict[int, tuple[Target, _Analysis]] = {}
+        pending: list[tuple[str, _Analysis]] = []
+        for target in targets:
+            text = target.text
+            analysis = _analyse(text, setup) if text else _NOTHING
+            analyses[id(target)] = (target, analysis)
+            if analysis.suspicious:
+                pending.append((text, analysis))
+        if pending:
+            scores = _classifier().scores([text for text, _ in pending])
+            for (_, analysis), score in zip(pending, scores, strict=True):
+                analysis.score = score
+        self._prepared[id(params)] = analyses  # the previous batch's are dropped here
+
     def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
-        text = target.text or ""
-        if not text.strip():
+        text = target.text
+        if not text:
             return []
-        folded = fold(text)
-        lexicon = _lexicon(tuple(params.extra_terms))
-        found = self._matches(folded, lexicon, params)
-        if params.use_classifier and CLASSIFIER in params.categories:
-            found += self._classified(text, folded, lexicon, params, found)
+        prepared = self._prepared.get(id(params))
+        entry = prepared.get(id(target)) if prepared else None
+        setup = self._setup(params)
+        if entry is not None and entry[0] is target:
+            analysis = entry[1]
+        else:
+            analysis = _analyse(text, setup)
+        found = analysis.found
+        if analysis.suspicious:
+            score = analysis.score
+            if score is None:
+                score = _classifier().score(text)
+            if score >= params.classifier_threshold:
+                found = [Match(s, e, CLASSIFIER, f"{score:.3f}") for s, e in analysis.suspicious]
         if not found:
             return []
         references: list[Match] = []
@@ -107,43 +185,43 @@ class Conduct(Check):
             references = DistrictTerms.for_context(ctx).reference_mentions(text)
             if not references:
                 return []
-        return _hits(found, references, lexicon)
-
-    @staticmethod
-    def _matches(folded: str, lexicon: ConductLexicon, params: Any) -> list[Match]:
-        enabled = set(params.categories) | {EXTRA}
-        direct, gated = [], set()
-        for match in lexicon.terms.find(folded):
-            if match.label.startswith(_TRIGGER):
-                gated.add(match.label.removeprefix(_TRIGGER))
-            elif match.label in enabled:
-                direct.append(match)
-        found = direct + lexicon.patterns.find(folded, sorted(gated & enabled))
-        allowed = [fold(a) for a in params.allow_terms]
-        return [m for m in found if not _allowed(folded, m, allowed)]
-
-    @staticmethod
-    def _classified(
-        text: str, folded: str, lexicon: ConductLexicon, params: Any, found: list[Match]
-    ) -> list[Match]:
-        if found:  # the lexicon already explains the post; no need for a second opinion
-            return []
-        model = _classifier()
-        allowed = [fold(a) for a in params.allow_terms]
-        spans = [
-            (s, e)
-            for s, e in model.suspicious(folded, lexicon.mild)
-            if not _allowed(folded, Match(s, e, CLASSIFIER, ""), allowed)
-        ]
-        if not spans:
-            return []
-        score = model.score(text)
-        if score < params.classifier_threshold:
-            return []
-        return [Match(s, e, CLASSIFIER, f"{score:.3f}") for s, e in spans]
+        return _hits(found, references, setup.lexicon)
 
 
-def _allowed(folded: str, match: Match, allowed: list[str]) -> bool:
+def _analyse(text: str, setup: _Setup) -> _Analysis:
+    """Lexicon and pattern matches, or else the screen words that make the post worth scoring."""
+    if text.isspace():
+        return _NOTHING
+    folded = fold(text)
+    matches = setup.lexicon.terms.find(folded)
+    if not matches:
+        return _NOTHING
+    enabled = setup.enabled
+    direct, gated, screen = [], set(), []
+    for match in matches:
+        label = match.label
+        if label == SCREEN:
+            screen.append(match)
+        elif label.startswith(_TRIGGER):
+            gated.add(label.removeprefix(_TRIGGER))
+        elif label in enabled:
+            direct.append(match)
+    found = direct
+    gated &= enabled
+    if gated:
+        found = direct + setup.lexicon.patterns.find(folded, sorted(gated))
+    allowed = setup.allowed
+    if allowed:
+        found = [m for m in found if not _allowed(folded, m, allowed)]
+    if found:  # the lexicon already explains the post; no need for a second opinion
+        return _Analysis(found, [])
+    if not setup.classify or not screen:
+        return _NOTHING
+    spans = [(m.start, m.end) for m in screen if not (allowed and _allowed(folded, m, allowed))]
+    return _Analysis([], spans) if spans else _NOTHING
+
+
+def _allowed(folded: str, match: Match, allowed: tuple[str, ...]) -> bool:
     for phrase in allowed:
         start = folded.find(phrase)
         while start >= 0:

@@ -18,7 +18,9 @@ from pydantic import Field, field_validator
 from hallmonitor.config import Student
 from rules.base import Check, CheckContext, CheckParams, Hit, Span, Target
 from rules.detect import identifiers as ids
-from rules.detect.roster import FIRST_ONLY, INITIAL, PREFERRED, NameMatch, RosterIndex, fold
+from rules.detect.lexicons import fold
+from rules.detect.lexicons.matcher import Gate
+from rules.detect.roster import FIRST_ONLY, INITIAL, PREFERRED, NameMatch, RosterIndex
 from rules.registry import register
 
 Category = Literal["student-record", "student-identifier", "opt-out-student-named",
@@ -82,7 +84,11 @@ class Confidentiality(Check):
     subjects = ("post", "profile")
 
     def __init__(self) -> None:
-        self._memo: tuple[tuple[Any, ...], list[_Found]] | None = None
+        # (target, its text, detection key, analysis) of the last target seen: the rules of a
+        # pack that share this check (with different categories) run one after another on a
+        # target, so all but the first reuse the analysis.
+        self._memo: tuple[Target, str, tuple[Any, ...], list[_Found]] | None = None
+        self._keys: dict[int, tuple[ConfidentialityParams, tuple[Any, ...]]] = {}
         self._roster: tuple[CheckContext, RosterIndex] | None = None
 
     def roster(self, ctx: CheckContext) -> RosterIndex:
@@ -90,14 +96,25 @@ class Confidentiality(Check):
             self._roster = (ctx, _roster(ctx))
         return self._roster[1]
 
+    def gate(self, params: Any, ctx: CheckContext) -> Gate:
+        """Nothing is found in a post that names nobody on the rosters and has no marking."""
+        return self.roster(ctx).gate
+
+    def _key(self, params: ConfidentialityParams) -> tuple[Any, ...]:
+        known = self._keys.get(id(params))
+        if known is None or known[0] is not params:
+            known = self._keys[id(params)] = (params, params.detection_key())
+        return known[1]
+
     def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
         assert isinstance(params, ConfidentialityParams)
-        # Several rules of a pack share this check with different categories: analyse once.
-        memo_key = (target.post_id, target.version, target.account.id, target.text,
-                    params.detection_key())
-        if self._memo is None or self._memo[0] != memo_key:
-            self._memo = (memo_key, self._analyse(target, params, ctx))
-        found = self._memo[1]
+        key = self._key(params)
+        memo = self._memo
+        if memo is not None and memo[0] is target and memo[1] is target.text and memo[2] == key:
+            found = memo[3]
+        else:
+            found = self._analyse(target, params, ctx)
+            self._memo = (target, target.text, key, found)
         if not found:
             return []
         roster = self.roster(ctx)

@@ -10,6 +10,7 @@ from pydantic import Field
 from rules.base import Check, CheckContext, CheckParams, Hit, Span, Target
 from rules.detect.lexicons import fold, load
 from rules.detect.lexicons.district import DistrictTerms
+from rules.detect.lexicons.matcher import Gate, compile_folded, words
 from rules.registry import register
 
 # "I am not speaking for the district", "never on behalf of the school"
@@ -51,6 +52,19 @@ class Spokesperson(Check):
     class Params(CheckParams):
         authorized_accounts: list[str] = Field(default_factory=list)
 
+    def __init__(self) -> None:
+        self._built: tuple[CheckContext, _Patterns] | None = None
+
+    def _patterns(self, ctx: CheckContext) -> _Patterns:
+        built = self._built
+        if built is None or built[0] is not ctx:
+            built = self._built = (ctx, ctx.cached("spokesperson.patterns", lambda: _build(ctx)))
+        return built[1]
+
+    def gate(self, params: Any, ctx: CheckContext) -> Gate:
+        """The patterns run only on posts with one of the lexicon's `gate` fragments."""
+        return self._patterns(ctx)[0]
+
     def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
         if (
             target.account.kind != "employee"
@@ -59,9 +73,10 @@ class Spokesperson(Check):
             or not target.text
         ):
             return []
-        gate, patterns, reported = ctx.cached("spokesperson.patterns", lambda: _build(ctx))
+        gate, org, patterns, reported = self._patterns(ctx)
         folded = fold(target.text)
-        if not gate.search(folded):
+        runs = words(folded)
+        if not gate.opens(folded, runs) or not org.opens(folded, runs):
             return []
         spans = []
         for pattern in patterns:
@@ -83,11 +98,26 @@ class Spokesperson(Check):
         ]
 
 
-def _build(ctx: CheckContext) -> tuple[re.Pattern[str], list[re.Pattern[str]], re.Pattern[str]]:
+# (gate fragments, names of the organisation, patterns, reported speech)
+_Patterns = tuple[Gate, Gate, list[re.Pattern[str]], re.Pattern[str]]
+
+
+def _build(ctx: CheckContext) -> _Patterns:
     data = load("spokesperson")
     terms = DistrictTerms.for_context(ctx)
+    fragments = data["gate"].split("|")
+    if any(re.escape(f).replace("\\ ", " ") != f for f in fragments):
+        raise ValueError("spokesperson.yaml: `gate` must list plain fragments separated by |")
+    # Every pattern names the organisation ({org}) except official statements ("Official
+    # statement:"), so a post naming neither cannot match.
+    if any("{org}" not in p and "{name}" not in p and "official" not in p
+           for p in data["patterns"]):
+        raise ValueError("spokesperson.yaml: a pattern without {org} must contain 'official'")
+    org = Gate.for_terms([(form, False) for form in (*terms.name_forms, *ORG_WORDS)]
+                         + [("official", False), ("formal", False)])
     return (
-        re.compile(data["gate"]),
+        Gate(substrings=tuple(fragments)),
+        org,
         [terms.template(p, *ORG_WORDS) for p in data["patterns"]],
-        re.compile(data["reported"], re.IGNORECASE),
+        compile_folded(data["reported"]),
     )

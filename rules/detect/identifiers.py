@@ -19,6 +19,8 @@ from functools import lru_cache
 
 import ahocorasick
 
+from rules.detect.lexicons.matcher import compile_folded
+
 DEFAULT_STUDENT_ID = r"\b\d{6,9}\b"
 
 _DATE = (r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b|\d{4}-\d{2}-\d{2}\b|"
@@ -186,10 +188,10 @@ class Scanner:
 
     def __init__(self, student_id_pattern: str) -> None:
         groups = {**PATTERNS, "id_student_id": [_student_id_expression(student_id_pattern)]}
-        # IGNORECASE only matters for a district's own student id format ("S\d{6}"): the text
-        # is already folded to lower case.
-        self.expressions = {label: re.compile("|".join(f"(?:{p})" for p in patterns),
-                                              re.MULTILINE | re.IGNORECASE)
+        # The text is folded to lower case; a district's own student id format ("S\d{6}") gets
+        # case-insensitive matching from compile_folded.
+        self.expressions = {label: compile_folded("|".join(f"(?:{p})" for p in patterns),
+                                                  re.MULTILINE)
                             for label, patterns in groups.items()}
         self.automaton = ahocorasick.Automaton()
         by_trigger: dict[str, set[str]] = {}

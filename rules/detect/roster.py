@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import ahocorasick
 
 from hallmonitor.config import StaffMember, Student
+from rules.detect.lexicons import fold
+from rules.detect.lexicons.matcher import Gate
 
 # Names that are also everyday words. A first name on this list never counts alone, and a form
 # made only of such words must be capitalised in the post.
@@ -46,33 +48,6 @@ STAFF_TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "coach")
 # Kinds of form: used by callers to decide what a match may evidence.
 FULL, PREFERRED, INITIAL, FIRST_ONLY, STAFF_FULL, STAFF_TITLE, KEYWORD = range(7)
 STRONG = frozenset({FULL, PREFERRED, INITIAL})
-
-
-def _fold_table() -> dict[int, str]:
-    """One character for one character, so offsets in the folded text are offsets in the post:
-    Latin letters lose their accents (Nguyễn -> nguyen, José -> jose), letters are lower-cased,
-    typographic quotes, dashes and unusual spaces are straightened."""
-    table: dict[int, str] = {}
-    for code in [*range(0x41, 0x5B), *range(0xC0, 0x250), *range(0x370, 0x530),
-                 *range(0x1E00, 0x1F00)]:
-        char = chr(code)
-        base = "".join(c for c in unicodedata.normalize("NFKD", char)
-                       if not unicodedata.combining(c)).lower()
-        if len(base) == 1 and base != char:
-            table[code] = base
-    table.update({0x2018: "'", 0x2019: "'", 0x02BC: "'", 0x201C: '"', 0x201D: '"', 0x2010: "-",
-                  0x2011: "-", 0x2013: "-", 0x2014: "-", 0x00A0: " ", 0x202F: " ", 0x2009: " "})
-    return table
-
-
-_TABLE = _fold_table()
-
-
-def fold(text: str) -> str:
-    """Case- and accent-folded copy of `text` with exactly the same length."""
-    if text.isascii():
-        return text.lower()  # nothing else in the table is ASCII except tab, which is harmless
-    return text.translate(_TABLE)
 
 
 def _fold_name(name: str) -> str:
@@ -119,8 +94,11 @@ class RosterIndex:
             if key:
                 forms.setdefault(key, []).append((form, index))
         self._automaton = ahocorasick.Automaton()
-        for keyword in keywords:
-            self._automaton.add_word(fold(keyword), (0, False, ((KEYWORD, -1),)))
+        needles = [fold(keyword) for keyword in keywords]
+        for needle in needles:
+            self._automaton.add_word(needle, (0, False, ((KEYWORD, -1),)))
+        # `scan` finds nothing in a text this gate keeps shut (see Gate).
+        self.gate = Gate.for_terms(((key, False) for key in forms), needles)
         for key, entries in forms.items():
             if any(f >= STAFF_FULL for f, _ in entries) and any(f in STRONG for f, _ in entries):
                 # Same full name as a staff member: ambiguous, so it counts as staff only.

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext, Target
 from rules.detect.lexicons import fold, load
-from rules.detect.lexicons.matcher import Match, TermMatcher
+from rules.detect.lexicons.matcher import Match, TermMatcher, compile_folded
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 PHONE = re.compile(r"(?<!\d)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)")
@@ -134,9 +134,7 @@ class DistrictTerms:
 
     def template(self, pattern: str, *generic: str) -> re.Pattern[str]:
         alternation = self.name_pattern(*generic)
-        return re.compile(
-            pattern.replace("{name}", alternation).replace("{org}", alternation), re.IGNORECASE
-        )
+        return compile_folded(pattern.replace("{name}", alternation).replace("{org}", alternation))
 
     def name_mentions(self, text: str) -> list[Match]:
         """Where the district or one of its schools is named. Acronyms only count in capitals
