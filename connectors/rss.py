@@ -74,17 +74,21 @@ class RssConnector(Connector):
         notes = [f"feed parsed with a warning: {parsed.bozo_exception}"] if parsed.bozo else []
         items: list[Item] = []
         ids: set[str] = set()
+        # The whole feed is downloaded anyway, so every item back to the first fetch's horizon is
+        # kept each night: an edit or a removal inside the feed shows the next morning, not at
+        # the next full re-scan. (The window's `since` would drop items the feed still lists.)
+        horizon = _horizon(window)
         for entry in parsed.entries:
             item = entry_item(entry, url)
             if item is None:
                 notes.append(f"entry without id or link skipped: {entry.get('title')!r}")
             elif item.native_id in ids:  # feeds do repeat items; the first (newest) one counts
                 notes.append(f"duplicate entry {item.native_id} skipped")
-            elif item.published_at is None or item.published_at >= window.since:
+            elif item.published_at is None or item.published_at >= horizon:
                 ids.add(item.native_id)
                 items.append(item)
         dated = [i.published_at for i in items if i.published_at is not None]
-        cursor: dict[str, Any] = {}
+        cursor: dict[str, Any] = {"horizon": horizon.isoformat()}
         if response.headers.get("ETag"):
             cursor["etag"] = response.headers["ETag"]
         if response.headers.get("Last-Modified"):
@@ -98,8 +102,18 @@ class RssConnector(Connector):
         oldest_in_feed = min(
             (t for e in parsed.entries if (t := entry_time(e)) is not None), default=None
         )
-        complete = max(oldest_in_feed, window.since) if oldest_in_feed is not None else None
+        complete = max(oldest_in_feed, horizon) if oldest_in_feed is not None else None
         return FetchResult(items, cursor, complete, notes)
+
+
+def _horizon(window: FetchWindow) -> datetime:
+    """How far back items are kept: the first fetch's `since` (the backfill), remembered in the
+    cursor; a full re-scan's `since` when that reaches further back."""
+    stored = window.cursor.get("horizon")
+    if not stored:
+        return window.since
+    remembered = datetime.fromisoformat(stored)
+    return min(remembered, window.since) if window.full_rescan else remembered
 
 
 def entry_item(entry: dict[str, Any], feed_url: str) -> Item | None:

@@ -23,6 +23,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from hallmonitor.checking import evaluate_posts
 from hallmonitor.clock import Clock, clock_from
 from hallmonitor.config import Account, DistrictConfig, load_config
+from hallmonitor.imaging import analyse_media
 from hallmonitor.fetching import AccessSink, FetchOutcome, TransientAccountFailure, fetch_account, window_for
 from hallmonitor.loading import load_outcome
 from hallmonitor.permissions import FetchDecision, decide
@@ -48,6 +49,7 @@ class AuditSummary:
     items_changed: int = 0
     items_deleted: int = 0
     media_new: int = 0
+    media_analysed: int = 0
     findings_new: int = 0
     findings_total: int = 0
 
@@ -140,6 +142,7 @@ def run_audit_body(config_dir: str, db_path: str, now: str | None, trigger: str,
             logger.info("%s: %s%s", account.id, coverage.status,
                         f" ({coverage.reason}: {coverage.error})" if coverage.reason else "")
             progress.advance(f"{account.id}: {coverage.status}")
+    summary.media_analysed = analyse_media(db, config, touched, clock.now())
     stats = evaluate_posts(db, config, ruleset, touched, run_id, clock.now())
     summary.findings_new = stats.new
     with connect(db) as con:

@@ -6,6 +6,7 @@ exactly the same thing: the current version of each item, with its media and the
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from hallmonitor.config import DistrictConfig
+from hallmonitor.imaging import image_text_targets, sponsored_phashes
 from rules.base import CheckContext, Target
 from warehouse import store
 from warehouse.db import connect
@@ -82,9 +84,11 @@ def evaluate_posts(db_path: Path, config: DistrictConfig, ruleset: Any, post_ids
     stats = CheckStats()
     with connect(db_path, read_only=True) as con:
         targets = load_targets(con, config, post_ids)
+        phashes = sponsored_phashes(con, config.district.id)
     stats.targets = len(targets)
     ctx = CheckContext(config, now)
-    drafts = ruleset.evaluate(targets, ctx)
+    ctx.cached("sponsored_phashes", lambda: phashes)
+    drafts = evaluate_targets(ruleset, targets, ctx)
     stats.findings = len(drafts)
     frame = pd.DataFrame([_flat(d) for d in drafts], columns=list(store.FINDING_FIELDS))
     verdict = validate_findings(frame, now)
@@ -98,6 +102,21 @@ def evaluate_posts(db_path: Path, config: DistrictConfig, ruleset: Any, post_ids
             stats.new = store.upsert_findings(con, drafts, run_id, now).new
         con.execute("COMMIT")
     return stats
+
+
+def evaluate_targets(ruleset: Any, targets: list[Target], ctx: CheckContext) -> list[Any]:
+    """The rule set over the targets, then over the text found inside their images. A finding
+    from an image's text says so in its evidence and gets its own id (the same student named in
+    the caption and in a screenshot are two pieces of evidence)."""
+    drafts = list(ruleset.evaluate(targets, ctx))
+    for image_target in image_text_targets(targets):
+        sha = image_target.extra.get("media_sha256") or ""
+        for draft in ruleset.evaluate([image_target], ctx):
+            draft.finding_id = hashlib.sha256(f"{draft.finding_id}|image|{sha}".encode()).hexdigest()[:24]
+            draft.evidence = {**draft.evidence, "text_source": "image", "media_sha256": sha,
+                              "media_url": image_target.extra.get("media_url")}
+            drafts.append(draft)
+    return drafts
 
 
 def _flat(draft: Any) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def demo_entries(now: datetime) -> dict[str, list[Entry]]:
             Entry("ath-2", "Youth clinic recap", "<p>Thanks to our helpers at the Lincoln youth "
                   "clinic, especially Ava Martinez who led the warm-up.</p>", now - 4 * day),
             Entry("ath-3", "Schedule change", "<p>Friday's game moves to 6 pm. Go Falcons!</p>",
-                  now - 2 * day, images=["team-flyer.png"]),
+                  now - 2 * day),
         ],
         "/brown/feed.xml": [
             # A named student together with an IEP record on an employee blog.
@@ -58,8 +58,14 @@ def demo_entries(now: datetime) -> dict[str, list[Entry]]:
                   "Lincoln Elementary choir has worked so hard.</p>", now - 3 * day),
             # An IEP meeting that identifies nobody: no finding.
             Entry("brown-3", "Planning week", "<p>Lots of IEP meetings this week, so replies may be "
-                  "slow. Thanks for your patience!</p>", now - 1 * day,
-                  images=["classroom.jpg"]),
+                  "slow. Thanks for your patience!</p>", now - 1 * day),
+            # A class photo taken on a school morning (EXIF) on a personal blog: student images.
+            Entry("brown-4", "Lab day", "<p>Science lab day in my Lincoln Elementary class! So proud "
+                  "of these students.</p>", now - 1 * day, images=["class-photo.jpg"]),
+            # The district's mark on a personal fundraiser, with no written permission: logo use.
+            Entry("brown-5", "5K for the band", "<p>I'm running the 5K for the band boosters this "
+                  "weekend. Sign up!</p>", now - timedelta(hours=20),
+                  images=["fundraiser-flyer.jpg"]),
         ],
         "/okafor/feed.xml": [
             Entry("ok-1", "Never fetched", "<p>This feed must never be requested: the permission "

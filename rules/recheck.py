@@ -24,7 +24,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from hallmonitor.checking import load_targets
+from hallmonitor.checking import evaluate_targets, load_targets
+from hallmonitor.imaging import sponsored_phashes
 from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext
 from rules.engine import FindingDraft, RuleSet
@@ -79,9 +80,12 @@ def recheck(config: DistrictConfig, db_path: str | Path, since: date | None, now
         post_ids = [r[0] for r in con.execute(SCOPE_SQL, [config.district.id, start, start])
                     .fetchall()]
         targets = load_targets(con, config, post_ids)
+        phashes = sponsored_phashes(con, config.district.id)
     stats = RecheckStats(run_id, ruleset.pack.id, ruleset.pack.version, posts=len(targets),
                          skipped=len(post_ids) - len(targets))
-    drafts = ruleset.evaluate(targets, CheckContext(config, now))
+    ctx = CheckContext(config, now)
+    ctx.cached("sponsored_phashes", lambda: phashes)
+    drafts = evaluate_targets(ruleset, targets, ctx)  # the same path as the nightly audit
     stats.findings = len(drafts)
     failures = _validate(drafts, now)
     with connect(db_path) as con:

@@ -325,6 +325,7 @@ def test_conditional_refetch_and_not_modified(feed: Feed) -> None:
         "etag": etag,
         "last_modified": modified,
         "newest": "2017-05-22T00:00:00+00:00",
+        "horizon": "2000-01-01T00:00:00+00:00",  # the first fetch's since: items kept back to it
     }
     second = feed.fetch(cursor=first_result.cursor)
     assert second.items == [] and second.complete_since is None
@@ -348,3 +349,21 @@ def test_http_failures_skip_the_account(feed: Feed, status: int, reason: str) ->
     with pytest.raises(SkippableError) as caught:
         feed.fetch()
     assert caught.value.reason == reason
+
+
+def test_incremental_night_keeps_every_feed_item_back_to_the_horizon() -> None:
+    """The feed is downloaded whole, so an older item's edit is seen the next night, not at the
+    next re-scan: a narrow window since does not drop items the first fetch kept."""
+    from datetime import UTC, datetime
+
+    from connectors.base import FetchWindow
+    from connectors.rss import _horizon
+
+    first = FetchWindow(since=datetime(2026, 8, 1, tzinfo=UTC), cursor={})
+    assert _horizon(first) == datetime(2026, 8, 1, tzinfo=UTC)
+    later = FetchWindow(since=datetime(2026, 11, 20, tzinfo=UTC),
+                        cursor={"horizon": "2026-08-01T00:00:00+00:00"})
+    assert _horizon(later) == datetime(2026, 8, 1, tzinfo=UTC)
+    rescan = FetchWindow(since=datetime(2026, 7, 1, tzinfo=UTC), full_rescan=True,
+                         cursor={"horizon": "2026-08-01T00:00:00+00:00"})
+    assert _horizon(rescan) == datetime(2026, 7, 1, tzinfo=UTC)

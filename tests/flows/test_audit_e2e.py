@@ -13,7 +13,6 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
-from PIL import Image
 
 from flows.audit import nightly_audit
 from hallmonitor.demo import DemoSite, prepare_district
@@ -21,17 +20,10 @@ from hallmonitor.demo import DemoSite, prepare_district
 NOW = datetime(2026, 11, 18, 20, 0, tzinfo=UTC)  # a Wednesday evening in Chicago
 
 
-def _media(folder: Path) -> Path:
-    folder.mkdir()
-    for name, color in (("team-flyer.png", "navy"), ("classroom.jpg", "olive"), ("gradebook.png", "white")):
-        Image.new("RGB", (64, 48), color).save(folder / name)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     tmp = tmp_path_factory.mktemp("e2e")
-    site = DemoSite(NOW, media_dir=_media(tmp / "media")).start()
+    site = DemoSite(NOW).start()  # the demo's real images: a class photo, a flyer, a gradebook
     district = prepare_district(tmp, site.base_url, NOW)
     with (district / "accounts.yaml").open("a", encoding="utf-8") as handle:
         handle.write(f"""  - id: broken-feed
@@ -61,7 +53,7 @@ def _q(db: Path, sql: str, params: list | None = None) -> list[tuple]:
 def test_posts_from_every_permitted_account_are_stored(world: dict) -> None:
     counts = dict(_q(world["db"], "SELECT account_id, count(*) FROM posts GROUP BY 1"))
     assert counts["pvhs-athletics"] == 3
-    assert counts["brown-blog"] == 3
+    assert counts["brown-blog"] == 5
     assert counts["district-site"] == 2
     assert counts["nguyen-classroom"] == 3  # index, results, gradebook; never the robots-disallowed page
     assert "okafor-blog" not in counts and "miller-personal" not in counts
@@ -111,12 +103,30 @@ def test_findings_are_real_and_cite_the_policy(world: dict) -> None:
         citation, evidence = json.loads(citation), json.loads(evidence)
         assert citation["policy"] and citation["section"] and citation["quote"]
         assert level in ("violation", "advisory")
-        assert evidence["spans"], "a finding shows the words that break the rule"
+        if check in ("student_image", "logo_use"):
+            assert evidence["details"], "an image finding shows its boxes, marks and capture time"
+        else:
+            assert evidence["spans"], "a finding shows the words that break the rule"
+
+
+def test_image_checks_find_students_marks_and_text_in_pictures(world: dict) -> None:
+    rows = _q(world["db"], """
+        SELECT p.native_id, f.check_name, f.evidence_json FROM findings f JOIN posts p USING (post_id)""")
+    by_post = {}
+    for native, check, evidence in rows:
+        by_post.setdefault(native, []).append((check, json.loads(evidence)))
+    student = [e for c, e in by_post.get("brown-4", []) if c == "student_image"]
+    assert student and student[0]["details"]  # faces, capture time and its source
+    logo = [e for c, e in by_post.get("brown-5", []) if c == "logo_use"]
+    assert logo and "district" in logo[0]["summary"]
+    gradebook = [e for n, found in by_post.items() if n.endswith("/nguyen/gradebook.html")
+                 for c, e in found if c == "confidentiality"]
+    assert gradebook and all(e["text_source"] == "image" for e in gradebook)
 
 
 def test_media_is_downloaded_once_and_stored_by_hash(world: dict) -> None:
     media = _q(world["db"], "SELECT sha256, path FROM media")
-    assert len(media) == 3  # the team flyer and classroom photo in feeds, the gradebook on a page
+    assert len(media) == 3  # the class photo and flyer in a feed, the gradebook on a page
     media_root = world["db"].with_name(world["db"].name + ".media")
     assert all((media_root / path).is_file() for _, path in media)
     media_requests = [r for r in world["requests_second"] if r.path.startswith("/media/")]
@@ -128,8 +138,9 @@ def test_second_night_adds_nothing(world: dict) -> None:
     second = world["second"]
     assert (second["items_new"], second["items_changed"], second["items_deleted"]) == (0, 0, 0)
     assert second["findings_new"] == 0 and second["media_new"] == 0
-    assert _q(world["db"], "SELECT count(*) FROM posts")[0][0] == 11
-    assert _q(world["db"], "SELECT count(*) FROM post_versions")[0][0] == 11
+    assert _q(world["db"], "SELECT count(*) FROM posts")[0][0] == 13
+    assert _q(world["db"], "SELECT count(*) FROM post_versions")[0][0] == 13
+    assert second["media_analysed"] == 0  # each image analysed once, on the first night
     assert second["findings_total"] == world["first"]["findings_total"]
 
 
