@@ -32,8 +32,8 @@ if [ ! -x .venv/bin/uv ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check uv
 fi
 # requirements.lock pins every package (compiled by scripts/lock.sh; it records no index URLs).
-if ! .venv/bin/uv pip install -q -p .venv/bin/python -r requirements.lock -e ".[test]"; then
+if ! .venv/bin/uv pip install -q -p .venv/bin/python -r requirements.lock -e ".[test,bench]"; then
   echo "setup: uv could not install; falling back to pip" >&2
-  .venv/bin/python -m pip install -q -r requirements.lock -e ".[test]"
+  .venv/bin/python -m pip install -q -r requirements.lock -e ".[test,bench]"
 fi
 echo "setup: ready (.venv/bin/hallmonitor)"
