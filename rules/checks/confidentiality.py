@@ -45,9 +45,12 @@ class ConfidentialityParams(CheckParams):
     window_words: int = Field(default=12, ge=1, le=60)
     student_id_pattern: str = ids.DEFAULT_STUDENT_ID
     first_name_alone: bool = True  # a unique, non-word first name counts next to a record
-    # On sponsored pages, consented students (photo_consent, not opted out) may be celebrated:
-    # these record kinds ("4.0 GPA", "perfect ACT score") are not hits for them there.
-    consented_public_records: tuple[RecordKind, ...] = ("grades", "scores")
+    # On sponsored pages, consented students (photo_consent, not opted out) may be celebrated.
+    # Record kinds listed here ("grades" for "4.0 GPA", "scores" for "perfect ACT score") are
+    # then not hits for them there. None by default: grades and test scores are education
+    # records under FERPA, and consent to photographs is not consent to release them; a district
+    # whose families sign a release for honours may list them.
+    consented_public_records: tuple[RecordKind, ...] = ()
 
     @field_validator("student_id_pattern")
     @classmethod

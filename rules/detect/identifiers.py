@@ -70,11 +70,19 @@ PATTERNS: dict[str, list[str]] = {
         r"hospitali[sz]ed", r"in the hospital", r"emergency room", r"mental health",
         r"depress(?:ed|ion)", r"\banxiety\b", r"suicid\w+", r"self-harm", r"allerg\w+", r"asthma",
         r"pregnan\w+", r"eating disorder", r"chemo\w*", r"tested positive",
+        # common illnesses a teacher might mention ("home with strep", "has head lice again")
+        r"\bstrep\b", r"\bflu\b(?! shots?\b| clinics?\b| season\b| vaccines?\b)", r"influenza",
+        r"covid\b", r"pneumonia", r"chicken ?pox", r"\bpink ?eye\b", r"\blice\b", r"concussion\w*",
+        r"stomach (?:bug|flu|virus)", r"(?<!spring )\bfever\b", r"\bsurgery\b",
     ],
     "record_attendance": [
         r"absen(?:t|ces?)\b", r"truan(?:t|cy)", r"tard(?:y|ies)\b",
         r"skipp(?:ed|ing) (?:school|class)", r"missed \d+ days", r"chronically absent",
         r"attendance (?:problem|issue|record|letter)",
+        # someone's attendance ("Ben's attendance has been rough"), not attendance at an event
+        r"(?:'s|\bher|\bhis|\btheir) attendance\b(?! (?:at|for|to)\b)",
+        r"attendance (?:has been |is |was )?(?:rough|poor|bad|spotty|terrible|awful|"
+        r"a (?:problem|concern)|an issue)",
     ],
     "record_counselling": [
         r"counsel(?:l)?ing",
@@ -88,6 +96,9 @@ PATTERNS: dict[str, list[str]] = {
         r"failed (?:the |her |his |their |a |an )?(?:test|exam|class|quiz|course|final)",
         r"(?:her|his|their|'s) grades", r"grades (?:are|were|have|dropped|slipp\w+|fell)",
         r"\bgot an? [a-f][+-]? (?:on|in)\b", r"academic probation", r"academically ineligible",
+        # a mark out of 100 on a piece of work ("got a 98 on her science final")
+        r"\bgot an? \d{1,3}(?:\.\d)?%? (?:on|in) (?:[\w']+ ){0,3}?(?:test|exam|quiz|final|"
+        r"midterm|project|essay|paper|assignment|homework|lab|report)s?\b",
         r"\bineligible\b", r"class rank", r"transcript", r"straight [a-f]'?s\b",
     ],
     "record_scores": [
@@ -139,7 +150,9 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "record_health": ("diagnos", "adhd", "autis", "diabet", "seizure", "epilep", "medication",
                       "meds", "prescription", "therap", "hospital", "emergency room",
                       "mental health", "depress", "anxiety", "suicid", "self-harm", "allerg",
-                      "asthma", "pregnan", "eating disorder", "chemo", "tested positive"),
+                      "asthma", "pregnan", "eating disorder", "chemo", "tested positive",
+                      "strep", "flu", "influenza", "covid", "pneumonia", "pox", "pink", "lice",
+                      "concussion", "stomach", "fever", "surgery"),
     "record_attendance": ("absen", "truan", "tard", "skipp", "missed", "attendance"),
     "record_counselling": ("counsel", "social worker", "psychologist", "crisis"),
     "record_grades": ("gpa", "report card", "failing", "flunk", "failed", "grades", "got a",
@@ -179,8 +192,9 @@ class Term:
 
 
 def _student_id_expression(student_id_pattern: str) -> str:
-    return (r"(?:student\s*(?:id|number|no\.?|#)|\bid\b)\s*(?:number|no\.?|#)?\s*[:#]?\s*"
-            r"(?P<student_id_value>" + student_id_pattern + ")")
+    # "student ID 204519", "ID#: 204519", "student ID is 204519"
+    return (r"(?:student\s*(?:id|number|no\.?|#)|\bid\b)\s*(?:number|no\.?|#)?\s*[:#=]?\s*"
+            r"(?:(?:is|was)\s+)?(?P<student_id_value>" + student_id_pattern + ")")
 
 
 class Scanner:

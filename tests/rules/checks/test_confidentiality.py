@@ -128,20 +128,71 @@ def test_staff_sharing_an_opted_out_students_surname_is_not_the_student() -> Non
 
 def test_consented_student_celebrated_on_a_sponsored_page_is_fine() -> None:
     assert _keys("Congrats to Maya Johnson on her state title!", "hs-page", ALL) == set()
-    assert _keys("Maya Johnson earned a 4.0 GPA this term!", "hs-page", ALL) == set()
+    assert _keys("Maya Johnson made National Merit semifinalist!", "hs-page", ALL) == set()
 
 
-def test_consent_does_not_cover_records_or_personal_accounts() -> None:
-    assert _keys("Maya Johnson's IEP meeting is Tuesday", "hs-page") == {
-        "student-record:20231001"}
-    assert _keys("Maya Johnson earned a 4.0 GPA this term!", "emp-ortiz") == {
-        "student-record:20231001"}
+@pytest.mark.parametrize("account", ["hs-page", "emp-ortiz"])
+def test_photo_consent_does_not_release_grades_records_or_scores(account: str) -> None:
+    # FERPA: a GPA or a test score is an education record even in a celebration (corpus wf-32)
+    for text in ("Maya Johnson earned a 4.0 GPA this term!",
+                 "Maya Johnson's IEP meeting is Tuesday",
+                 "Congrats to Maya Johnson on her SAT score of 1500!"):
+        assert _keys(text, account) == {"student-record:20231001"}, text
 
 
 def test_consented_public_records_is_a_parameter() -> None:
-    strict = ConfidentialityParams(consented_public_records=())
-    assert _keys("Maya Johnson earned a 4.0 GPA this term!", "hs-page", strict) == {
+    released = ConfidentialityParams(consented_public_records=("grades",))
+    assert _keys("Maya Johnson earned a 4.0 GPA this term!", "hs-page", released) == set()
+    # only on sponsored pages, only for the kinds listed
+    assert _keys("Maya Johnson earned a 4.0 GPA this term!", "emp-ortiz", released) == {
         "student-record:20231001"}
+    assert _keys("Maya Johnson's IEP meeting is Tuesday", "hs-page", released) == {
+        "student-record:20231001"}
+
+
+# Misses found by `hallmonitor eval --errors` on the corpus, each next to the near-misses that
+# must stay quiet.
+@pytest.mark.parametrize(("text", "expected"), [
+    # common illnesses (corpus x-k15, alx-29)
+    ("Zoe O'Brien's mom called, she's home with strep again", {"student-record:20231010",
+                                                             "opt-out-student-named:20231010"}),
+    ("Maya J. has head lice again, parents please check", {"student-record:20231001"}),
+    ("Maya Johnson is out with the flu", {"student-record:20231001"}),
+    ("Maya Johnson had surgery on Monday", {"student-record:20231001"}),
+    ("Maya Johnson has a concussion from practice", {"student-record:20231001"}),
+    ("Maya Johnson helped run the flu shot clinic", set()),
+    ("Maya Johnson has a bad case of spring fever", set()),
+    ("Maya Johnson gave a talk about police careers", set()),
+    ("Maya Johnson painted the pink eyeshadow set", set()),
+    # "student ID is ..." (corpus x-k17)
+    ("Pepe Ramirez's student ID is 55512345, look up his schedule", {
+        "student-identifier:20231002"}),
+    ("Found a lunch card, the student id is 20231007", {"student-identifier:20231007"}),
+    ("Pepe Ramirez's student ID is in the office", set()),
+    ("Pepe Ramirez is 12345678 steps closer to graduation", set()),
+    # a mark out of 100 on a piece of work (corpus mh-16)
+    ("Maya Johnson got a 98 on her science final, proud teacher moment!", {
+        "student-record:20231001"}),
+    ("Maya Johnson got an 85% on the unit test", {"student-record:20231001"}),
+    ("Maya Johnson got a 10 in the raffle and won a pie", set()),
+    ("Maya Johnson got a 2 on her jersey this season", set()),
+    # someone's attendance (corpus mh-36)
+    ("Pepe Ramirez's attendance has been rough this semester", {"student-record:20231002"}),
+    ("Maya Johnson: attendance has been poor since October", {"student-record:20231001"}),
+    ("Thanks to Maya Johnson for her attendance at the board meeting", set()),
+    ("Maya Johnson counted attendance for the concert", set()),
+])
+def test_fixed_misses_and_their_near_misses(text: str, expected: set[str]) -> None:
+    assert _keys(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Zoe O'Brien won the art prize",       # roster: Zoë O'Brien
+    "ZOË O’BRIEN won the art prize",
+    "zoe o'brien won the art prize",
+])
+def test_diacritics_case_and_apostrophes_do_not_hide_a_student(text: str) -> None:
+    assert _keys(text, "hs-page") == {"opt-out-student-named:20231010"}
 
 
 def test_student_named_without_consent_is_reported_only_when_asked() -> None:
