@@ -204,3 +204,59 @@ def test_profile_targets_are_profile_subjects() -> None:
         [target("Proud teacher. Ask me about Linh Nguyen!", "emp-ortiz", cfg, kind="profile")],
         context(cfg))
     assert [d.subject for d in drafts] == ["profile"]
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "text"
+
+
+def _one_by_one(ruleset: RuleSet, targets: list[Any], ctx: Any) -> list[tuple[Any, ...]]:
+    """What evaluate must equal: every planned rule's check run on every target, with fresh
+    check instances (no gates, no batch preparation)."""
+    from rules.engine import subject_of
+
+    fresh: dict[str, Any] = {}
+    found = []
+    for post in targets:
+        for bound in ruleset._plan.get((post.account.kind, subject_of(post)), ()):
+            check = fresh.setdefault(bound.check.name, type(bound.check)())
+            for hit in check.run(post, bound.params, ctx):
+                found.append((target.post_id, bound.rule.id, hit.evidence()))
+    return found
+
+
+@pytest.mark.parametrize("pack", ["west-fargo-debh-ap", "moorhead-447-1", "wem-428", "jndc",
+                                  "alexandria-471"])
+def test_gates_and_batch_preparation_change_no_finding(pack: str) -> None:
+    import yaml
+
+    from hallmonitor.config import load_config
+    from rules.base import CheckContext
+    from rules.evaluate import EVAL_NOW, config_for_pack, load_items
+
+    base = load_config(CORPUS)
+    overrides = yaml.safe_load((CORPUS / "overrides.yaml").read_text(encoding="utf-8")) or {}
+    cfg = config_for_pack(base, pack, overrides)
+    targets = [item.target for item in load_items(CORPUS, cfg)]
+    ruleset = RuleSet.for_district(cfg, strict_checks=False)
+    ctx = CheckContext(cfg, EVAL_NOW)
+    drafts = ruleset.evaluate(targets, ctx)
+    assert drafts, "the corpus has findings under every pack"
+    assert [(d.post_id, d.rule_id, d.evidence) for d in drafts] == _one_by_one(
+        ruleset, targets, CheckContext(cfg, EVAL_NOW))
+
+
+def test_most_posts_never_reach_the_gated_checks() -> None:
+    from rules.detect.lexicons import fold
+    from rules.detect.lexicons.matcher import words
+
+    ruleset = _rules("west-fargo-debh-ap")
+    ctx = context(config("west-fargo-debh-ap"))
+    routes = ruleset._routes(ctx)
+    ungated, any_gate, gates, _ = routes[("employee", "post")]
+    assert {b.check.name for b in ungated} <= {"logo_use", "student_image"}
+    for text in ("Great volleyball game tonight! Go Rivercats!", "New recipe: apple crisp."):
+        folded = fold(text)
+        assert not any_gate.opens(folded, words(folded)), text
+    for text in (IEP, "This fucking school board", "Official statement: buses run late"):
+        folded = fold(text)
+        assert any_gate.opens(folded, words(folded)), text

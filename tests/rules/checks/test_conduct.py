@@ -138,3 +138,48 @@ def test_classifier_flags_offensive_wording_missing_from_the_lexicon() -> None:
     [hit] = Conduct().run(_post(dipshit), without_lexicon, CTX)
     assert hit.key == "conduct:classifier" and hit.detector == "alt-profanity-check"
     assert hit.score >= without_lexicon.classifier_threshold
+
+
+BATCH = [
+    "The PLHS school board president is a dipshit fuckwit",
+    "This fucking school board can't schedule a bus",
+    "Great game tonight at PLHS, proud of our students!",
+    "Our students were absolute twats at the assembly",
+    "Stay high on life, PLHS seniors",
+    "",
+]
+
+
+@pytest.mark.parametrize("params", [SCOPED, ANYWHERE, Conduct.Params(categories=["classifier"])])
+def test_a_prepared_batch_gives_what_posts_one_by_one_give(params: Conduct.Params) -> None:
+    targets = [_post(text) for text in BATCH]
+    alone = [[h.evidence() for h in Conduct().run(t, params, CTX)] for t in targets]
+    check = Conduct()
+    check.prepare(targets, params, CTX)
+    assert [[h.evidence() for h in check.run(t, params, CTX)] for t in targets] == alone
+    assert any(alone)
+    # a target outside the prepared batch is analysed on the spot
+    other = _post(BATCH[0])
+    assert [h.evidence() for h in check.run(other, params, CTX)] == alone[0]
+
+
+def test_batch_scores_equal_single_scores() -> None:
+    from rules.checks.conduct import _classifier
+
+    model = _classifier()
+    texts = [t for t in BATCH if t]
+    assert model.scores(texts) == pytest.approx([model.score(t) for t in texts], abs=1e-9)
+    assert model.scores([]) == []
+
+
+def test_a_post_without_any_lexicon_or_screen_word_is_shut_out_by_the_gate() -> None:
+    from rules.detect.lexicons import fold
+    from rules.detect.lexicons.matcher import words
+
+    gate = Conduct().gate(SCOPED, CTX)
+    for text in BATCH:
+        folded = fold(text)
+        if not gate.opens(folded, words(folded)):
+            assert Conduct().run(_post(text), ANYWHERE, CTX) == []
+    shut = fold("Great game tonight at PLHS, proud of our students!")
+    assert not gate.opens(shut, words(shut))
