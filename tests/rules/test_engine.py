@@ -220,7 +220,7 @@ def _one_by_one(ruleset: RuleSet, targets: list[Any], ctx: Any) -> list[tuple[An
         for bound in ruleset._plan.get((post.account.kind, subject_of(post)), ()):
             check = fresh.setdefault(bound.check.name, type(bound.check)())
             for hit in check.run(post, bound.params, ctx):
-                found.append((target.post_id, bound.rule.id, hit.evidence()))
+                found.append((post.post_id, bound.rule.id, hit.evidence()))
     return found
 
 
