@@ -24,7 +24,6 @@ import cv2
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is corrupt, not half an image
 Image.MAX_IMAGE_PIXELS = None  # we enforce our own ceiling before decoding (Limits.max_pixels)
 
 _EXIF_IFD = 0x8769
@@ -74,6 +73,10 @@ def decode(path: Path, limits: Limits | None = None) -> DecodedImage:
         raise DecodeError("too_large", f"{size} bytes > {limits.max_bytes}")
     if size == 0:
         raise DecodeError("corrupt", "empty file")
+    # A truncated file is corrupt, not half an image. Pillow keeps this as a process-wide flag
+    # and WeasyPrint sets it to True when imported (reports run in the same process), so it is
+    # asserted on every decode rather than once at import.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with Image.open(path) as image:
             return _decode_open(image, limits)

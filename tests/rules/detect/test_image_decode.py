@@ -130,3 +130,22 @@ def test_analysis_round_trips_through_json(tmp_path: Path) -> None:
     again = MediaAnalysis.from_dict(json.loads(analysis.to_json()))
     assert again == analysis
     assert again.ok and again.exif_time == "2026-10-14T10:20:00-05:00"
+
+
+def test_truncated_file_is_refused_even_after_weasyprint_was_imported(tmp_path: Path) -> None:
+    """WeasyPrint flips Pillow's process-wide LOAD_TRUNCATED_IMAGES on import; decode must not
+    inherit that and accept half an image."""
+    import io
+
+    import weasyprint  # noqa: F401 - imported for its side effect on Pillow
+    from PIL import Image, ImageFile
+
+    from rules.detect.images import DecodeError, decode
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 200), "teal").save(buffer, "JPEG")
+    path = tmp_path / "truncated.jpg"
+    path.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    with pytest.raises(DecodeError):
+        decode(path)
