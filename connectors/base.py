@@ -93,8 +93,14 @@ class Connector(ABC):
     # Name of the environment variable convention, for docs ("" = no token needed).
     token_help: ClassVar[str] = ""
 
-    def __init__(self, account: Account, http: HttpClient, clock: Clock,
-                 settings: FetchSettings | None = None, token: str | None = None) -> None:
+    def __init__(
+        self,
+        account: Account,
+        http: HttpClient,
+        clock: Clock,
+        settings: FetchSettings | None = None,
+        token: str | None = None,
+    ) -> None:
         self.account = account
         self.http = http
         self.clock = clock

@@ -79,10 +79,16 @@ class HttpClient:
         self.session.trust_env = False  # no proxies or .netrc credentials picked up implicitly
 
     # -- public API -------------------------------------------------------------------------
-    def get(self, url: str, *, params: dict[str, Any] | None = None,
-            headers: dict[str, str] | None = None, classify: Classifier | None = None,
-            ok_statuses: tuple[int, ...] = (200,), max_bytes: int | None = None,
-            ) -> requests.Response:
+    def get(
+        self,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        classify: Classifier | None = None,
+        ok_statuses: tuple[int, ...] = (200,),
+        max_bytes: int | None = None,
+    ) -> requests.Response:
         """GET with retries. Returns the response when its status is in `ok_statuses`; other
         statuses raise SkippableError (4xx) after `classify` had its say. `max_bytes` overrides
         the body ceiling (default: max_media_bytes for images, max_json_bytes otherwise)."""
@@ -98,8 +104,10 @@ class HttpClient:
                 with attempt:
                     return self._attempt(url, params, headers, classify, ok_statuses, max_bytes)
         except RetriableError as exc:
-            raise SkippableError(f"gave up after {self.settings.max_attempts} attempts: {exc}",
-                                 reason="transient_exhausted") from None
+            raise SkippableError(
+                f"gave up after {self.settings.max_attempts} attempts: {exc}",
+                reason="transient_exhausted",
+            ) from None
         raise AssertionError("unreachable")
 
     def get_json(self, url: str, **kwargs: Any) -> tuple[Any, requests.Response]:
@@ -107,17 +115,25 @@ class HttpClient:
         try:
             return json.loads(response.content), response
         except ValueError as exc:
-            raise SkippableError(f"malformed JSON from {self.redact(url)}: {exc}",
-                                 reason="malformed") from None
+            raise SkippableError(
+                f"malformed JSON from {self.redact(url)}: {exc}", reason="malformed"
+            ) from None
 
-    def get_bytes(self, url: str, *, max_bytes: int | None = None,
-                  content_types: tuple[str, ...] = ("image/",)) -> tuple[bytes, str]:
+    def get_bytes(
+        self,
+        url: str,
+        *,
+        max_bytes: int | None = None,
+        content_types: tuple[str, ...] = ("image/",),
+    ) -> tuple[bytes, str]:
         """Download a media file: allowed host only, content type checked, size capped."""
         response = self.get(url, max_bytes=max_bytes)
         ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if content_types and not ctype.startswith(content_types):
-            raise SkippableError(f"unexpected content type {ctype!r} for {self.redact(url)}",
-                                 reason="bad_content_type")
+            raise SkippableError(
+                f"unexpected content type {ctype!r} for {self.redact(url)}",
+                reason="bad_content_type",
+            )
         return response.content, ctype
 
     def check_host(self, url: str) -> None:
@@ -126,15 +142,18 @@ class HttpClient:
         parts = urlsplit(url)
         host = parts.netloc.lower()
         suffixes = tuple(h for h in self.allowed_hosts if h.startswith("."))
-        allowed = host in self.allowed_hosts or (suffixes and host.endswith(suffixes)
-                                                  and ":" not in host)
+        allowed = host in self.allowed_hosts or (
+            suffixes and host.endswith(suffixes) and ":" not in host
+        )
         if parts.scheme not in ("http", "https") or not allowed:
             raise DisallowedHost(self.redact(url))
 
     def redact(self, url: str) -> str:
         parts = urlsplit(url)
-        query = [(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in parse_qsl(parts.query,
-                                                                                      keep_blank_values=True)]
+        query = [
+            (k, "***" if k.lower() in SECRET_PARAMS else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ]
         clean = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe="*"), ""))
         return self.redact_text(clean)
 
@@ -147,9 +166,15 @@ class HttpClient:
         return text
 
     # -- internals ----------------------------------------------------------------------------
-    def _attempt(self, url: str, params: dict[str, Any] | None, headers: dict[str, str] | None,
-                 classify: Classifier | None, ok_statuses: tuple[int, ...],
-                 max_bytes: int | None) -> requests.Response:
+    def _attempt(
+        self,
+        url: str,
+        params: dict[str, Any] | None,
+        headers: dict[str, str] | None,
+        classify: Classifier | None,
+        ok_statuses: tuple[int, ...],
+        max_bytes: int | None,
+    ) -> requests.Response:
         if not self.allowed:
             raise NotPermitted(f"account {self.account_id} may not be fetched")
         target = url
@@ -164,16 +189,18 @@ class HttpClient:
             return self._judge(target, response, classify, ok_statuses)
         raise SkippableError(f"too many redirects from {self.redact(url)}", reason="redirects")
 
-    def _send(self, url: str, headers: dict[str, str] | None,
-              max_bytes: int | None) -> requests.Response:
+    def _send(
+        self, url: str, headers: dict[str, str] | None, max_bytes: int | None
+    ) -> requests.Response:
         # Exceptions from requests carry the raw URL (tokens included) in their text, so none is
         # chained (`from None`): only redacted URLs may reach logs and tracebacks.
         started = time.monotonic()
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         status: int | None = None
         try:
-            response = self.session.get(url, headers=headers, timeout=timeout,
-                                        allow_redirects=False, stream=True)
+            response = self.session.get(
+                url, headers=headers, timeout=timeout, allow_redirects=False, stream=True
+            )
             status = response.status_code
             body = self._read_capped(response, started, max_bytes)
         except SkippableError as exc:  # over the byte ceiling
@@ -184,19 +211,27 @@ class HttpClient:
             raise RetriableError(f"timed out: {self.redact(url)}") from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             self._log(url, status, "connection error", 0, started)
-            raise RetriableError(f"connection failed ({type(exc).__name__}): "
-                                 f"{self.redact(url)}") from None
+            raise RetriableError(
+                f"connection failed ({type(exc).__name__}): {self.redact(url)}"
+            ) from None
         except requests.RequestException as exc:
             self._log(url, status, "request error", 0, started)
-            raise SkippableError(f"request failed ({type(exc).__name__}): {self.redact(url)}",
-                                 reason="request_error") from None
+            raise SkippableError(
+                f"request failed ({type(exc).__name__}): {self.redact(url)}", reason="request_error"
+            ) from None
         response._content = body  # noqa: SLF001 - body read under our own byte ceiling
-        self._log(url, response.status_code, "ok" if response.ok else f"http {response.status_code}",
-                  len(body), started)
+        self._log(
+            url,
+            response.status_code,
+            "ok" if response.ok else f"http {response.status_code}",
+            len(body),
+            started,
+        )
         return response
 
-    def _read_capped(self, response: requests.Response, started: float,
-                     max_bytes: int | None) -> bytes:
+    def _read_capped(
+        self, response: requests.Response, started: float, max_bytes: int | None
+    ) -> bytes:
         limit = self.settings.max_media_bytes
         if not response.headers.get("Content-Type", "").startswith("image/"):
             limit = self.settings.max_json_bytes
@@ -205,23 +240,31 @@ class HttpClient:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
             response.close()
-            raise SkippableError(f"response of {declared} bytes exceeds the {limit}-byte ceiling",
-                                 reason="too_large")
+            raise SkippableError(
+                f"response of {declared} bytes exceeds the {limit}-byte ceiling", reason="too_large"
+            )
         chunks, total = [], 0
         deadline = started + self.settings.read_timeout * 3
         for chunk in response.iter_content(64 * 1024):
             total += len(chunk)
             if total > limit:
                 response.close()
-                raise SkippableError(f"response exceeds the {limit}-byte ceiling", reason="too_large")
+                raise SkippableError(
+                    f"response exceeds the {limit}-byte ceiling", reason="too_large"
+                )
             if time.monotonic() > deadline:
                 response.close()
                 raise requests.Timeout("body took too long")
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _judge(self, url: str, response: requests.Response, classify: Classifier | None,
-               ok_statuses: tuple[int, ...]) -> requests.Response:
+    def _judge(
+        self,
+        url: str,
+        response: requests.Response,
+        classify: Classifier | None,
+        ok_statuses: tuple[int, ...],
+    ) -> requests.Response:
         if classify is not None:
             problem = classify(response)
             if problem is not None:
@@ -229,10 +272,13 @@ class HttpClient:
         if response.status_code in ok_statuses:
             return response
         if response.status_code in RETRY_STATUS:
-            raise RetriableError(f"HTTP {response.status_code} from {self.redact(url)}",
-                                 retry_after=parse_retry_after(response.headers.get("Retry-After")))
+            raise RetriableError(
+                f"HTTP {response.status_code} from {self.redact(url)}",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
         reason = {401: "auth", 403: "forbidden", 404: "not_found", 410: "gone"}.get(
-            response.status_code, "http_error")
+            response.status_code, "http_error"
+        )
         raise SkippableError(f"HTTP {response.status_code} from {self.redact(url)}", reason=reason)
 
     def _wait(self, state: RetryCallState) -> float:
@@ -240,15 +286,27 @@ class HttpClient:
         hinted = getattr(exc, "retry_after", None)
         if hinted is not None:
             if hinted > self.settings.max_wait:
-                raise SkippableError(f"rate limited: asked to wait {hinted:.0f}s "
-                                     f"(more than {self.settings.max_wait:.0f}s)", reason="rate_limited")
+                raise SkippableError(
+                    f"rate limited: asked to wait {hinted:.0f}s "
+                    f"(more than {self.settings.max_wait:.0f}s)",
+                    reason="rate_limited",
+                )
             return float(hinted)
         backoff = self.settings.backoff_base * (2 ** (state.attempt_number - 1))
         return float(min(backoff, self.settings.backoff_cap))
 
     def _log(self, url: str, status: int | None, outcome: str, size: int, started: float) -> None:
-        record = AccessRecord(self.account_id, datetime.now(UTC), self.basis, "GET", self.redact(url),
-                              status, outcome, size, int((time.monotonic() - started) * 1000))
+        record = AccessRecord(
+            self.account_id,
+            datetime.now(UTC),
+            self.basis,
+            "GET",
+            self.redact(url),
+            status,
+            outcome,
+            size,
+            int((time.monotonic() - started) * 1000),
+        )
         self.records.append(record)
         if self.on_access is not None:
             self.on_access(record)

@@ -23,8 +23,14 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from hallmonitor.checking import evaluate_posts
 from hallmonitor.clock import Clock, clock_from
 from hallmonitor.config import Account, DistrictConfig, load_config
+from hallmonitor.fetching import (
+    AccessSink,
+    FetchOutcome,
+    TransientAccountFailure,
+    fetch_account,
+    window_for,
+)
 from hallmonitor.imaging import analyse_media
-from hallmonitor.fetching import AccessSink, FetchOutcome, TransientAccountFailure, fetch_account, window_for
 from hallmonitor.loading import load_outcome
 from hallmonitor.permissions import FetchDecision, decide
 from hallmonitor.progress import Progress
@@ -55,7 +61,8 @@ class AuditSummary:
 
 
 _semaphores: dict[str, threading.BoundedSemaphore] = defaultdict(
-    lambda: threading.BoundedSemaphore(PLATFORM_CONCURRENCY))
+    lambda: threading.BoundedSemaphore(PLATFORM_CONCURRENCY)
+)
 _semaphore_lock = threading.Lock()
 
 
@@ -75,10 +82,22 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-@task(name="fetch-account", cache_policy=NO_CACHE, retries=TASK_RETRIES,
-      retry_delay_seconds=TASK_RETRY_DELAYS, retry_condition_fn=_transient)
-def fetch_account_task(account: Account, decision: FetchDecision, window: Any, media_root: Path,
-                       known_media: dict[str, str | None], clock: Clock, sink: AccessSink) -> FetchOutcome:
+@task(
+    name="fetch-account",
+    cache_policy=NO_CACHE,
+    retries=TASK_RETRIES,
+    retry_delay_seconds=TASK_RETRY_DELAYS,
+    retry_condition_fn=_transient,
+)
+def fetch_account_task(
+    account: Account,
+    decision: FetchDecision,
+    window: Any,
+    media_root: Path,
+    known_media: dict[str, str | None],
+    clock: Clock,
+    sink: AccessSink,
+) -> FetchOutcome:
     with _platform_slot(account.platform):
         return fetch_account(account, decision, window, media_root, known_media, clock, sink)
 
@@ -89,14 +108,20 @@ def plan(config: DistrictConfig, clock: Clock) -> list[tuple[Account, FetchDecis
 
 
 @flow(name="nightly-audit", task_runner=ThreadPoolTaskRunner(max_workers=4))
-def nightly_audit(config_dir: str, db_path: str, now: str | None = None,
-                  trigger: str = "schedule", show_progress: bool = False) -> dict[str, Any]:
+def nightly_audit(
+    config_dir: str,
+    db_path: str,
+    now: str | None = None,
+    trigger: str = "schedule",
+    show_progress: bool = False,
+) -> dict[str, Any]:
     """Audit every account of one district once."""
     return run_audit_body(config_dir, db_path, now, trigger, show_progress)
 
 
-def run_audit_body(config_dir: str, db_path: str, now: str | None, trigger: str,
-                   show_progress: bool) -> dict[str, Any]:
+def run_audit_body(
+    config_dir: str, db_path: str, now: str | None, trigger: str, show_progress: bool
+) -> dict[str, Any]:
     from rules.engine import RuleSet
 
     logger = get_run_logger()
@@ -110,16 +135,25 @@ def run_audit_body(config_dir: str, db_path: str, now: str | None, trigger: str,
     with connect(db) as con:
         store.upsert_district(con, config, started)
         store.upsert_accounts(con, config, started)
-        run_id = store.start_run(con, config.district.id, trigger, ruleset.pack.id,
-                                 ruleset.pack.version, started)
+        run_id = store.start_run(
+            con, config.district.id, trigger, ruleset.pack.id, ruleset.pack.version, started
+        )
         cursors = {a.id: store.load_cursor(con, config.district.id, a.id) for a, _ in decisions}
         known_media = store.known_media_urls(con)
         for account, decision in decisions:
             if not decision.allowed:
-                store.record_coverage(con, run_id, config.district.id, store.Coverage(
-                    account.id, "not_permitted", reason="no_permission", error=decision.reason))
+                store.record_coverage(
+                    con,
+                    run_id,
+                    config.district.id,
+                    store.Coverage(
+                        account.id, "not_permitted", reason="no_permission", error=decision.reason
+                    ),
+                )
     summary = AuditSummary(run_id=run_id, db_path=str(db), accounts=len(decisions))
-    summary.not_permitted = [{"account": a.id, "reason": d.reason} for a, d in decisions if not d.allowed]
+    summary.not_permitted = [
+        {"account": a.id, "reason": d.reason} for a, d in decisions if not d.allowed
+    ]
     for entry in summary.not_permitted:
         logger.info("not fetched: %s (%s)", entry["account"], entry["reason"])
     sink = AccessSink()
@@ -127,39 +161,56 @@ def run_audit_body(config_dir: str, db_path: str, now: str | None, trigger: str,
     for account, decision in decisions:
         if decision.allowed:
             window = window_for(config.district, cursors[account.id], started)
-            future = fetch_account_task.submit(account, decision, window, media_dir(db), known_media,
-                                               clock, sink)
+            future = fetch_account_task.submit(
+                account, decision, window, media_dir(db), known_media, clock, sink
+            )
             futures[future] = account
     touched: list[str] = []
     with Progress(total=len(futures), enabled=show_progress, label="accounts") as progress:
         for future in as_completed(list(futures)):
             account = futures[future]
             outcome = _outcome_of(future, account, cursors, config, started)
-            coverage, changed = load_outcome(db, run_id, config, account, outcome,
-                                             sink.drain(account.id), clock.now())
+            coverage, changed = load_outcome(
+                db, run_id, config, account, outcome, sink.drain(account.id), clock.now()
+            )
             touched.extend(changed)
             _tally(summary, coverage)
-            logger.info("%s: %s%s", account.id, coverage.status,
-                        f" ({coverage.reason}: {coverage.error})" if coverage.reason else "")
+            logger.info(
+                "%s: %s%s",
+                account.id,
+                coverage.status,
+                f" ({coverage.reason}: {coverage.error})" if coverage.reason else "",
+            )
             progress.advance(f"{account.id}: {coverage.status}")
     summary.media_analysed = analyse_media(db, config, touched, clock.now())
     stats = evaluate_posts(db, config, ruleset, touched, run_id, clock.now())
     summary.findings_new = stats.new
     with connect(db) as con:
-        summary.findings_total = con.execute("SELECT count(*) FROM findings WHERE district_id = ?",
-                                             [config.district.id]).fetchone()[0]
+        summary.findings_total = con.execute(
+            "SELECT count(*) FROM findings WHERE district_id = ?", [config.district.id]
+        ).fetchone()[0]
         store.finish_run(con, run_id, "completed", _public(summary), clock.now())
-        store.audit(con, "hallmonitor", "audit.completed", "fetch_run", run_id, _public(summary),
-                    clock.now())
+        store.audit(
+            con,
+            "hallmonitor",
+            "audit.completed",
+            "fetch_run",
+            run_id,
+            _public(summary),
+            clock.now(),
+        )
     return _public(summary)
 
 
-def _outcome_of(future: Any, account: Account, cursors: dict[str, Any], config: DistrictConfig,
-                started: Any) -> FetchOutcome:
+def _outcome_of(
+    future: Any, account: Account, cursors: dict[str, Any], config: DistrictConfig, started: Any
+) -> FetchOutcome:
     try:
         return future.result()
     except TransientAccountFailure as exc:
-        outcome = FetchOutcome(account.id, window_for(config.district, cursors[account.id], started))
+        outcome = FetchOutcome(
+            account.id, window_for(config.district, cursors[account.id], started)
+        )
         outcome.reason, outcome.error = "transient_exhausted", str(exc)
         return outcome
 
@@ -168,8 +219,14 @@ def _tally(summary: AuditSummary, coverage: store.Coverage) -> None:
     if coverage.status == "complete":
         summary.fetched += 1
     else:
-        summary.gaps.append({"account": coverage.account_id, "status": coverage.status,
-                             "reason": coverage.reason, "error": coverage.error})
+        summary.gaps.append(
+            {
+                "account": coverage.account_id,
+                "status": coverage.status,
+                "reason": coverage.reason,
+                "error": coverage.error,
+            }
+        )
     summary.items_new += coverage.items_new
     summary.items_changed += coverage.items_changed
     summary.items_deleted += coverage.items_deleted

@@ -29,8 +29,9 @@ FROM posts p WHERE p.district_id = ? AND p.post_id IN (SELECT post_id FROM _want
 """
 
 
-def load_targets(con: duckdb.DuckDBPyConnection, config: DistrictConfig,
-                 post_ids: list[str]) -> list[Target]:
+def load_targets(
+    con: duckdb.DuckDBPyConnection, config: DistrictConfig, post_ids: list[str]
+) -> list[Target]:
     if not post_ids:
         return []
     con.execute("CREATE OR REPLACE TEMP TABLE _wanted (post_id VARCHAR)")
@@ -39,32 +40,69 @@ def load_targets(con: duckdb.DuckDBPyConnection, config: DistrictConfig,
     accounts = {a.id: a for a in config.accounts}
     targets = []
     for row in con.execute(TARGET_SQL, [config.district.id]).fetchall():
-        (pid, version, account_id, platform, kind, permalink, text, published, title, author,
-         extra) = row
+        (
+            pid,
+            version,
+            account_id,
+            platform,
+            kind,
+            permalink,
+            text,
+            published,
+            title,
+            author,
+            extra,
+        ) = row
         account = accounts.get(account_id)
         if account is None:  # account removed from config since: nothing to judge it against
             continue
-        targets.append(Target(post_id=pid, version=version, account=account, platform=platform,
-                              kind=kind, permalink=permalink, text=text or "", published_at=published,
-                              title=title, author=author, media=media.get(pid, []),
-                              extra=json.loads(extra) if extra else {}))
+        targets.append(
+            Target(
+                post_id=pid,
+                version=version,
+                account=account,
+                platform=platform,
+                kind=kind,
+                permalink=permalink,
+                text=text or "",
+                published_at=published,
+                title=title,
+                author=author,
+                media=media.get(pid, []),
+                extra=json.loads(extra) if extra else {},
+            )
+        )
     return targets
 
 
 def _media_by_post(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
-    has_analysis = bool(con.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_name = 'media_analysis'").fetchone())
-    analysis_sql = ("(SELECT a.analysis_json FROM media_analysis a WHERE a.sha256 = pm.sha256)"
-                    if has_analysis else "NULL")
+    has_analysis = bool(
+        con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = 'media_analysis'"
+        ).fetchone()
+    )
+    analysis_sql = (
+        "(SELECT a.analysis_json FROM media_analysis a WHERE a.sha256 = pm.sha256)"
+        if has_analysis
+        else "NULL"
+    )
     rows = con.execute(
         f"SELECT pm.post_id, pm.url, pm.role, pm.alt, pm.sha256, m.path, {analysis_sql} "
         "FROM post_media pm LEFT JOIN media m USING (sha256) "
-        "WHERE pm.post_id IN (SELECT post_id FROM _wanted) ORDER BY pm.post_id, pm.position").fetchall()
+        "WHERE pm.post_id IN (SELECT post_id FROM _wanted) ORDER BY pm.post_id, pm.position"
+    ).fetchall()
     found: dict[str, list[dict[str, Any]]] = {}
     for pid, url, role, alt, sha, path, analysis in rows:
-        found.setdefault(pid, []).append({
-            "url": url, "role": role, "alt": alt, "sha256": sha, "path": path,
-            "analysis": json.loads(analysis) if analysis else None})
+        found.setdefault(pid, []).append(
+            {
+                "url": url,
+                "role": role,
+                "alt": alt,
+                "sha256": sha,
+                "path": path,
+                "analysis": json.loads(analysis) if analysis else None,
+            }
+        )
     return found
 
 
@@ -76,8 +114,14 @@ class CheckStats:
     quarantined: int = 0
 
 
-def evaluate_posts(db_path: Path, config: DistrictConfig, ruleset: Any, post_ids: list[str],
-                   run_id: str, now: datetime) -> CheckStats:
+def evaluate_posts(
+    db_path: Path,
+    config: DistrictConfig,
+    ruleset: Any,
+    post_ids: list[str],
+    run_id: str,
+    now: datetime,
+) -> CheckStats:
     """Run the rule set over the given items and upsert the findings (validated first)."""
     from warehouse.expectations import validate_findings
 
@@ -95,8 +139,16 @@ def evaluate_posts(db_path: Path, config: DistrictConfig, ruleset: Any, post_ids
     with connect(db_path) as con:
         con.execute("BEGIN TRANSACTION")
         if not verdict.success:
-            store.quarantine(con, run_id, config.district.id, None, "findings", verdict.failures,
-                             frame.astype(str).to_dict("records"), now)
+            store.quarantine(
+                con,
+                run_id,
+                config.district.id,
+                None,
+                "findings",
+                verdict.failures,
+                frame.astype(str).to_dict("records"),
+                now,
+            )
             stats.quarantined = len(drafts)
         else:
             stats.new = store.upsert_findings(con, drafts, run_id, now).new
@@ -112,13 +164,22 @@ def evaluate_targets(ruleset: Any, targets: list[Target], ctx: CheckContext) -> 
     for image_target in image_text_targets(targets):
         sha = image_target.extra.get("media_sha256") or ""
         for draft in ruleset.evaluate([image_target], ctx):
-            draft.finding_id = hashlib.sha256(f"{draft.finding_id}|image|{sha}".encode()).hexdigest()[:24]
-            draft.evidence = {**draft.evidence, "text_source": "image", "media_sha256": sha,
-                              "media_url": image_target.extra.get("media_url")}
+            draft.finding_id = hashlib.sha256(
+                f"{draft.finding_id}|image|{sha}".encode()
+            ).hexdigest()[:24]
+            draft.evidence = {
+                **draft.evidence,
+                "text_source": "image",
+                "media_sha256": sha,
+                "media_url": image_target.extra.get("media_url"),
+            }
             drafts.append(draft)
     return drafts
 
 
 def _flat(draft: Any) -> dict[str, Any]:
     data = {name: getattr(draft, name) for name in store.FINDING_FIELDS}
-    return {k: (json.dumps(v, default=str) if isinstance(v, (dict, list)) else v) for k, v in data.items()}
+    return {
+        k: (json.dumps(v, default=str) if isinstance(v, (dict, list)) else v)
+        for k, v in data.items()
+    }

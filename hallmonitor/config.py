@@ -26,7 +26,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 Policy = Literal["west-fargo-debh-ap", "moorhead-447-1", "wem-428", "jndc", "alexandria-471"]
-Platform = Literal["facebook", "instagram", "mastodon", "bluesky", "wordpress", "youtube", "rss", "web"]
+Platform = Literal[
+    "facebook", "instagram", "mastodon", "bluesky", "wordpress", "youtube", "rss", "web"
+]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SCHOOL_WEEK: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
@@ -209,7 +211,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
 
 class ConfigError(Exception):
@@ -236,8 +240,16 @@ class DistrictConfig:
         raise KeyError(account_id)
 
 
-STUDENT_COLUMNS = ("student_id", "first_name", "last_name", "preferred_name", "school", "grade",
-                   "media_opt_out", "photo_consent")
+STUDENT_COLUMNS = (
+    "student_id",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "school",
+    "grade",
+    "media_opt_out",
+    "photo_consent",
+)
 STAFF_COLUMNS = ("employee_id", "first_name", "last_name", "email", "school", "role")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0", ""}
@@ -302,7 +314,9 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _read_csv(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> list[tuple[int, dict[str, str]]]:
+def _read_csv(
+    path: Path, columns: tuple[str, ...], problems: list[Problem]
+) -> list[tuple[int, dict[str, str]]]:
     if not path.is_file():
         problems.append(Problem(str(path), None, "", "file not found"))
         return []
@@ -313,7 +327,9 @@ def _read_csv(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> 
         if missing:
             problems.append(Problem(str(path), 1, ",".join(missing), "missing column(s)"))
             return []
-        return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
+        return [
+            (reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader
+        ]
 
 
 def _flag(path: Path, line: int, column: str, raw: str, problems: list[Problem]) -> bool:
@@ -332,14 +348,22 @@ def _load_students(path: Path, problems: list[Problem]) -> list[Student]:
             if not row[column]:
                 problems.append(Problem(str(path), line, column, "must not be empty"))
         if row["student_id"] in seen:
-            problems.append(Problem(str(path), line, "student_id", f"duplicate id {row['student_id']!r}"))
+            problems.append(
+                Problem(str(path), line, "student_id", f"duplicate id {row['student_id']!r}")
+            )
         seen.add(row["student_id"])
-        students.append(Student(
-            student_id=row["student_id"], first_name=row["first_name"], last_name=row["last_name"],
-            preferred_name=row["preferred_name"], school=row["school"], grade=row["grade"],
-            media_opt_out=_flag(path, line, "media_opt_out", row["media_opt_out"], problems),
-            photo_consent=_flag(path, line, "photo_consent", row["photo_consent"], problems),
-        ))
+        students.append(
+            Student(
+                student_id=row["student_id"],
+                first_name=row["first_name"],
+                last_name=row["last_name"],
+                preferred_name=row["preferred_name"],
+                school=row["school"],
+                grade=row["grade"],
+                media_opt_out=_flag(path, line, "media_opt_out", row["media_opt_out"], problems),
+                photo_consent=_flag(path, line, "photo_consent", row["photo_consent"], problems),
+            )
+        )
     return students
 
 
@@ -349,7 +373,9 @@ def _load_staff(path: Path, problems: list[Problem]) -> list[StaffMember]:
         if not row["employee_id"]:
             problems.append(Problem(str(path), line, "employee_id", "must not be empty"))
         if row["email"] and not _EMAIL.match(row["email"]):
-            problems.append(Problem(str(path), line, "email", f"not an e-mail address: {row['email']!r}"))
+            problems.append(
+                Problem(str(path), line, "email", f"not an e-mail address: {row['email']!r}")
+            )
         staff.append(StaffMember(**{c: row[c] for c in STAFF_COLUMNS}))
     return staff
 
@@ -360,14 +386,25 @@ def _check_logos(base: Path, district: District, problems: list[Problem]) -> lis
     for index, relative in enumerate(district.logos):
         path = (base / relative).resolve()
         if not path.is_file():
-            problems.append(Problem(str(base / "district.yaml"), source.line_for(("logos", index)),
-                                    f"logos[{index}]", f"file not found: {relative}"))
+            problems.append(
+                Problem(
+                    str(base / "district.yaml"),
+                    source.line_for(("logos", index)),
+                    f"logos[{index}]",
+                    f"file not found: {relative}",
+                )
+            )
         paths.append(path)
     return paths
 
 
-def _cross_check(base: Path, district: District, accounts: list[Account],
-                 staff: list[StaffMember], problems: list[Problem]) -> None:
+def _cross_check(
+    base: Path,
+    district: District,
+    accounts: list[Account],
+    staff: list[StaffMember],
+    problems: list[Problem],
+) -> None:
     accounts_src = load_yaml(base / "accounts.yaml")
     district_src = load_yaml(base / "district.yaml")
     school_ids = {s.id for s in district.schools}
@@ -376,14 +413,18 @@ def _cross_check(base: Path, district: District, accounts: list[Account],
 
     def flag(index: int, name: str, message: str) -> None:
         line = accounts_src.line_for(("accounts", index, name))
-        problems.append(Problem(str(base / "accounts.yaml"), line, f"accounts[{index}].{name}", message))
+        problems.append(
+            Problem(str(base / "accounts.yaml"), line, f"accounts[{index}].{name}", message)
+        )
 
     for index, account in enumerate(accounts):
         if account.id in seen:
             flag(index, "id", f"duplicate account id {account.id!r}")
         seen.add(account.id)
         if account.school and account.school not in school_ids:
-            flag(index, "school", f"unknown school {account.school!r} (not in district.yaml schools)")
+            flag(
+                index, "school", f"unknown school {account.school!r} (not in district.yaml schools)"
+            )
         for role in ("responsible", "owner"):
             person = getattr(account, role)
             if staff and person and person not in staff_ids:
@@ -392,5 +433,11 @@ def _cross_check(base: Path, district: District, accounts: list[Account],
         for school in monitor.schools:
             if school not in school_ids:
                 line = district_src.line_for(("monitors", index, "schools"))
-                problems.append(Problem(str(base / "district.yaml"), line,
-                                        f"monitors[{index}].schools", f"unknown school {school!r}"))
+                problems.append(
+                    Problem(
+                        str(base / "district.yaml"),
+                        line,
+                        f"monitors[{index}].schools",
+                        f"unknown school {school!r}",
+                    )
+                )

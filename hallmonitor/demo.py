@@ -41,57 +41,117 @@ def demo_entries(now: datetime) -> dict[str, list[Entry]]:
     return {
         "/athletics/feed.xml": [
             # A consented student celebrated on a sponsored page: not a violation.
-            Entry("ath-1", "State champion!", "<p>Congratulations to Maya Johnson on her state "
-                  "title in the 800m! Prairie Valley is proud of you.</p>", now - 6 * day),
+            Entry(
+                "ath-1",
+                "State champion!",
+                "<p>Congratulations to Maya Johnson on her state "
+                "title in the 800m! Prairie Valley is proud of you.</p>",
+                now - 6 * day,
+            ),
             # A media-opt-out student named on a sponsored page: a violation under every pack.
-            Entry("ath-2", "Youth clinic recap", "<p>Thanks to our helpers at the Lincoln youth "
-                  "clinic, especially Ava Martinez who led the warm-up.</p>", now - 4 * day),
-            Entry("ath-3", "Schedule change", "<p>Friday's game moves to 6 pm. Go Falcons!</p>",
-                  now - 2 * day),
+            Entry(
+                "ath-2",
+                "Youth clinic recap",
+                "<p>Thanks to our helpers at the Lincoln youth "
+                "clinic, especially Ava Martinez who led the warm-up.</p>",
+                now - 4 * day,
+            ),
+            Entry(
+                "ath-3",
+                "Schedule change",
+                "<p>Friday's game moves to 6 pm. Go Falcons!</p>",
+                now - 2 * day,
+            ),
         ],
         "/brown/feed.xml": [
             # A named student together with an IEP record on an employee blog.
-            Entry("brown-1", "A proud week", "<p>So proud of Sofi García this week — her IEP "
-                  "reading goals are finally on track after the 504 review.</p>", now - 5 * day),
+            Entry(
+                "brown-1",
+                "A proud week",
+                "<p>So proud of Sofi García this week — her IEP "
+                "reading goals are finally on track after the 504 review.</p>",
+                now - 5 * day,
+            ),
             # "Will" is a student's preferred name but here only a verb: no finding.
-            Entry("brown-2", "Spring concert", "<p>Will you join us at the spring concert? The "
-                  "Lincoln Elementary choir has worked so hard.</p>", now - 3 * day),
+            Entry(
+                "brown-2",
+                "Spring concert",
+                "<p>Will you join us at the spring concert? The "
+                "Lincoln Elementary choir has worked so hard.</p>",
+                now - 3 * day,
+            ),
             # An IEP meeting that identifies nobody: no finding.
-            Entry("brown-3", "Planning week", "<p>Lots of IEP meetings this week, so replies may be "
-                  "slow. Thanks for your patience!</p>", now - 1 * day),
+            Entry(
+                "brown-3",
+                "Planning week",
+                "<p>Lots of IEP meetings this week, so replies may be "
+                "slow. Thanks for your patience!</p>",
+                now - 1 * day,
+            ),
             # A class photo taken on a school morning (EXIF) on a personal blog: student images.
-            Entry("brown-4", "Lab day", "<p>Science lab day in my Lincoln Elementary class! So proud "
-                  "of these students.</p>", now - 1 * day, images=["class-photo.jpg"]),
+            Entry(
+                "brown-4",
+                "Lab day",
+                "<p>Science lab day in my Lincoln Elementary class! So proud "
+                "of these students.</p>",
+                now - 1 * day,
+                images=["class-photo.jpg"],
+            ),
             # The district's mark on a personal fundraiser, with no written permission: logo use.
-            Entry("brown-5", "5K for the band", "<p>I'm running the 5K for the band boosters this "
-                  "weekend. Sign up!</p>", now - timedelta(hours=20),
-                  images=["fundraiser-flyer.jpg"]),
+            Entry(
+                "brown-5",
+                "5K for the band",
+                "<p>I'm running the 5K for the band boosters this weekend. Sign up!</p>",
+                now - timedelta(hours=20),
+                images=["fundraiser-flyer.jpg"],
+            ),
         ],
         "/okafor/feed.xml": [
-            Entry("ok-1", "Never fetched", "<p>This feed must never be requested: the permission "
-                  "lapsed.</p>", now - 2 * day),
+            Entry(
+                "ok-1",
+                "Never fetched",
+                "<p>This feed must never be requested: the permission lapsed.</p>",
+                now - 2 * day,
+            ),
         ],
         "/miller/feed.xml": [
-            Entry("mi-1", "Never fetched", "<p>No permission is recorded for this account.</p>",
-                  now - 2 * day),
+            Entry(
+                "mi-1",
+                "Never fetched",
+                "<p>No permission is recorded for this account.</p>",
+                now - 2 * day,
+            ),
         ],
     }
 
 
 def demo_pages() -> dict[str, Page]:
     return {
-        "/district/": Page("Prairie Valley Public Schools", "<p>Welcome to Prairie Valley Public "
-                           "Schools. Call 701-555-0100.</p>", ["/district/news.html"]),
-        "/district/news.html": Page("District news", "<p>Board meeting on Tuesday. Enrollment for "
-                                    "next year opens in March.</p>"),
-        "/nguyen/": Page("Ms. Nguyen's Chemistry", "<p>Welcome to Chemistry 10!</p>",
-                         ["/nguyen/results.html", "/nguyen/private.html", "/nguyen/gradebook.html"]),
+        "/district/": Page(
+            "Prairie Valley Public Schools",
+            "<p>Welcome to Prairie Valley Public Schools. Call 701-555-0100.</p>",
+            ["/district/news.html"],
+        ),
+        "/district/news.html": Page(
+            "District news",
+            "<p>Board meeting on Tuesday. Enrollment for next year opens in March.</p>",
+        ),
+        "/nguyen/": Page(
+            "Ms. Nguyen's Chemistry",
+            "<p>Welcome to Chemistry 10!</p>",
+            ["/nguyen/results.html", "/nguyen/private.html", "/nguyen/gradebook.html"],
+        ),
         # A named student with a grade on an employee's public site: confidentiality violation.
-        "/nguyen/results.html": Page("Quiz results", "<p>Quiz 4 retakes: Liam Chen scored 54% and "
-                                     "must retake on Friday. Noah Williams missed the quiz (absent "
-                                     "three days).</p>"),
-        "/nguyen/gradebook.html": Page("Gradebook", "<p>Progress this term.</p>"
-                                       "<img src='/media/gradebook.png' alt='gradebook'>"),
+        "/nguyen/results.html": Page(
+            "Quiz results",
+            "<p>Quiz 4 retakes: Liam Chen scored 54% and "
+            "must retake on Friday. Noah Williams missed the quiz (absent "
+            "three days).</p>",
+        ),
+        "/nguyen/gradebook.html": Page(
+            "Gradebook",
+            "<p>Progress this term.</p><img src='/media/gradebook.png' alt='gradebook'>",
+        ),
         # robots.txt disallows this page: the crawler must never request it.
         "/nguyen/private.html": Page("Private", "<p>Not for crawlers.</p>"),
     }
@@ -147,8 +207,11 @@ class DemoSite:
     def _serve(self, request: Request) -> Response:
         path = request.path
         if path == "/robots.txt" or path in self.robots:
-            return 200, {"Content-Type": "text/plain"}, self.robots.get(path, "User-agent: *\n"
-                                                                          "Disallow: /nguyen/private.html\n")
+            return (
+                200,
+                {"Content-Type": "text/plain"},
+                self.robots.get(path, "User-agent: *\nDisallow: /nguyen/private.html\n"),
+            )
         if path in self.entries:
             return 200, {"Content-Type": "application/rss+xml; charset=utf-8"}, self._feed(path)
         if path in self.pages:
@@ -167,22 +230,30 @@ class DemoSite:
             enclosures = "".join(
                 f'<enclosure url="{base}/media/{escape(name)}" type="image/'
                 f'{"png" if name.endswith(".png") else "jpeg"}" length="0"/>'
-                for name in e.images if (self.media_dir / name).is_file())
+                for name in e.images
+                if (self.media_dir / name).is_file()
+            )
             items.append(
                 f"<item><title>{escape(e.title)}</title>"
                 f"<link>{base}{path.rsplit('/', 1)[0]}/{e.entry_id}.html</link>"
-                f"<guid isPermaLink=\"false\">{escape(e.entry_id)}</guid>"
+                f'<guid isPermaLink="false">{escape(e.entry_id)}</guid>'
                 f"<pubDate>{format_datetime(e.published)}</pubDate>"
-                f"<description>{escape(e.html)}</description>{enclosures}</item>")
-        return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-                f"<title>{escape(path)}</title><link>{base}{path}</link><description>demo</description>"
-                + "".join(items) + "</channel></rss>")
+                f"<description>{escape(e.html)}</description>{enclosures}</item>"
+            )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>{escape(path)}</title><link>{base}{path}</link><description>demo</description>"
+            + "".join(items)
+            + "</channel></rss>"
+        )
 
     def _page(self, page: Page) -> str:
         links = "".join(f'<li><a href="{href}">{href}</a></li>' for href in page.links)
-        return (f"<!doctype html><html><head><title>{escape(page.title)}</title></head><body>"
-                f"<h1>{escape(page.title)}</h1>{page.html}<ul>{links}</ul>"
-                '<a href="https://elsewhere.example/">elsewhere</a></body></html>')
+        return (
+            f"<!doctype html><html><head><title>{escape(page.title)}</title></head><body>"
+            f"<h1>{escape(page.title)}</h1>{page.html}<ul>{links}</ul>"
+            '<a href="https://elsewhere.example/">elsewhere</a></body></html>'
+        )
 
 
 def prepare_district(out_dir: Path, base_url: str, today: datetime) -> Path:
@@ -193,8 +264,13 @@ def prepare_district(out_dir: Path, base_url: str, today: datetime) -> Path:
     shutil.copytree(DEMO_DIR, target, ignore=shutil.ignore_patterns("accounts.yaml.in", "media"))
     template = (DEMO_DIR / "accounts.yaml.in").read_text(encoding="utf-8")
     day = today.date()
-    values = {"BASE": base_url, "GRANTED": day - timedelta(days=60), "EXPIRES": day + timedelta(days=300),
-              "LAPSED_GRANTED": day - timedelta(days=400), "LAPSED_EXPIRES": day - timedelta(days=35)}
+    values = {
+        "BASE": base_url,
+        "GRANTED": day - timedelta(days=60),
+        "EXPIRES": day + timedelta(days=300),
+        "LAPSED_GRANTED": day - timedelta(days=400),
+        "LAPSED_EXPIRES": day - timedelta(days=35),
+    }
     for key, value in values.items():
         template = template.replace("{" + key + "}", str(value))
     (target / "accounts.yaml").write_text(template, encoding="utf-8")

@@ -75,8 +75,12 @@ class FakePlatform:
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 parts = urlsplit(self.path)
-                request = Request("GET", parts.path, parse_qs(parts.query, keep_blank_values=True),
-                                  {k: v for k, v in self.headers.items()})
+                request = Request(
+                    "GET",
+                    parts.path,
+                    parse_qs(parts.query, keep_blank_values=True),
+                    {k: v for k, v in self.headers.items()},
+                )
                 platform.requests.append(request)
                 status, headers, body = platform.dispatch(request)
                 payload = _encode(body)
@@ -96,8 +100,9 @@ class FakePlatform:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
         # A short poll interval: shutdown() waits up to one interval, and tests stop many servers.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), daemon=True
+        )
         self._thread.start()
         return self
 

@@ -11,8 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
 from connectors import connector_for
 from connectors.base import FetchSettings, FetchWindow, Item
@@ -75,12 +75,16 @@ def window_for(district: District, state: CursorState | None, now: datetime) -> 
     every rescan_days a full re-scan of that many days, which is how edits and deletions of older
     posts are noticed."""
     if state is None:
-        return FetchWindow(since=now - timedelta(days=district.backfill_days), cursor={}, full_rescan=True)
+        return FetchWindow(
+            since=now - timedelta(days=district.backfill_days), cursor={}, full_rescan=True
+        )
     rescan_due = state.last_full_scan is None or now - state.last_full_scan >= timedelta(
-        days=district.rescan_days)
+        days=district.rescan_days
+    )
     if rescan_due:
-        return FetchWindow(since=now - timedelta(days=district.rescan_days), cursor=state.cursor,
-                           full_rescan=True)
+        return FetchWindow(
+            since=now - timedelta(days=district.rescan_days), cursor=state.cursor, full_rescan=True
+        )
     # Re-read a little behind the high-water mark (posts the platform indexed late, clock skew);
     # kept short so a night asks only for what is new; the periodic re-scan catches older edits.
     since = (state.high_water or now) - timedelta(minutes=district.overlap_minutes)
@@ -96,10 +100,17 @@ def next_cursor_state(old: CursorState | None, outcome: FetchOutcome, now: datet
     return CursorState(cursor=outcome.cursor, high_water=high, last_full_scan=last_full)
 
 
-def fetch_account(account: Account, decision: FetchDecision, window: FetchWindow, media_root: Path,
-                  known_media: dict[str, str | None], clock: Clock, sink: AccessSink,
-                  http_settings: HttpSettings | None = None,
-                  fetch_settings: FetchSettings | None = None) -> FetchOutcome:
+def fetch_account(
+    account: Account,
+    decision: FetchDecision,
+    window: FetchWindow,
+    media_root: Path,
+    known_media: dict[str, str | None],
+    clock: Clock,
+    sink: AccessSink,
+    http_settings: HttpSettings | None = None,
+    fetch_settings: FetchSettings | None = None,
+) -> FetchOutcome:
     """Fetch one permitted account. Account-level failures come back as an outcome with a reason;
     a persistent transient failure raises TransientAccountFailure so the task can retry."""
     if not decision.allowed:
@@ -108,9 +119,13 @@ def fetch_account(account: Account, decision: FetchDecision, window: FetchWindow
     cls = connector_for(account.platform)
     token = os.environ.get(account.token_env) if account.token_env else None
     http = HttpClient(
-        account_id=account.id, basis=decision.basis,
+        account_id=account.id,
+        basis=decision.basis,
         allowed_hosts=cls.api_hosts(account) | set(cls.media_hosts) | set(account.media_hosts),
-        secrets=[token] if token else [], settings=http_settings or HttpSettings(), on_access=sink)
+        secrets=[token] if token else [],
+        settings=http_settings or HttpSettings(),
+        on_access=sink,
+    )
     connector = cls(account, http, clock, fetch_settings or FetchSettings(), token=token)
     try:
         result = connector.fetch(window)
@@ -133,8 +148,9 @@ def fetch_account(account: Account, decision: FetchDecision, window: FetchWindow
     return outcome
 
 
-def download_media(http: HttpClient, items: list[Item], media_root: Path,
-                   known: dict[str, str | None]) -> list[MediaDownload]:
+def download_media(
+    http: HttpClient, items: list[Item], media_root: Path, known: dict[str, str | None]
+) -> list[MediaDownload]:
     """Download each image once: URLs already stored are skipped; failures are recorded, not fatal.
 
     A host that fails transiently MEDIA_HOST_BREAKER times in a row is not asked again this run
@@ -150,16 +166,20 @@ def download_media(http: HttpClient, items: list[Item], media_root: Path,
     for url in wanted[:MAX_MEDIA_PER_ACCOUNT]:
         host = urlsplit(url).netloc.lower()
         if failing.get(host, 0) >= MEDIA_HOST_BREAKER:
-            downloads.append(MediaDownload(url, None, None, None, 0,
-                                           error=f"not tried: {host} kept failing this run"))
+            downloads.append(
+                MediaDownload(
+                    url, None, None, None, 0, error=f"not tried: {host} kept failing this run"
+                )
+            )
             continue
         try:
             data, ctype = http.get_bytes(url)
         except ConnectorError as exc:
             transient = exc.reason in TRANSIENT_MEDIA_FAILURES
             failing[host] = failing.get(host, 0) + 1 if transient else 0
-            downloads.append(MediaDownload(url, None, None, None, 0, error=str(exc),
-                                           permanent=not transient))
+            downloads.append(
+                MediaDownload(url, None, None, None, 0, error=str(exc), permanent=not transient)
+            )
             continue
         failing[host] = 0
         sha, relative = write_media_file(media_root, data)

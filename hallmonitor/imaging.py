@@ -51,9 +51,21 @@ def analyse_media(db_path: Path, config: DistrictConfig, post_ids: list[str], no
                 "INSERT OR REPLACE INTO media_analysis (sha256, analyser_version, marks_key, ok, error, "
                 "phash, exif_time, exif_source, face_count, marks_found, analysis_json, analysed_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [result.sha256, result.analyser_version, key, result.ok, result.error, result.phash,
-                 result.exif_time, result.exif_source, len(result.faces),
-                 sorted({logo["mark"] for logo in result.logos}), result.to_json(), now])
+                [
+                    result.sha256,
+                    result.analyser_version,
+                    key,
+                    result.ok,
+                    result.error,
+                    result.phash,
+                    result.exif_time,
+                    result.exif_source,
+                    len(result.faces),
+                    sorted({logo["mark"] for logo in result.logos}),
+                    result.to_json(),
+                    now,
+                ],
+            )
         con.execute("COMMIT")
     return len(results)
 
@@ -65,7 +77,9 @@ def sponsored_phashes(con: duckdb.DuckDBPyConnection, district_id: str) -> froze
         "SELECT DISTINCT a.phash FROM media_analysis a JOIN post_media pm ON pm.sha256 = a.sha256 "
         "JOIN posts p ON p.post_id = pm.post_id JOIN accounts ac ON ac.district_id = p.district_id "
         "AND ac.account_id = p.account_id WHERE p.district_id = ? AND ac.kind = 'sponsored' "
-        "AND a.phash IS NOT NULL", [district_id]).fetchall()
+        "AND a.phash IS NOT NULL",
+        [district_id],
+    ).fetchall()
     return frozenset(row[0] for row in rows)
 
 
@@ -80,8 +94,12 @@ def image_text_targets(targets: list[Any]) -> list[Any]:
             analysis = media.get("analysis") or {}
             text = (analysis.get("ocr_text") or "").strip()
             if text:
-                extra = {**target.extra, "text_source": "image", "media_sha256": media.get("sha256"),
-                         "media_url": media.get("url")}
+                extra = {
+                    **target.extra,
+                    "text_source": "image",
+                    "media_sha256": media.get("sha256"),
+                    "media_url": media.get("url"),
+                }
                 extra_targets.append(replace(target, text=text, media=[], extra=extra))
     return extra_targets
 

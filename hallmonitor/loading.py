@@ -18,24 +18,57 @@ from warehouse.db import connect
 def batch_frame(district_id: str, account: Account, outcome: FetchOutcome) -> pd.DataFrame:
     """The batch as the data-quality suite sees it (one row per fetched item)."""
     return pd.DataFrame(
-        [{"district_id": district_id, "account_id": account.id, "platform": account.platform,
-          "native_id": i.native_id, "kind": i.kind, "permalink": i.permalink,
-          "published_at": i.published_at, "text": i.text} for i in outcome.items],
-        columns=["district_id", "account_id", "platform", "native_id", "kind", "permalink",
-                 "published_at", "text"])
+        [
+            {
+                "district_id": district_id,
+                "account_id": account.id,
+                "platform": account.platform,
+                "native_id": i.native_id,
+                "kind": i.kind,
+                "permalink": i.permalink,
+                "published_at": i.published_at,
+                "text": i.text,
+            }
+            for i in outcome.items
+        ],
+        columns=[
+            "district_id",
+            "account_id",
+            "platform",
+            "native_id",
+            "kind",
+            "permalink",
+            "published_at",
+            "text",
+        ],
+    )
 
 
-def load_outcome(db_path: Path, run_id: str, config: DistrictConfig, account: Account,
-                 outcome: FetchOutcome, access: list[AccessRecord], now: datetime) -> tuple[store.Coverage, list[str]]:
+def load_outcome(
+    db_path: Path,
+    run_id: str,
+    config: DistrictConfig,
+    account: Account,
+    outcome: FetchOutcome,
+    access: list[AccessRecord],
+    now: datetime,
+) -> tuple[store.Coverage, list[str]]:
     """Returns the account's coverage row and the post ids with a new version this run."""
     from warehouse.expectations import validate_posts
 
     district_id = config.district.id
-    coverage = store.Coverage(account.id, "complete", requests=len(access),
-                              items_fetched=len(outcome.items), started_at=outcome.started_at,
-                              finished_at=outcome.finished_at)
+    coverage = store.Coverage(
+        account.id,
+        "complete",
+        requests=len(access),
+        items_fetched=len(outcome.items),
+        started_at=outcome.started_at,
+        finished_at=outcome.finished_at,
+    )
     touched: list[str] = []
-    verdict = validate_posts(batch_frame(district_id, account, outcome), now) if outcome.ok else None
+    verdict = (
+        validate_posts(batch_frame(district_id, account, outcome), now) if outcome.ok else None
+    )
     with connect(db_path) as con:
         con.execute("BEGIN TRANSACTION")
         store.record_access(con, run_id, district_id, access)
@@ -43,20 +76,27 @@ def load_outcome(db_path: Path, run_id: str, config: DistrictConfig, account: Ac
             coverage.status, coverage.reason, coverage.error = "gap", outcome.reason, outcome.error
         elif verdict is not None and not verdict.success:
             coverage.status, coverage.reason = "quarantined", "data_quality"
-            coverage.error = "; ".join(f"{f['expectation']} on {f['column']}" for f in verdict.failures)
+            coverage.error = "; ".join(
+                f"{f['expectation']} on {f['column']}" for f in verdict.failures
+            )
             rows = batch_frame(district_id, account, outcome).astype(str).to_dict("records")
-            store.quarantine(con, run_id, district_id, account.id, "posts", verdict.failures, rows, now)
+            store.quarantine(
+                con, run_id, district_id, account.id, "posts", verdict.failures, rows, now
+            )
         else:
             shas = {m.url: m.sha256 for m in outcome.media if m.sha256}
             shas.update({url: sha for url, sha in _stored_shas(con, outcome).items() if sha})
-            stats = store.store_items(con, run_id, district_id, account, outcome.items,
-                                      outcome.complete_since, now, shas)
+            stats = store.store_items(
+                con, run_id, district_id, account, outcome.items, outcome.complete_since, now, shas
+            )
             coverage.media_new = store.record_media(con, outcome.media, now)
             coverage.items_new, coverage.items_changed = stats.new, stats.changed
             coverage.items_deleted = stats.deleted
             touched = stats.touched
             old = store.load_cursor(con, district_id, account.id)
-            store.save_cursor(con, district_id, account.id, next_cursor_state(old, outcome, now), now)
+            store.save_cursor(
+                con, district_id, account.id, next_cursor_state(old, outcome, now), now
+            )
         store.record_coverage(con, run_id, district_id, coverage)
         con.execute("COMMIT")
     return coverage, touched

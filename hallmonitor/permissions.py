@@ -23,15 +23,29 @@ class FetchDecision:
 
 def decide(account: Account, today: date) -> FetchDecision:
     if account.kind == "sponsored":
-        return FetchDecision(account.id, True, "sponsored account registered by the district",
-                             "district-sponsored account")
+        return FetchDecision(
+            account.id,
+            True,
+            "sponsored account registered by the district",
+            "district-sponsored account",
+        )
     permission = account.permission
     if permission is None:
-        return FetchDecision(account.id, False, "none", "employee account with no recorded permission")
+        return FetchDecision(
+            account.id, False, "none", "employee account with no recorded permission"
+        )
     if today < permission.granted:
-        return FetchDecision(account.id, False, "none",
-                             f"permission not yet in force (granted from {permission.granted})")
+        return FetchDecision(
+            account.id,
+            False,
+            "none",
+            f"permission not yet in force (granted from {permission.granted})",
+        )
     if today > permission.expires:
-        return FetchDecision(account.id, False, "none", f"permission lapsed on {permission.expires}")
-    basis = f"employee permission: {permission.basis} ({permission.granted} to {permission.expires})"
+        return FetchDecision(
+            account.id, False, "none", f"permission lapsed on {permission.expires}"
+        )
+    basis = (
+        f"employee permission: {permission.basis} ({permission.granted} to {permission.expires})"
+    )
     return FetchDecision(account.id, True, basis, f"permission in force until {permission.expires}")

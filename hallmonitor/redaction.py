@@ -28,8 +28,11 @@ class SecretFilter(logging.Filter):
 
 
 def configured_secrets(config: DistrictConfig) -> set[str]:
-    return {os.environ[a.token_env] for a in config.accounts
-            if a.token_env and os.environ.get(a.token_env)}
+    return {
+        os.environ[a.token_env]
+        for a in config.accounts
+        if a.token_env and os.environ.get(a.token_env)
+    }
 
 
 def redact_secrets_in_logs(config: DistrictConfig) -> SecretFilter:

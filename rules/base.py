@@ -112,8 +112,7 @@ class Check(ABC):
     subjects: ClassVar[tuple[str, ...]] = ("post",)
 
     @abstractmethod
-    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
-        ...
+    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]: ...
 
 
 def finding_id(district_id: str, post_id: str, rule_id: str, key: str) -> str:

@@ -35,8 +35,10 @@ def migrations() -> list[tuple[int, str, str]]:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply every migration not yet recorded; return the names applied."""
-    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                "name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
     done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied = []
     for version, name, sql in migrations():
@@ -45,8 +47,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(sql)
-            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                        [version, name, datetime.now(UTC)])
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, datetime.now(UTC)]
+            )
             con.execute("COMMIT")
         except duckdb.Error:
             con.execute("ROLLBACK")
@@ -62,8 +65,9 @@ def media_dir(db_path: str | Path) -> Path:
 
 
 @contextmanager
-def connect(db_path: str | Path, *, read_only: bool = False,
-            wait_seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    db_path: str | Path, *, read_only: bool = False, wait_seconds: float = 30.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection, migrated when writable; waits while another process holds it."""
     path = Path(db_path)
     if not read_only:

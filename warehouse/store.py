@@ -35,8 +35,15 @@ def post_id_for(district_id: str, platform: str, account_id: str, native_id: str
 def content_hash(item: Item) -> str:
     """What counts as an edit: text, title, media, permalink, profile fields, parent. Not `raw`,
     which carries counters (likes, replies) that change every night."""
-    payload = [item.kind, item.title, item.text, item.permalink, item.parent_native_id,
-               [(m.url, m.role, m.alt) for m in item.media], item.extra]
+    payload = [
+        item.kind,
+        item.title,
+        item.text,
+        item.permalink,
+        item.parent_native_id,
+        [(m.url, m.role, m.alt) for m in item.media],
+        item.extra,
+    ]
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -51,15 +58,30 @@ def upsert_district(con: duckdb.DuckDBPyConnection, config: DistrictConfig, now:
         "INSERT INTO districts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (district_id) DO UPDATE SET "
         "name = excluded.name, policy = excluded.policy, timezone = excluded.timezone, "
         "config_json = excluded.config_json, updated_at = excluded.updated_at",
-        [d.id, d.name, d.policy, d.timezone, d.model_dump_json(), now])
+        [d.id, d.name, d.policy, d.timezone, d.model_dump_json(), now],
+    )
 
 
 def upsert_accounts(con: duckdb.DuckDBPyConnection, config: DistrictConfig, now: datetime) -> None:
     rows = []
     for a in config.accounts:
         permission = a.permission.model_dump_json() if a.permission else None
-        rows.append([config.district.id, a.id, a.kind, a.platform, a.locator, a.name, a.school,
-                     a.responsible, a.owner, permission, a.model_dump_json(), now])
+        rows.append(
+            [
+                config.district.id,
+                a.id,
+                a.kind,
+                a.platform,
+                a.locator,
+                a.name,
+                a.school,
+                a.responsible,
+                a.owner,
+                permission,
+                a.model_dump_json(),
+                now,
+            ]
+        )
     con.executemany(
         "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (district_id, account_id) DO UPDATE SET kind = excluded.kind, "
@@ -67,39 +89,78 @@ def upsert_accounts(con: duckdb.DuckDBPyConnection, config: DistrictConfig, now:
         "display_name = excluded.display_name, school = excluded.school, "
         "responsible = excluded.responsible, owner = excluded.owner, "
         "permission_json = excluded.permission_json, config_json = excluded.config_json, "
-        "updated_at = excluded.updated_at", rows)
+        "updated_at = excluded.updated_at",
+        rows,
+    )
 
 
-def start_run(con: duckdb.DuckDBPyConnection, district_id: str, trigger: str, pack_id: str,
-              pack_version: str, now: datetime) -> str:
+def start_run(
+    con: duckdb.DuckDBPyConnection,
+    district_id: str,
+    trigger: str,
+    pack_id: str,
+    pack_version: str,
+    now: datetime,
+) -> str:
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    con.execute("INSERT INTO fetch_runs VALUES (?, ?, ?, NULL, 'running', ?, ?, ?, NULL)",
-                [run_id, district_id, now, trigger, pack_id, pack_version])
+    con.execute(
+        "INSERT INTO fetch_runs VALUES (?, ?, ?, NULL, 'running', ?, ?, ?, NULL)",
+        [run_id, district_id, now, trigger, pack_id, pack_version],
+    )
     return run_id
 
 
-def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, stats: dict[str, Any],
-               now: datetime) -> None:
-    con.execute("UPDATE fetch_runs SET finished_at = ?, status = ?, stats_json = ? WHERE run_id = ?",
-                [now, status, _json(stats), run_id])
+def finish_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, status: str, stats: dict[str, Any], now: datetime
+) -> None:
+    con.execute(
+        "UPDATE fetch_runs SET finished_at = ?, status = ?, stats_json = ? WHERE run_id = ?",
+        [now, status, _json(stats), run_id],
+    )
 
 
-def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, object_type: str | None,
-          object_id: str | None, detail: dict[str, Any], now: datetime) -> None:
-    con.execute("INSERT INTO audit_log (logged_at, actor, action, object_type, object_id, detail_json)"
-                " VALUES (?, ?, ?, ?, ?, ?)", [now, actor, action, object_type, object_id, _json(detail)])
+def audit(
+    con: duckdb.DuckDBPyConnection,
+    actor: str,
+    action: str,
+    object_type: str | None,
+    object_id: str | None,
+    detail: dict[str, Any],
+    now: datetime,
+) -> None:
+    con.execute(
+        "INSERT INTO audit_log (logged_at, actor, action, object_type, object_id, detail_json)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [now, actor, action, object_type, object_id, _json(detail)],
+    )
 
 
 # -- access log and coverage -----------------------------------------------------------------------
-def record_access(con: duckdb.DuckDBPyConnection, run_id: str, district_id: str,
-                  records: list[AccessRecord]) -> None:
+def record_access(
+    con: duckdb.DuckDBPyConnection, run_id: str, district_id: str, records: list[AccessRecord]
+) -> None:
     if not records:
         return
     con.executemany(
         "INSERT INTO access_log (run_id, district_id, account_id, requested_at, basis, method, url, "
         "status_code, outcome, bytes, elapsed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [[run_id, district_id, r.account_id, r.at, r.basis, r.method, r.url, r.status, r.outcome,
-          r.bytes, r.elapsed_ms] for r in records])
+        [
+            [
+                run_id,
+                district_id,
+                r.account_id,
+                r.at,
+                r.basis,
+                r.method,
+                r.url,
+                r.status,
+                r.outcome,
+                r.bytes,
+                r.elapsed_ms,
+            ]
+            for r in records
+        ],
+    )
 
 
 @dataclass
@@ -118,13 +179,16 @@ class Coverage:
     finished_at: datetime | None = None
 
 
-def record_coverage(con: duckdb.DuckDBPyConnection, run_id: str, district_id: str,
-                    cov: Coverage) -> None:
+def record_coverage(
+    con: duckdb.DuckDBPyConnection, run_id: str, district_id: str, cov: Coverage
+) -> None:
     values = asdict(cov)
     columns = ["run_id", "district_id", *values.keys()]
     con.execute(
         f"INSERT OR REPLACE INTO coverage ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})", [run_id, district_id, *values.values()])
+        f"VALUES ({', '.join('?' for _ in columns)})",
+        [run_id, district_id, *values.values()],
+    )
 
 
 # -- cursors ----------------------------------------------------------------------------------------
@@ -135,19 +199,30 @@ class CursorState:
     last_full_scan: datetime | None = None
 
 
-def load_cursor(con: duckdb.DuckDBPyConnection, district_id: str, account_id: str) -> CursorState | None:
-    row = con.execute("SELECT cursor_json, high_water, last_full_scan FROM cursors "
-                      "WHERE district_id = ? AND account_id = ?", [district_id, account_id]).fetchone()
+def load_cursor(
+    con: duckdb.DuckDBPyConnection, district_id: str, account_id: str
+) -> CursorState | None:
+    row = con.execute(
+        "SELECT cursor_json, high_water, last_full_scan FROM cursors "
+        "WHERE district_id = ? AND account_id = ?",
+        [district_id, account_id],
+    ).fetchone()
     if row is None:
         return None
     return CursorState(json.loads(row[0]) if row[0] else {}, row[1], row[2])
 
 
-def save_cursor(con: duckdb.DuckDBPyConnection, district_id: str, account_id: str,
-                state: CursorState, now: datetime) -> None:
+def save_cursor(
+    con: duckdb.DuckDBPyConnection,
+    district_id: str,
+    account_id: str,
+    state: CursorState,
+    now: datetime,
+) -> None:
     con.execute(
         "INSERT OR REPLACE INTO cursors VALUES (?, ?, ?, ?, ?, ?)",
-        [district_id, account_id, _json(state.cursor), state.high_water, state.last_full_scan, now])
+        [district_id, account_id, _json(state.cursor), state.high_water, state.last_full_scan, now],
+    )
 
 
 # -- items ------------------------------------------------------------------------------------------
@@ -160,9 +235,16 @@ class ItemStats:
     touched: list[str] = field(default_factory=list)  # post ids with a new version this run
 
 
-def store_items(con: duckdb.DuckDBPyConnection, run_id: str, district_id: str, account: Account,
-                items: list[Item], complete_since: datetime | None, now: datetime,
-                media_shas: dict[str, str] | None = None) -> ItemStats:
+def store_items(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    district_id: str,
+    account: Account,
+    items: list[Item],
+    complete_since: datetime | None,
+    now: datetime,
+    media_shas: dict[str, str] | None = None,
+) -> ItemStats:
     """Upsert a batch of one account's items; mark vanished ones deleted when the connector says
     it saw the whole window. Returns what changed."""
     stats = ItemStats()
@@ -173,15 +255,21 @@ def store_items(con: duckdb.DuckDBPyConnection, run_id: str, district_id: str, a
         con.execute("CREATE OR REPLACE TEMP TABLE _batch_ids (post_id VARCHAR)")
         con.executemany("INSERT INTO _batch_ids VALUES (?)", [[pid] for pid in ids])
         for pid, chash, version in con.execute(
-                "SELECT p.post_id, p.content_hash, p.current_version FROM posts p "
-                "JOIN _batch_ids b USING (post_id)").fetchall():
+            "SELECT p.post_id, p.content_hash, p.current_version FROM posts p "
+            "JOIN _batch_ids b USING (post_id)"
+        ).fetchall():
             existing[pid] = (chash, version)
     for pid, item in ids.items():
         chash = content_hash(item)
-        parent = (post_id_for(district_id, account.platform, account.id, item.parent_native_id)
-                  if item.parent_native_id else None)
-        media = [{"url": m.url, "role": m.role, "alt": m.alt, "sha256": media_shas.get(m.url)}
-                 for m in item.media]
+        parent = (
+            post_id_for(district_id, account.platform, account.id, item.parent_native_id)
+            if item.parent_native_id
+            else None
+        )
+        media = [
+            {"url": m.url, "role": m.role, "alt": m.alt, "sha256": media_shas.get(m.url)}
+            for m in item.media
+        ]
         if pid not in existing:
             _insert_post(con, pid, district_id, account, item, parent, media, chash, now)
             _insert_version(con, pid, 1, chash, item, media, now, run_id)
@@ -194,13 +282,30 @@ def store_items(con: duckdb.DuckDBPyConnection, run_id: str, district_id: str, a
                 "UPDATE posts SET permalink = ?, author = ?, published_at = ?, edited_at = ?, title = ?, "
                 "text = ?, media_json = ?, extra_json = ?, raw_json = ?, current_version = ?, "
                 "content_hash = ?, last_seen = ?, deleted_at = NULL, parent_post_id = ? WHERE post_id = ?",
-                [item.permalink, item.author, item.published_at, item.edited_at, item.title, item.text,
-                 _json(media), _json(item.extra), _json(item.raw), version, chash, now, parent, pid])
+                [
+                    item.permalink,
+                    item.author,
+                    item.published_at,
+                    item.edited_at,
+                    item.title,
+                    item.text,
+                    _json(media),
+                    _json(item.extra),
+                    _json(item.raw),
+                    version,
+                    chash,
+                    now,
+                    parent,
+                    pid,
+                ],
+            )
             stats.changed += 1
             stats.touched.append(pid)
         else:
-            con.execute("UPDATE posts SET last_seen = ?, deleted_at = NULL, raw_json = ? WHERE post_id = ?",
-                        [now, _json(item.raw), pid])
+            con.execute(
+                "UPDATE posts SET last_seen = ?, deleted_at = NULL, raw_json = ? WHERE post_id = ?",
+                [now, _json(item.raw), pid],
+            )
             stats.unchanged += 1
         _replace_post_media(con, pid, media)
     if complete_since is not None:
@@ -208,42 +313,103 @@ def store_items(con: duckdb.DuckDBPyConnection, run_id: str, district_id: str, a
     return stats
 
 
-def _insert_post(con: duckdb.DuckDBPyConnection, pid: str, district_id: str, account: Account,
-                 item: Item, parent: str | None, media: list[dict[str, Any]], chash: str,
-                 now: datetime) -> None:
+def _insert_post(
+    con: duckdb.DuckDBPyConnection,
+    pid: str,
+    district_id: str,
+    account: Account,
+    item: Item,
+    parent: str | None,
+    media: list[dict[str, Any]],
+    chash: str,
+    now: datetime,
+) -> None:
     con.execute(
         "INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, NULL)",
-        [pid, district_id, account.id, account.platform, item.native_id, item.kind, parent,
-         item.permalink, item.author, item.published_at, item.edited_at, item.title, item.text,
-         _json(media), _json(item.extra), _json(item.raw), chash, now, now])
+        [
+            pid,
+            district_id,
+            account.id,
+            account.platform,
+            item.native_id,
+            item.kind,
+            parent,
+            item.permalink,
+            item.author,
+            item.published_at,
+            item.edited_at,
+            item.title,
+            item.text,
+            _json(media),
+            _json(item.extra),
+            _json(item.raw),
+            chash,
+            now,
+            now,
+        ],
+    )
 
 
-def _insert_version(con: duckdb.DuckDBPyConnection, pid: str, version: int, chash: str, item: Item,
-                    media: list[dict[str, Any]], now: datetime, run_id: str) -> None:
-    con.execute("INSERT INTO post_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [pid, version, chash, item.title, item.text, _json(media), _json(item.extra),
-                 _json(item.raw), item.edited_at, now, run_id])
+def _insert_version(
+    con: duckdb.DuckDBPyConnection,
+    pid: str,
+    version: int,
+    chash: str,
+    item: Item,
+    media: list[dict[str, Any]],
+    now: datetime,
+    run_id: str,
+) -> None:
+    con.execute(
+        "INSERT INTO post_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            pid,
+            version,
+            chash,
+            item.title,
+            item.text,
+            _json(media),
+            _json(item.extra),
+            _json(item.raw),
+            item.edited_at,
+            now,
+            run_id,
+        ],
+    )
 
 
-def _replace_post_media(con: duckdb.DuckDBPyConnection, pid: str, media: list[dict[str, Any]]) -> None:
+def _replace_post_media(
+    con: duckdb.DuckDBPyConnection, pid: str, media: list[dict[str, Any]]
+) -> None:
     con.execute("DELETE FROM post_media WHERE post_id = ?", [pid])
     if media:
-        con.executemany("INSERT INTO post_media VALUES (?, ?, ?, ?, ?, ?)",
-                        [[pid, n, m["url"], m["role"], m["alt"], m["sha256"]] for n, m in enumerate(media)])
+        con.executemany(
+            "INSERT INTO post_media VALUES (?, ?, ?, ?, ?, ?)",
+            [[pid, n, m["url"], m["role"], m["alt"], m["sha256"]] for n, m in enumerate(media)],
+        )
 
 
-def _mark_deleted(con: duckdb.DuckDBPyConnection, district_id: str, account: Account, seen: set[str],
-                  complete_since: datetime, now: datetime) -> int:
+def _mark_deleted(
+    con: duckdb.DuckDBPyConnection,
+    district_id: str,
+    account: Account,
+    seen: set[str],
+    complete_since: datetime,
+    now: datetime,
+) -> int:
     """Items in the window the connector vouched for, but absent now, are gone from the platform.
     Undated items (web pages) count only when the connector saw everything (complete_since=EPOCH)."""
     include_undated = complete_since <= EPOCH
     rows = con.execute(
         "SELECT post_id FROM posts WHERE district_id = ? AND account_id = ? AND deleted_at IS NULL "
         "AND kind <> 'profile' AND (published_at >= ? OR (published_at IS NULL AND ?))",
-        [district_id, account.id, complete_since, include_undated]).fetchall()
+        [district_id, account.id, complete_since, include_undated],
+    ).fetchall()
     gone = [r[0] for r in rows if r[0] not in seen]
     if gone:
-        con.executemany("UPDATE posts SET deleted_at = ? WHERE post_id = ?", [[now, pid] for pid in gone])
+        con.executemany(
+            "UPDATE posts SET deleted_at = ? WHERE post_id = ?", [[now, pid] for pid in gone]
+        )
     return len(gone)
 
 
@@ -284,34 +450,65 @@ class MediaDownload:
         return "ok" if self.sha256 else ("skipped" if self.permanent else "failed")
 
 
-def record_media(con: duckdb.DuckDBPyConnection, downloads: list[MediaDownload], now: datetime) -> int:
+def record_media(
+    con: duckdb.DuckDBPyConnection, downloads: list[MediaDownload], now: datetime
+) -> int:
     """Returns how many new media files (by hash) were added."""
     added = 0
     for d in downloads:
         if d.sha256:
             exists = con.execute("SELECT 1 FROM media WHERE sha256 = ?", [d.sha256]).fetchone()
             if not exists:
-                con.execute("INSERT INTO media VALUES (?, ?, ?, ?, ?)",
-                            [d.sha256, d.content_type, d.size, d.path, now])
+                con.execute(
+                    "INSERT INTO media VALUES (?, ?, ?, ?, ?)",
+                    [d.sha256, d.content_type, d.size, d.path, now],
+                )
                 added += 1
-        con.execute("INSERT OR REPLACE INTO media_sources VALUES (?, ?, ?, ?, ?)",
-                    [d.url, d.sha256, d.status, d.error, now])
+        con.execute(
+            "INSERT OR REPLACE INTO media_sources VALUES (?, ?, ?, ?, ?)",
+            [d.url, d.sha256, d.status, d.error, now],
+        )
     return added
 
 
 # -- quarantine -------------------------------------------------------------------------------------
-def quarantine(con: duckdb.DuckDBPyConnection, run_id: str, district_id: str, account_id: str | None,
-               kind: str, failures: list[dict[str, Any]], rows: list[dict[str, Any]],
-               now: datetime) -> None:
-    con.execute("INSERT INTO quarantine (run_id, district_id, account_id, batch_kind, failed_json, "
-                "rows_json, quarantined_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [run_id, district_id, account_id, kind, _json(failures), _json(rows), now])
+def quarantine(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    district_id: str,
+    account_id: str | None,
+    kind: str,
+    failures: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    con.execute(
+        "INSERT INTO quarantine (run_id, district_id, account_id, batch_kind, failed_json, "
+        "rows_json, quarantined_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [run_id, district_id, account_id, kind, _json(failures), _json(rows), now],
+    )
 
 
 # -- findings ---------------------------------------------------------------------------------------
-FINDING_FIELDS = ("finding_id", "district_id", "account_id", "post_id", "post_version", "subject",
-                  "check_name", "rule_id", "clause_id", "citation", "level", "severity", "category",
-                  "summary", "evidence", "pack_id", "pack_version")
+FINDING_FIELDS = (
+    "finding_id",
+    "district_id",
+    "account_id",
+    "post_id",
+    "post_version",
+    "subject",
+    "check_name",
+    "rule_id",
+    "clause_id",
+    "citation",
+    "level",
+    "severity",
+    "category",
+    "summary",
+    "evidence",
+    "pack_id",
+    "pack_version",
+)
 
 
 @dataclass
@@ -320,22 +517,45 @@ class FindingStats:
     seen_again: int = 0
 
 
-def upsert_findings(con: duckdb.DuckDBPyConnection, drafts: list[Any], run_id: str,
-                    now: datetime) -> FindingStats:
+def upsert_findings(
+    con: duckdb.DuckDBPyConnection, drafts: list[Any], run_id: str, now: datetime
+) -> FindingStats:
     """Insert new findings as open; refresh evidence and last_seen of known ones, keeping the
     status a monitor gave them (a superseded finding that is produced again is reopened)."""
     stats = FindingStats()
     for draft in drafts:
         d = {name: getattr(draft, name) for name in FINDING_FIELDS}
-        found = con.execute("SELECT status FROM findings WHERE finding_id = ?", [d["finding_id"]]).fetchone()
+        found = con.execute(
+            "SELECT status FROM findings WHERE finding_id = ?", [d["finding_id"]]
+        ).fetchone()
         if found is None:
             con.execute(
                 "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                 "'open', NULL, ?, ?, ?, ?)",
-                [d["finding_id"], d["district_id"], d["account_id"], d["post_id"], d["post_version"],
-                 d["subject"], d["check_name"], d["rule_id"], d["clause_id"], _json(d["citation"]),
-                 d["level"], d["severity"], d["category"], d["summary"], _json(d["evidence"]),
-                 d["pack_id"], d["pack_version"], now, now, run_id, run_id])
+                [
+                    d["finding_id"],
+                    d["district_id"],
+                    d["account_id"],
+                    d["post_id"],
+                    d["post_version"],
+                    d["subject"],
+                    d["check_name"],
+                    d["rule_id"],
+                    d["clause_id"],
+                    _json(d["citation"]),
+                    d["level"],
+                    d["severity"],
+                    d["category"],
+                    d["summary"],
+                    _json(d["evidence"]),
+                    d["pack_id"],
+                    d["pack_version"],
+                    now,
+                    now,
+                    run_id,
+                    run_id,
+                ],
+            )
             stats.new += 1
         else:
             reopen = found[0] == "superseded"
@@ -344,7 +564,20 @@ def upsert_findings(con: duckdb.DuckDBPyConnection, drafts: list[Any], run_id: s
                 "severity = ?, citation_json = ?, pack_version = ?, last_seen = ?, last_run_id = ?, "
                 "status = CASE WHEN ? THEN 'open' ELSE status END, "
                 "status_reason = CASE WHEN ? THEN NULL ELSE status_reason END WHERE finding_id = ?",
-                [d["post_version"], _json(d["evidence"]), d["summary"], d["level"], d["severity"],
-                 _json(d["citation"]), d["pack_version"], now, run_id, reopen, reopen, d["finding_id"]])
+                [
+                    d["post_version"],
+                    _json(d["evidence"]),
+                    d["summary"],
+                    d["level"],
+                    d["severity"],
+                    _json(d["citation"]),
+                    d["pack_version"],
+                    now,
+                    run_id,
+                    reopen,
+                    reopen,
+                    d["finding_id"],
+                ],
+            )
             stats.seen_again += 1
     return stats

@@ -33,10 +33,20 @@ def load_or_exit(config_dir: str) -> DistrictConfig:
 
 
 @click.command()
-@click.option("--config", "config_dir", required=True, type=click.Path(file_okay=False),
-              help="District configuration directory (district.yaml, accounts.yaml, roster/).")
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
-              help="DuckDB warehouse file (created if missing).")
+@click.option(
+    "--config",
+    "config_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="District configuration directory (district.yaml, accounts.yaml, roster/).",
+)
+@click.option(
+    "--db",
+    "db_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="DuckDB warehouse file (created if missing).",
+)
 @click.option("--now", default=None, help="Pretend it is this ISO time (replays and tests).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 def audit(config_dir: str, db_path: str, now: str | None, as_json: bool) -> None:
@@ -52,8 +62,13 @@ def audit(config_dir: str, db_path: str, now: str | None, as_json: bool) -> None
 def run_audit(config_dir: str, db_path: str, now: str | None, trigger: str) -> dict[str, Any]:
     from flows.audit import nightly_audit
 
-    return nightly_audit(config_dir=str(Path(config_dir).resolve()), db_path=str(Path(db_path).resolve()),
-                         now=now, trigger=trigger, show_progress=True)
+    return nightly_audit(
+        config_dir=str(Path(config_dir).resolve()),
+        db_path=str(Path(db_path).resolve()),
+        now=now,
+        trigger=trigger,
+        show_progress=True,
+    )
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -91,7 +106,9 @@ def accounts_check(config_dir: str, now: str | None) -> None:
         rows.append((account.id, account.kind, account.platform, verdict, why))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
-        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+        click.echo(
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
+        )
     click.echo(f"(permissions judged for {today} in {config.district.timezone})")
 
 

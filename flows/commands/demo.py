@@ -12,8 +12,12 @@ DEMO_PORT = 8753
 
 
 @click.command()
-@click.option("--out", default="demo-output", type=click.Path(file_okay=False),
-              help="Folder for the demo's district copy, warehouse, exports and reports.")
+@click.option(
+    "--out",
+    default="demo-output",
+    type=click.Path(file_okay=False),
+    help="Folder for the demo's district copy, warehouse, exports and reports.",
+)
 def demo(out: str) -> None:
     """Start the sample server on 127.0.0.1, audit the demo district, stop the server, and print
     where the warehouse, the findings and the reports are. Safe to run again: a second run adds

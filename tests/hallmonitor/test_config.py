@@ -65,32 +65,54 @@ def test_missing_roster_file_is_named(district: Path) -> None:
     (district / "roster" / "students.csv").unlink()
     with pytest.raises(ConfigError) as caught:
         load_config(district)
-    assert any(p.file.endswith("roster/students.csv") and "not found" in p.message
-               for p in caught.value.problems)
+    assert any(
+        p.file.endswith("roster/students.csv") and "not found" in p.message
+        for p in caught.value.problems
+    )
 
 
-@pytest.mark.parametrize(("old", "new", "field", "fragment"), [
-    ("timezone: America/Chicago", "timezone: America/Chikago", "timezone", "unknown time zone"),
-    ("policy: west-fargo-debh-ap", "policy: west-fargo", "policy", "Input should be"),
-    ('start: "08:00"', 'start: "16:00"', "instructional_day", "start must be before end"),
-    ("role: monitor\n    schools: [pvhs]", "role: monitor\n    schools: [pvhss]", "monitors[0].schools",
-     "unknown school"),
-])
-def test_district_mistakes_are_reported(district: Path, old: str, new: str, field: str,
-                                        fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "field", "fragment"),
+    [
+        ("timezone: America/Chicago", "timezone: America/Chikago", "timezone", "unknown time zone"),
+        ("policy: west-fargo-debh-ap", "policy: west-fargo", "policy", "Input should be"),
+        ('start: "08:00"', 'start: "16:00"', "instructional_day", "start must be before end"),
+        (
+            "role: monitor\n    schools: [pvhs]",
+            "role: monitor\n    schools: [pvhss]",
+            "monitors[0].schools",
+            "unknown school",
+        ),
+    ],
+)
+def test_district_mistakes_are_reported(
+    district: Path, old: str, new: str, field: str, fragment: str
+) -> None:
     _replace(district / "district.yaml", old, new)
     with pytest.raises(ConfigError) as caught:
         load_config(district)
-    assert any(p.field == field and fragment in p.message and p.line for p in caught.value.problems), \
-        caught.value
+    assert any(
+        p.field == field and fragment in p.message and p.line for p in caught.value.problems
+    ), caught.value
 
 
-@pytest.mark.parametrize(("old", "new", "fragment"), [
-    ("owner: E100", "owner: E999", "unknown employee 'E999'"),
-    ("school: pvhs\n    responsible: E101", "school: east\n    responsible: E101", "unknown school"),
-    ("platform: web\n    name: Prairie", "platform: tiktok\n    name: Prairie", "Input should be"),
-    ("    owner: E102\n", "", "needs `owner`"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        ("owner: E100", "owner: E999", "unknown employee 'E999'"),
+        (
+            "school: pvhs\n    responsible: E101",
+            "school: east\n    responsible: E101",
+            "unknown school",
+        ),
+        (
+            "platform: web\n    name: Prairie",
+            "platform: tiktok\n    name: Prairie",
+            "Input should be",
+        ),
+        ("    owner: E102\n", "", "needs `owner`"),
+    ],
+)
 def test_account_mistakes_are_reported(district: Path, old: str, new: str, fragment: str) -> None:
     _replace(district / "accounts.yaml", old, new)
     with pytest.raises(ConfigError) as caught:
@@ -99,16 +121,22 @@ def test_account_mistakes_are_reported(district: Path, old: str, new: str, fragm
 
 
 def test_token_itself_in_token_env_is_refused(district: Path) -> None:
-    _replace(district / "accounts.yaml", "    responsible: E101",
-             "    responsible: E101\n    token_env: EAAB-secret-token-value")
+    _replace(
+        district / "accounts.yaml",
+        "    responsible: E101",
+        "    responsible: E101\n    token_env: EAAB-secret-token-value",
+    )
     with pytest.raises(ConfigError) as caught:
         load_config(district)
     assert "NAME of an environment variable" in str(caught.value)
 
 
 def test_bad_roster_flag_names_csv_line(district: Path) -> None:
-    _replace(district / "roster" / "students.csv", "S1002,Liam,Chen,,pvhs,10,false,true",
-             "S1002,Liam,Chen,,pvhs,10,maybe,true")
+    _replace(
+        district / "roster" / "students.csv",
+        "S1002,Liam,Chen,,pvhs,10,false,true",
+        "S1002,Liam,Chen,,pvhs,10,maybe,true",
+    )
     with pytest.raises(ConfigError) as caught:
         load_config(district)
     assert "roster/students.csv:3: media_opt_out: expected true/false" in str(caught.value)

@@ -13,8 +13,17 @@ from hallmonitor.fetching import MEDIA_HOST_BREAKER, download_media, window_for
 from warehouse.store import CursorState
 
 NOW = datetime(2026, 11, 21, 8, tzinfo=UTC)
-DISTRICT = District(id="d", name="D", policy="jndc", timezone="America/Chicago", names=["D"],
-                    homepage="https://d.example/", backfill_days=90, rescan_days=30, overlap_minutes=60)
+DISTRICT = District(
+    id="d",
+    name="D",
+    policy="jndc",
+    timezone="America/Chicago",
+    names=["D"],
+    homepage="https://d.example/",
+    backfill_days=90,
+    rescan_days=30,
+    overlap_minutes=60,
+)
 
 
 def test_first_fetch_reaches_back_backfill_days_as_a_full_scan() -> None:
@@ -36,15 +45,28 @@ def test_a_full_rescan_comes_round_every_rescan_days() -> None:
 
 
 def _items(base: str, names: list[str]) -> list[Item]:
-    return [Item(native_id="p", kind="post", permalink=f"{base}/p", published_at=NOW, text="",
-                 media=[MediaRef(f"{base}/media/{n}") for n in names])]
+    return [
+        Item(
+            native_id="p",
+            kind="post",
+            permalink=f"{base}/p",
+            published_at=NOW,
+            text="",
+            media=[MediaRef(f"{base}/media/{n}") for n in names],
+        )
+    ]
 
 
 def test_failing_media_host_is_given_up_for_the_night_after_a_few_tries(tmp_path: Path) -> None:
     with FakePlatform() as fake:
         fake.route_prefix("/media/", lambda request: (503, {}, {"error": "down"}))
-        http = HttpClient(account_id="a", basis="t", allowed_hosts={fake.host},
-                          settings=HttpSettings(max_attempts=1), sleep=lambda s: None)
+        http = HttpClient(
+            account_id="a",
+            basis="t",
+            allowed_hosts={fake.host},
+            settings=HttpSettings(max_attempts=1),
+            sleep=lambda s: None,
+        )
         names = [f"{n}.png" for n in range(6)]
         downloads = download_media(http, _items(fake.base_url, names), tmp_path, {})
         assert len(fake.requests) == MEDIA_HOST_BREAKER
@@ -57,10 +79,13 @@ def test_media_is_stored_once_and_known_urls_are_not_asked_again(tmp_path: Path)
     with FakePlatform() as fake:
         fake.route_prefix("/media/", lambda request: (200, {"Content-Type": "image/png"}, png))
         fake.route("/media/gone.png", lambda request: (404, {}, {"error": "gone"}))
-        http = HttpClient(account_id="a", basis="t", allowed_hosts={fake.host}, sleep=lambda s: None)
+        http = HttpClient(
+            account_id="a", basis="t", allowed_hosts={fake.host}, sleep=lambda s: None
+        )
         known = {f"{fake.base_url}/media/old.png": "abc"}
-        downloads = download_media(http, _items(fake.base_url, ["old.png", "new.png", "gone.png"]),
-                                   tmp_path, known)
+        downloads = download_media(
+            http, _items(fake.base_url, ["old.png", "new.png", "gone.png"]), tmp_path, known
+        )
         asked = [r.path for r in fake.requests]
     assert asked == ["/media/new.png", "/media/gone.png"]
     new, gone = downloads

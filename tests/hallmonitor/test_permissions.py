@@ -13,19 +13,31 @@ TODAY = date(2026, 11, 21)
 
 
 def _employee(permission: Permission | None) -> Account:
-    return Account(id="e", kind="employee", platform="rss", locator="http://x/feed", owner="E1",
-                   permission=permission)
+    return Account(
+        id="e",
+        kind="employee",
+        platform="rss",
+        locator="http://x/feed",
+        owner="E1",
+        permission=permission,
+    )
 
 
-@pytest.mark.parametrize(("granted", "expires", "allowed", "why"), [
-    (date(2026, 9, 1), date(2027, 6, 30), True, "in force"),
-    (TODAY, TODAY, True, "in force"),                       # both ends inclusive
-    (date(2026, 1, 1), date(2026, 11, 20), False, "lapsed on 2026-11-20"),
-    (date(2026, 11, 22), date(2027, 1, 1), False, "not yet in force"),
-])
-def test_employee_fetch_only_while_permission_in_force(granted: date, expires: date, allowed: bool,
-                                                       why: str) -> None:
-    decision = decide(_employee(Permission(basis="signed form", granted=granted, expires=expires)), TODAY)
+@pytest.mark.parametrize(
+    ("granted", "expires", "allowed", "why"),
+    [
+        (date(2026, 9, 1), date(2027, 6, 30), True, "in force"),
+        (TODAY, TODAY, True, "in force"),  # both ends inclusive
+        (date(2026, 1, 1), date(2026, 11, 20), False, "lapsed on 2026-11-20"),
+        (date(2026, 11, 22), date(2027, 1, 1), False, "not yet in force"),
+    ],
+)
+def test_employee_fetch_only_while_permission_in_force(
+    granted: date, expires: date, allowed: bool, why: str
+) -> None:
+    decision = decide(
+        _employee(Permission(basis="signed form", granted=granted, expires=expires)), TODAY
+    )
     assert decision.allowed is allowed
     assert why in decision.reason
     if allowed:

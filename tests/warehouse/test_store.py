@@ -15,13 +15,20 @@ ACCOUNT = Account(id="feed", kind="sponsored", platform="rss", locator="http://1
 
 
 def _item(native_id: str, text: str, days_ago: int, media: list[MediaRef] | None = None) -> Item:
-    return Item(native_id=native_id, kind="post", permalink=f"http://127.0.0.1/{native_id}",
-                published_at=NOW - timedelta(days=days_ago), text=text, media=media or [],
-                raw={"likes": days_ago})
+    return Item(
+        native_id=native_id,
+        kind="post",
+        permalink=f"http://127.0.0.1/{native_id}",
+        published_at=NOW - timedelta(days=days_ago),
+        text=text,
+        media=media or [],
+        raw={"likes": days_ago},
+    )
 
 
-def _store(db: Path, items: list[Item], complete_since: datetime | None = None,
-           now: datetime = NOW) -> store.ItemStats:
+def _store(
+    db: Path, items: list[Item], complete_since: datetime | None = None, now: datetime = NOW
+) -> store.ItemStats:
     with connect(db) as con:
         return store.store_items(con, "run", "d1", ACCOUNT, items, complete_since, now)
 
@@ -63,19 +70,29 @@ def test_edited_text_becomes_a_new_version_and_keeps_the_old(tmp_path: Path) -> 
     stats = _store(db, [_item("a", "second words", 3)])
     assert stats.changed == 1 and len(stats.touched) == 1
     with connect(db, read_only=True) as con:
-        versions = con.execute("SELECT version, text FROM post_versions ORDER BY version").fetchall()
+        versions = con.execute(
+            "SELECT version, text FROM post_versions ORDER BY version"
+        ).fetchall()
         current = con.execute("SELECT current_version, text FROM posts").fetchone()
     assert versions == [(1, "first words"), (2, "second words")]
     assert current == (2, "second words")
 
 
-def test_item_missing_from_a_complete_window_is_marked_deleted_with_evidence_kept(tmp_path: Path) -> None:
+def test_item_missing_from_a_complete_window_is_marked_deleted_with_evidence_kept(
+    tmp_path: Path,
+) -> None:
     db = tmp_path / "w.duckdb"
-    _store(db, [_item("a", "keep", 3), _item("b", "goes away", 2)], complete_since=NOW - timedelta(days=5))
+    _store(
+        db,
+        [_item("a", "keep", 3), _item("b", "goes away", 2)],
+        complete_since=NOW - timedelta(days=5),
+    )
     stats = _store(db, [_item("a", "keep", 3)], complete_since=NOW - timedelta(days=5))
     assert stats.deleted == 1
     with connect(db, read_only=True) as con:
-        row = con.execute("SELECT text, deleted_at IS NOT NULL FROM posts WHERE native_id = 'b'").fetchone()
+        row = con.execute(
+            "SELECT text, deleted_at IS NOT NULL FROM posts WHERE native_id = 'b'"
+        ).fetchone()
     assert row == ("goes away", True)
 
 
@@ -112,8 +129,10 @@ def test_media_is_content_addressed_and_recorded_once(tmp_path: Path) -> None:
     with connect(db) as con:
         assert store.record_media(con, [download], NOW) == 1
         assert store.record_media(con, [download, other_url], NOW) == 0
-        assert store.known_media_urls(con) == {"http://127.0.0.1/a.png": sha,
-                                               "http://127.0.0.1/copy.png": sha}
+        assert store.known_media_urls(con) == {
+            "http://127.0.0.1/a.png": sha,
+            "http://127.0.0.1/copy.png": sha,
+        }
 
 
 def test_comment_is_linked_to_its_parent_post(tmp_path: Path) -> None:
@@ -122,17 +141,21 @@ def test_comment_is_linked_to_its_parent_post(tmp_path: Path) -> None:
     comment.kind, comment.parent_native_id = "comment", "a"
     _store(db, [_item("a", "post", 2), comment])
     with connect(db, read_only=True) as con:
-        parent = con.execute("SELECT parent_post_id FROM posts WHERE native_id = 'c1'").fetchone()[0]
+        parent = con.execute("SELECT parent_post_id FROM posts WHERE native_id = 'c1'").fetchone()[
+            0
+        ]
         post_id = con.execute("SELECT post_id FROM posts WHERE native_id = 'a'").fetchone()[0]
     assert parent == post_id
 
 
 def test_permanent_media_failures_are_not_retried_but_transient_ones_are(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
-    gone = store.MediaDownload("http://127.0.0.1/gone.png", None, None, None, 0, "HTTP 404", permanent=True)
+    gone = store.MediaDownload(
+        "http://127.0.0.1/gone.png", None, None, None, 0, "HTTP 404", permanent=True
+    )
     flaky = store.MediaDownload("http://127.0.0.1/flaky.png", None, None, None, 0, "timed out")
     with connect(db) as con:
         store.record_media(con, [gone, flaky], NOW)
         known = store.known_media_urls(con)
-    assert known["http://127.0.0.1/gone.png"] == ""      # known: never asked again
-    assert known["http://127.0.0.1/flaky.png"] is None   # asked again next night
+    assert known["http://127.0.0.1/gone.png"] == ""  # known: never asked again
+    assert known["http://127.0.0.1/flaky.png"] is None  # asked again next night
