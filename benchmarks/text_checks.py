@@ -431,7 +431,7 @@ def _init_worker(base: str, pack: str) -> None:
     _STATE.update(ruleset=ruleset, ctx=ctx, accounts=accounts)
 
 
-def _worker(job: tuple[str, int, int, int]) -> tuple[list[tuple[Any, ...]], float, int]:
+def _worker(job: tuple[str, int, int, int]) -> tuple[list[tuple[Any, ...]], float, int, float]:
     """Evaluate posts with seq in [lo, hi) read-only; return finding rows for the parent."""
     import duckdb
 
@@ -462,7 +462,7 @@ def _worker(job: tuple[str, int, int, int]) -> tuple[list[tuple[Any, ...]], floa
     con.close()
     elapsed = time.perf_counter() - started
     gc.unfreeze()
-    return out, elapsed, total
+    return out, elapsed, total, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_parallel(
@@ -484,7 +484,7 @@ def run_parallel(
         pool.map(_noop, range(workers), chunksize=1)  # wait for every initializer
         started = time.perf_counter()
         results = pool.map(_worker, jobs)
-    rows = [r for part, _, _ in results for r in part]
+    rows = [r for part, _, _, _ in results for r in part]
     con = duckdb.connect(str(db_path))
     con.execute("DELETE FROM bench_findings")  # the single-process run's rows
     if rows:
@@ -507,13 +507,12 @@ def run_parallel(
     stored = con.execute("SELECT count(*) FROM bench_findings").fetchone()
     con.close()
     elapsed = time.perf_counter() - started
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
-        "posts": sum(n for _, _, n in results),
+        "posts": sum(n for _, _, n, _ in results),
         "seconds": elapsed,
         "findings": len(rows),
         "stored": stored[0] if stored else 0,
-        "worker_peak_mib": children,
+        "worker_peak_mib": max(peak for _, _, _, peak in results),  # each worker's own
     }
 
 
