@@ -462,7 +462,18 @@ def _worker(job: tuple[str, int, int, int]) -> tuple[list[tuple[Any, ...]], floa
     con.close()
     elapsed = time.perf_counter() - started
     gc.unfreeze()
-    return out, elapsed, total, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out, elapsed, total, _own_peak_mib()
+
+
+def _own_peak_mib() -> float:
+    """This process's peak resident memory. ru_maxrss of a spawned worker starts from its
+    parent's at the fork before exec; the kernel's VmHWM is the worker's own."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_parallel(
