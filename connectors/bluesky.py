@@ -19,6 +19,7 @@ import requests
 from connectors.base import Connector, FetchResult, FetchWindow, Item, ItemKind, MediaRef
 from connectors.errors import RetriableError, SkippableError
 from connectors.http import ConnectorProblem, parse_retry_after
+from connectors.timeparse import parse_utc
 
 PAGE_LIMIT = 100  # getAuthorFeed's documented maximum
 XRPC = "/xrpc/"
@@ -52,15 +53,7 @@ def parse_locator(locator: str) -> str:
 
 def parse_time(value: str | None) -> datetime | None:
     """AT Protocol datetimes; a client-supplied one may lack a zone (read as UTC) or be junk."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return parse_utc(value)
 
 
 def web_permalink(uri: str, handle: str | None) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -24,6 +24,7 @@ import requests
 from connectors.base import FetchWindow
 from connectors.errors import RetriableError, SkippableError
 from connectors.http import ConnectorProblem, HttpClient, parse_retry_after
+from connectors.timeparse import parse_utc
 
 THROTTLE_CODES = {4, 17, 32, 613, 80001, 80002}
 # 1 "unknown error" and 2 "service temporarily unavailable" are documented as retry-later.
@@ -42,16 +43,9 @@ BUC_HEADER = "X-Business-Use-Case-Usage"
 
 
 def parse_time(value: Any) -> datetime | None:
-    """Graph times look like `2021-07-09T19:09:52+0000` (offset without colon)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return None
-    return parsed.astimezone(UTC)
+    """Graph times look like `2021-07-09T19:09:52+0000` (offset without colon); one without an
+    offset is not a Graph time."""
+    return parse_utc(value, naive_is_utc=False)
 
 
 def _header_json(headers: Any, name: str) -> Any:

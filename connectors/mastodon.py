@@ -11,7 +11,6 @@ back verbatim and never compare them as numbers.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +20,7 @@ from bs4 import BeautifulSoup
 from connectors.base import Connector, FetchResult, FetchWindow, Item, ItemKind, MediaRef
 from connectors.errors import RetriableError, SkippableError
 from connectors.http import ConnectorProblem, parse_retry_after
+from connectors.timeparse import parse_utc
 from hallmonitor.config import Account
 
 PAGE_LIMIT = 40  # the documented maximum for accounts/:id/statuses
@@ -45,13 +45,7 @@ def parse_locator(locator: str) -> tuple[str, str | None]:
     return user, host.lower() or None
 
 
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+parse_time = parse_utc  # Mastodon writes `2019-12-08T03:48:33.901Z`; X-RateLimit-Reset likewise
 
 
 def html_to_text(html: str | None) -> str:

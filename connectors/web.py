@@ -30,6 +30,7 @@ from bs4 import BeautifulSoup, Tag, UnicodeDammit
 from connectors.base import Connector, FetchResult, FetchWindow, Item, MediaRef
 from connectors.errors import DisallowedHost, SkippableError
 from connectors.http import USER_AGENT
+from connectors.timeparse import parse_utc
 
 EVERYTHING = datetime(1970, 1, 1, tzinfo=UTC)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -322,12 +323,4 @@ def _time_datetime(soup: BeautifulSoup) -> str | None:
 def _parse_time(value: str | None) -> datetime | None:
     """ISO 8601 as sites write it. A value without an offset is taken as UTC (the page gives no
     zone; hours may be off, the date rarely is); unparseable values are ignored."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return parse_utc(value)

@@ -19,6 +19,7 @@ from bs4 import BeautifulSoup
 from connectors.base import Connector, FetchResult, FetchWindow, Item, MediaRef
 from connectors.errors import SkippableError
 from connectors.http import ConnectorProblem
+from connectors.timeparse import parse_utc
 from hallmonitor.config import Account
 
 PAGE_SIZE = 100  # per_page's documented maximum
@@ -34,10 +35,9 @@ def site_url(account: Account) -> str:
 
 def parse_gmt(value: str | None) -> datetime | None:
     """`date_gmt`/`modified_gmt` are UTC written without an offset ("2016-10-25T18:25:24")."""
-    if not value or value.startswith("0000"):
+    if not value or value.startswith("0000"):  # drafts carry 0000-00-00T00:00:00
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    return parse_utc(value)
 
 
 def iso_z(when: datetime) -> str:
