@@ -270,36 +270,14 @@ def store_items(
             {"url": m.url, "role": m.role, "alt": m.alt, "sha256": media_shas.get(m.url)}
             for m in item.media
         ]
-        if pid not in existing:
-            _insert_post(con, pid, district_id, account, item, parent, media, chash, now)
-            _insert_version(con, pid, 1, chash, item, media, now, run_id)
-            stats.new += 1
-            stats.touched.append(pid)
-        elif existing[pid][0] != chash:
-            version = existing[pid][1] + 1
+        if pid not in existing or existing[pid][0] != chash:
+            version = existing[pid][1] + 1 if pid in existing else 1
+            _write_current(con, pid, district_id, account, item, parent, media, chash, version, now)
             _insert_version(con, pid, version, chash, item, media, now, run_id)
-            con.execute(
-                "UPDATE posts SET permalink = ?, author = ?, published_at = ?, edited_at = ?, title = ?, "
-                "text = ?, media_json = ?, extra_json = ?, raw_json = ?, current_version = ?, "
-                "content_hash = ?, last_seen = ?, deleted_at = NULL, parent_post_id = ? WHERE post_id = ?",
-                [
-                    item.permalink,
-                    item.author,
-                    item.published_at,
-                    item.edited_at,
-                    item.title,
-                    item.text,
-                    _json(media),
-                    _json(item.extra),
-                    _json(item.raw),
-                    version,
-                    chash,
-                    now,
-                    parent,
-                    pid,
-                ],
-            )
-            stats.changed += 1
+            if version == 1:
+                stats.new += 1
+            else:
+                stats.changed += 1
             stats.touched.append(pid)
         else:
             con.execute(
@@ -313,7 +291,13 @@ def store_items(
     return stats
 
 
-def _insert_post(
+# Columns that hold an item's current content: written on first sight and on every edit.
+CURRENT_COLUMNS = ("permalink", "author", "published_at", "edited_at", "title", "text",
+                   "media_json", "extra_json", "raw_json", "parent_post_id", "current_version",
+                   "content_hash")
+
+
+def _write_current(
     con: duckdb.DuckDBPyConnection,
     pid: str,
     district_id: str,
@@ -322,31 +306,21 @@ def _insert_post(
     parent: str | None,
     media: list[dict[str, Any]],
     chash: str,
+    version: int,
     now: datetime,
 ) -> None:
+    """Insert a new item, or bring an edited one's current content up to date (first_seen
+    stays; a post that reappears with new content is no longer deleted)."""
+    current = [item.permalink, item.author, item.published_at, item.edited_at, item.title,
+               item.text, _json(media), _json(item.extra), _json(item.raw), parent, version, chash]
+    keys = ["post_id", "district_id", "account_id", "platform", "native_id", "kind"]
+    columns = [*keys, *CURRENT_COLUMNS, "first_seen", "last_seen", "deleted_at"]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in (*CURRENT_COLUMNS, "last_seen", "deleted_at"))
     con.execute(
-        "INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, NULL)",
-        [
-            pid,
-            district_id,
-            account.id,
-            account.platform,
-            item.native_id,
-            item.kind,
-            parent,
-            item.permalink,
-            item.author,
-            item.published_at,
-            item.edited_at,
-            item.title,
-            item.text,
-            _json(media),
-            _json(item.extra),
-            _json(item.raw),
-            chash,
-            now,
-            now,
-        ],
+        f"INSERT INTO posts ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT (post_id) DO UPDATE SET {updates}",
+        [pid, district_id, account.id, account.platform, item.native_id, item.kind, *current,
+         now, now, None],
     )
 
 
