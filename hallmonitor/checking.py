@@ -20,7 +20,7 @@ from hallmonitor.config import DistrictConfig
 from hallmonitor.imaging import image_text_targets, sponsored_phashes
 from rules.base import CheckContext, Target
 from warehouse import store
-from warehouse.db import connect
+from warehouse.db import connect, stage_keys
 
 TARGET_SQL = """
 SELECT p.post_id, p.current_version, p.account_id, p.platform, p.kind, p.permalink, p.text,
@@ -34,8 +34,7 @@ def load_targets(
 ) -> list[Target]:
     if not post_ids:
         return []
-    con.execute("CREATE OR REPLACE TEMP TABLE _wanted (post_id VARCHAR)")
-    con.executemany("INSERT INTO _wanted VALUES (?)", [[pid] for pid in post_ids])
+    stage_keys(con, "_wanted", "post_id", post_ids)
     media = _media_by_post(con)
     accounts = {a.id: a for a in config.accounts}
     targets = []

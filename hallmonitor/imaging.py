@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from hallmonitor.config import DistrictConfig
-from warehouse.db import connect, media_dir
+from warehouse.db import connect, media_dir, stage_keys
 
 STALE_SQL = """
 SELECT DISTINCT m.sha256, m.path FROM post_media pm
@@ -36,7 +36,7 @@ def analyse_media(db_path: Path, config: DistrictConfig, post_ids: list[str], no
     marks = [LogoMark.from_path(path) for path in config.logo_paths]
     key = marks_key(marks)
     with connect(db_path, read_only=True) as con:
-        _want(con, post_ids)
+        stage_keys(con, "_wanted", "post_id", post_ids)
         stale = con.execute(STALE_SQL, [ANALYSER_VERSION, key]).fetchall()
     if not stale:
         return 0
@@ -103,7 +103,3 @@ def image_text_targets(targets: list[Any]) -> list[Any]:
                 extra_targets.append(replace(target, text=text, media=[], extra=extra))
     return extra_targets
 
-
-def _want(con: duckdb.DuckDBPyConnection, post_ids: list[str]) -> None:
-    con.execute("CREATE OR REPLACE TEMP TABLE _wanted (post_id VARCHAR)")
-    con.executemany("INSERT INTO _wanted VALUES (?)", [[pid] for pid in post_ids])

@@ -85,7 +85,8 @@ def load_outcome(
             )
         else:
             shas = {m.url: m.sha256 for m in outcome.media if m.sha256}
-            shas.update({url: sha for url, sha in _stored_shas(con, outcome).items() if sha})
+            urls = sorted({ref.url for item in outcome.items for ref in item.media} - set(shas))
+            shas.update(store.media_shas_for(con, urls))
             stats = store.store_items(
                 con, run_id, district_id, account, outcome.items, outcome.complete_since, now, shas
             )
@@ -101,10 +102,3 @@ def load_outcome(
         con.execute("COMMIT")
     return coverage, touched
 
-
-def _stored_shas(con: object, outcome: FetchOutcome) -> dict[str, str | None]:
-    urls = {ref.url for item in outcome.items for ref in item.media}
-    if not urls:
-        return {}
-    known = store.known_media_urls(con)  # type: ignore[arg-type]
-    return {url: known.get(url) for url in urls}

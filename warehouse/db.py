@@ -88,3 +88,10 @@ def connect(
         yield con
     finally:
         con.close()
+
+
+def stage_keys(con: duckdb.DuckDBPyConnection, table: str, column: str, values: list[str]) -> None:
+    """A temp table of keys to join against (one statement, however many keys): how the
+    warehouse selects "these posts" or "these URLs" without an IN list of thousands."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                f"SELECT unnest(?::VARCHAR[]) AS {column}", [values])

@@ -23,6 +23,7 @@ import duckdb
 from connectors.base import Item
 from connectors.http import AccessRecord
 from hallmonitor.config import Account, DistrictConfig
+from warehouse.db import stage_keys
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -252,8 +253,7 @@ def store_items(
     ids = {post_id_for(district_id, account.platform, account.id, i.native_id): i for i in items}
     existing: dict[str, tuple[str, int]] = {}
     if ids:
-        con.execute("CREATE OR REPLACE TEMP TABLE _batch_ids (post_id VARCHAR)")
-        con.executemany("INSERT INTO _batch_ids VALUES (?)", [[pid] for pid in ids])
+        stage_keys(con, "_batch_ids", "post_id", list(ids))
         for pid, chash, version in con.execute(
             "SELECT p.post_id, p.content_hash, p.current_version FROM posts p "
             "JOIN _batch_ids b USING (post_id)"
@@ -388,6 +388,16 @@ def _mark_deleted(
 
 
 # -- media ------------------------------------------------------------------------------------------
+def media_shas_for(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, str]:
+    """URL -> sha256 for those of these URLs already stored (one account's batch)."""
+    if not urls:
+        return {}
+    stage_keys(con, "_batch_urls", "url", urls)
+    rows = con.execute("SELECT s.url, s.sha256 FROM media_sources s JOIN _batch_urls USING (url) "
+                       "WHERE s.sha256 IS NOT NULL").fetchall()
+    return dict(rows)
+
+
 def known_media_urls(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
     """URL -> sha256 for every URL ever attempted: "" when it failed for good (not found, host not
     allowed, too large: never asked again), None when it failed transiently (tried again)."""

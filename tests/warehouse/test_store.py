@@ -159,3 +159,15 @@ def test_permanent_media_failures_are_not_retried_but_transient_ones_are(tmp_pat
         known = store.known_media_urls(con)
     assert known["http://127.0.0.1/gone.png"] == ""  # known: never asked again
     assert known["http://127.0.0.1/flaky.png"] is None  # asked again next night
+
+
+def test_media_lookup_for_a_batch_returns_only_stored_files_among_its_urls(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    ok = store.MediaDownload("http://127.0.0.1/a.png", "aa" * 32, "aa/x", "image/png", 3)
+    failed = store.MediaDownload("http://127.0.0.1/b.png", None, None, None, 0, "timed out")
+    other = store.MediaDownload("http://127.0.0.1/c.png", "cc" * 32, "cc/x", "image/png", 3)
+    with connect(db) as con:
+        store.record_media(con, [ok, failed, other], NOW)
+        found = store.media_shas_for(con, ["http://127.0.0.1/a.png", "http://127.0.0.1/b.png",
+                                           "http://127.0.0.1/new.png"])
+    assert found == {"http://127.0.0.1/a.png": "aa" * 32}
