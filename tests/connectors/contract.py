@@ -45,9 +45,11 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, TypeVar
 
 from connectors import connector_for
 from connectors.base import Connector, FetchResult, FetchWindow
@@ -127,10 +129,29 @@ class Harness:
         self, since: datetime | None = None, cursor: dict[str, object] | None = None
     ) -> tuple[FetchResult, list[Request]]:
         """Fetch and return the result with the requests this fetch made."""
-        before = len(self.scenario.fake.requests)
         window = FetchWindow(since=since or self.scenario.since, cursor=dict(cursor or {}))
-        result = self.connector.fetch(window)
-        return result, self.scenario.fake.requests[before:]
+        return fetch_counting(self.scenario.fake, self.connector, window)
+
+
+S = TypeVar("S", bound="ContractScenario")
+
+
+@contextmanager
+def started(scenario: S) -> Iterator[S]:
+    """The scenario's fake platform listening on 127.0.0.1 for the block, then stopped."""
+    scenario.fake.start()
+    try:
+        yield scenario
+    finally:
+        scenario.fake.stop()
+
+
+def fetch_counting(fake: FakePlatform, connector: Connector,
+                   window: FetchWindow) -> tuple[FetchResult, list[Request]]:
+    """Fetch, and return the result with the requests this fetch made (tests assert on them)."""
+    before = len(fake.requests)
+    result = connector.fetch(window)
+    return result, fake.requests[before:]
 
 
 def harness(scenario: ContractScenario) -> Harness:

@@ -23,6 +23,7 @@ from connectors.http import HttpClient, HttpSettings
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
 from hallmonitor.fakeplatform import Request, Response
+from tests.connectors.contract import fetch_counting, started
 from tests.connectors.scenarios.bluesky import (
     DID,
     FEED,
@@ -64,19 +65,14 @@ class AppView:
 
     def fetch(self, cursor: dict[str, Any] | None = None, since: datetime = SINCE,
               full_rescan: bool = False, **opts: Any) -> tuple[FetchResult, list[Request]]:
-        before = len(self.fake.requests)
-        result = self.connector(**opts).fetch(FetchWindow(since, cursor or {}, full_rescan))
-        return result, self.fake.requests[before:]
+        window = FetchWindow(since, cursor or {}, full_rescan)
+        return fetch_counting(self.fake, self.connector(**opts), window)
 
 
 @pytest.fixture
 def appview() -> Iterator[AppView]:
-    scenario = BlueskyScenario()
-    scenario.fake.start()
-    try:
+    with started(BlueskyScenario()) as scenario:
         yield AppView(scenario)
-    finally:
-        scenario.fake.stop()
 
 
 def by_id(result: FetchResult) -> dict[str, Item]:

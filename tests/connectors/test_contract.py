@@ -15,19 +15,15 @@ import pytest
 from connectors import CONNECTORS
 from connectors.base import Item
 from connectors.errors import SkippableError
-from tests.connectors.contract import BASIS, ContractScenario, Harness, discover, harness
+from tests.connectors.contract import BASIS, Harness, discover, harness, started
 
 SCENARIOS = discover()
 
 
 @pytest.fixture(params=sorted(SCENARIOS), ids=str)
 def h(request: pytest.FixtureRequest) -> Iterator[Harness]:
-    scenario: ContractScenario = SCENARIOS[request.param]()
-    scenario.fake.start()
-    try:
+    with started(SCENARIOS[request.param]()) as scenario:
         yield harness(scenario)
-    finally:
-        scenario.fake.stop()
 
 
 def posts(items: list[Item]) -> list[Item]:

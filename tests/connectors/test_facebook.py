@@ -18,6 +18,7 @@ from connectors.http import HttpClient, HttpSettings
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
 from hallmonitor.fakeplatform import FakePlatform
+from tests.connectors.contract import started
 from tests.connectors.scenarios.facebook import (
     FIRST_POST,
     PAGE,
@@ -37,12 +38,8 @@ def load(name: str) -> Any:
 
 @pytest.fixture
 def script() -> Iterator[FacebookScenario]:
-    scenario = FacebookScenario()
-    scenario.fake.start()
-    try:
+    with started(FacebookScenario()) as scenario:
         yield scenario
-    finally:
-        scenario.fake.stop()
 
 
 @pytest.fixture

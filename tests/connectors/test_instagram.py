@@ -16,6 +16,7 @@ from connectors.instagram import InstagramConnector, media_refs
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
 from hallmonitor.fakeplatform import FakePlatform
+from tests.connectors.contract import started
 from tests.connectors.scenarios.facebook import TOKEN, graph_error
 from tests.connectors.scenarios.facebook import load as load_fixture
 from tests.connectors.scenarios.instagram import CAROUSEL, COMMENTED, IG, InstagramScenario
@@ -30,12 +31,8 @@ def load(name: str) -> Any:
 
 @pytest.fixture
 def script() -> Iterator[InstagramScenario]:
-    scenario = InstagramScenario()
-    scenario.fake.start()
-    try:
+    with started(InstagramScenario()) as scenario:
         yield scenario
-    finally:
-        scenario.fake.stop()
 
 
 @pytest.fixture

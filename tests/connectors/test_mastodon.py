@@ -18,6 +18,7 @@ from connectors.mastodon import MastodonConnector, html_to_text, media_refs, par
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
 from hallmonitor.fakeplatform import Request, Response
+from tests.connectors.contract import fetch_counting, started
 from tests.connectors.scenarios.mastodon import (
     ACCOUNT_ID,
     STATUSES_PATH,
@@ -50,19 +51,14 @@ class Instance:
 
     def fetch(self, cursor: dict[str, Any] | None = None, since: datetime = SINCE,
               full_rescan: bool = False, **opts: Any) -> tuple[FetchResult, list[Request]]:
-        before = len(self.fake.requests)
-        result = self.connector(**opts).fetch(FetchWindow(since, cursor or {}, full_rescan))
-        return result, self.fake.requests[before:]
+        window = FetchWindow(since, cursor or {}, full_rescan)
+        return fetch_counting(self.fake, self.connector(**opts), window)
 
 
 @pytest.fixture
 def instance() -> Iterator[Instance]:
-    scenario = MastodonScenario()
-    scenario.fake.start()
-    try:
+    with started(MastodonScenario()) as scenario:
         yield Instance(scenario)
-    finally:
-        scenario.fake.stop()
 
 
 def by_id(result: FetchResult) -> dict[str, Item]:

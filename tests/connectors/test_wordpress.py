@@ -17,6 +17,7 @@ from connectors.wordpress import WordPressConnector, content_images, parse_gmt, 
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
 from hallmonitor.fakeplatform import Request, Response
+from tests.connectors.contract import fetch_counting, started
 from tests.connectors.scenarios.wordpress import (
     COMMENTS,
     INDEX,
@@ -50,19 +51,14 @@ class Site:
 
     def fetch(self, cursor: dict[str, Any] | None = None, since: datetime = SINCE,
               full_rescan: bool = False, **opts: Any) -> tuple[FetchResult, list[Request]]:
-        before = len(self.fake.requests)
-        result = self.connector(**opts).fetch(FetchWindow(since, cursor or {}, full_rescan))
-        return result, self.fake.requests[before:]
+        window = FetchWindow(since, cursor or {}, full_rescan)
+        return fetch_counting(self.fake, self.connector(**opts), window)
 
 
 @pytest.fixture
 def site() -> Iterator[Site]:
-    scenario = WordPressScenario()
-    scenario.fake.start()
-    try:
+    with started(WordPressScenario()) as scenario:
         yield Site(scenario)
-    finally:
-        scenario.fake.stop()
 
 
 def by_id(result: FetchResult) -> dict[str, Item]:

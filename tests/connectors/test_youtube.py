@@ -15,6 +15,7 @@ from connectors.http import HttpClient, HttpSettings
 from connectors.youtube import YouTubeConnector
 from hallmonitor.clock import FixedClock
 from hallmonitor.fakeplatform import FakePlatform
+from tests.connectors.contract import started
 from tests.connectors.scenarios.youtube import (
     KEY,
     YouTubeScenario,
@@ -30,12 +31,8 @@ Answer = tuple[int, dict[str, str], Any]
 
 @pytest.fixture
 def script() -> Iterator[YouTubeScenario]:
-    scenario = YouTubeScenario()
-    scenario.fake.start()
-    try:
+    with started(YouTubeScenario()) as scenario:
         yield scenario
-    finally:
-        scenario.fake.stop()
 
 
 @pytest.fixture
