@@ -12,11 +12,14 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from hallmonitor.config import Account, DistrictConfig
+
+if TYPE_CHECKING:
+    from rules.detect.lexicons.matcher import Gate
 
 
 class Level(StrEnum):
@@ -113,6 +116,15 @@ class Check(ABC):
 
     @abstractmethod
     def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]: ...
+
+    def gate(self, params: Any, ctx: CheckContext) -> Gate | None:
+        """Optional speed-up: the words without which `run` finds nothing in a post. The engine
+        skips the rule for posts where the gate stays shut. None: always run."""
+        return None
+
+    def prepare(self, targets: list[Target], params: Any, ctx: CheckContext) -> None:
+        """Optional: look at a whole batch once before `run` is called on its targets (e.g. one
+        classifier call for every post that needs it). Does nothing unless overridden."""
 
 
 def finding_id(district_id: str, post_id: str, rule_id: str, key: str) -> str:

@@ -88,8 +88,8 @@ class RuleSet:
                 for subject in bound.check.subjects:
                     self._plan.setdefault((kind, subject), []).append(bound)
         # Rules whose check can look at a whole batch first (see `evaluate`).
-        self._batched = {id(b) for b in rules if b.enabled and callable(getattr(b.check,
-                                                                             "prepare", None))}
+        self._batched = {id(b) for b in rules
+                         if b.enabled and type(b.check).prepare is not Check.prepare}
         self._citations: dict[str, dict[str, str]] = {}
         self._routes_for: tuple[CheckContext, dict[tuple[str, str], _Route]] | None = None
 
@@ -159,9 +159,9 @@ class RuleSet:
             return self._routes_for[1]
         gates: dict[int, Gate] = {}
         for bound in self.rules:
-            gate = getattr(bound.check, "gate", None)
-            if bound.enabled and callable(gate):
-                gates[id(bound)] = gate(bound.params, ctx)
+            gate = bound.check.gate(bound.params, ctx) if bound.enabled else None
+            if gate is not None:
+                gates[id(bound)] = gate
         routes: dict[tuple[str, str], _Route] = {}
         for key, rules in self._plan.items():
             distinct: dict[int, int] = {}  # id(gate) -> its index
