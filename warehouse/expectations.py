@@ -17,7 +17,6 @@ Why it is built this way:
 from __future__ import annotations
 
 import logging
-
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
