@@ -26,10 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from evaluation.synth import compose  # noqa: E402
+from evaluation.synth.marks import MARKS, draw_mark  # noqa: E402
 from rules.detect.logos import LogoMark  # noqa: E402
 from rules.detect.media_pipeline import MediaAnalysis, Settings, analyse  # noqa: E402
-from tests.fixtures.images import compose  # noqa: E402
-from tests.fixtures.images.marks import MARKS, draw_mark  # noqa: E402
 
 _MARKS: list[LogoMark] = []
 

@@ -20,20 +20,20 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from hallmonitor.checking import evaluate_posts
-from hallmonitor.clock import Clock, clock_from
-from hallmonitor.config import Account, DistrictConfig, load_config
-from hallmonitor.fetching import (
+from flows.progress import Progress
+from flows.steps.checking import evaluate_posts
+from flows.steps.fetching import (
     AccessSink,
     FetchOutcome,
     TransientAccountFailure,
     fetch_account,
     window_for,
 )
-from hallmonitor.imaging import analyse_media
-from hallmonitor.loading import load_outcome
+from flows.steps.imaging import analyse_media
+from flows.steps.loading import load_outcome
+from hallmonitor.clock import Clock, clock_from
+from hallmonitor.config import Account, DistrictConfig, load_config
 from hallmonitor.permissions import FetchDecision, decide
-from hallmonitor.progress import Progress
 from hallmonitor.redaction import redact_secrets_in_logs
 from warehouse import store
 from warehouse.db import connect, media_dir

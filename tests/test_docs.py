@@ -7,7 +7,7 @@ import re
 import click
 import pytest
 
-from flows.cli import cli
+from cli.main import cli
 from hallmonitor.config import Account, District
 from tests.conftest import ROOT
 

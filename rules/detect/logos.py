@@ -14,7 +14,7 @@ with the same outline, palette and typeface matches enough local features to pas
    emblem and the wordmark. `score` is the fraction of informative zones that agree.
 
 Scale 10-40% of the image width, rotation, perspective, partial covering and JPEG are measured in
-`rules/detect/image_eval.py` on the corpus in tests/fixtures/images.
+`evaluation/image_eval.py` on the corpus in tests/fixtures/images.
 """
 
 from __future__ import annotations

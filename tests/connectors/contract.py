@@ -54,9 +54,9 @@ from typing import ClassVar, Literal, TypeVar
 from connectors import connector_for
 from connectors.base import Connector, FetchResult, FetchWindow
 from connectors.http import HttpClient, HttpSettings
+from demo.fakeplatform import FakePlatform, Handler, Request, Response
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import FakePlatform, Handler, Request, Response
 
 Mode = Literal["normal", "auth_error", "rate_limit_once"]
 BASIS = "sponsored account: district-owned (contract test)"

@@ -20,9 +20,9 @@ from connectors.bluesky import (
 )
 from connectors.errors import SkippableError
 from connectors.http import HttpClient, HttpSettings
+from demo.fakeplatform import Request, Response
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import Request, Response
 from tests.connectors.contract import fetch_counting, started
 from tests.connectors.scenarios.bluesky import (
     DID,

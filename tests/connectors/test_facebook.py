@@ -15,9 +15,9 @@ from connectors.base import FetchSettings, FetchWindow
 from connectors.errors import SkippableError
 from connectors.facebook import FacebookConnector, post_media
 from connectors.http import HttpClient, HttpSettings
+from demo.fakeplatform import FakePlatform
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import FakePlatform
 from tests.connectors.contract import started
 from tests.connectors.scenarios.facebook import (
     FIRST_POST,

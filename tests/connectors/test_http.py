@@ -15,7 +15,7 @@ import pytest
 
 from connectors.errors import DisallowedHost, NotPermitted, SkippableError
 from connectors.http import AccessRecord, HttpClient, HttpSettings
-from hallmonitor.fakeplatform import FakePlatform, Handler, Request, Response
+from demo.fakeplatform import FakePlatform, Handler, Request, Response
 
 BASIS = "sponsored: district-owned"
 TOKEN = "s3cr3t/T0K+EN="  # has characters that URLs percent-encode

@@ -13,9 +13,9 @@ from connectors.base import FetchWindow
 from connectors.errors import SkippableError
 from connectors.http import HttpClient, HttpSettings
 from connectors.instagram import InstagramConnector, media_refs
+from demo.fakeplatform import FakePlatform
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import FakePlatform
 from tests.connectors.contract import started
 from tests.connectors.scenarios.facebook import TOKEN, graph_error
 from tests.connectors.scenarios.facebook import load as load_fixture

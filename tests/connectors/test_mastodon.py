@@ -15,9 +15,9 @@ from connectors.base import FetchResult, FetchWindow, Item
 from connectors.errors import SkippableError
 from connectors.http import HttpClient, HttpSettings
 from connectors.mastodon import MastodonConnector, html_to_text, media_refs, parse_locator
+from demo.fakeplatform import Request, Response
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import Request, Response
 from tests.connectors.contract import fetch_counting, started
 from tests.connectors.scenarios.mastodon import (
     ACCOUNT_ID,

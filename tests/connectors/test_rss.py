@@ -14,9 +14,9 @@ from connectors.base import FetchResult, FetchWindow, Item, MediaRef
 from connectors.errors import SkippableError
 from connectors.http import HttpClient, HttpSettings
 from connectors.rss import RssConnector
+from demo.fakeplatform import FakePlatform, Request, Response
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import FakePlatform, Request, Response
 from tests.conftest import FIXTURES
 
 FEEDS = FIXTURES / "http" / "rss"

@@ -13,9 +13,9 @@ from connectors.base import FetchResult, FetchSettings, FetchWindow, Item, Media
 from connectors.errors import SkippableError
 from connectors.http import HttpClient, HttpSettings
 from connectors.web import EVERYTHING, WebConnector
+from demo.fakeplatform import FakePlatform, Request, Response
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import FakePlatform, Request, Response
 from tests.conftest import FIXTURES
 
 SITE = FIXTURES / "http" / "web" / "site"

@@ -14,9 +14,9 @@ from connectors.base import FetchResult, FetchSettings, FetchWindow, Item
 from connectors.errors import SkippableError
 from connectors.http import HttpClient, HttpSettings
 from connectors.wordpress import WordPressConnector, content_images, parse_gmt, plain
+from demo.fakeplatform import Request, Response
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import Request, Response
 from tests.connectors.contract import fetch_counting, started
 from tests.connectors.scenarios.wordpress import (
     COMMENTS,

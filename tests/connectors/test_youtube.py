@@ -13,8 +13,8 @@ from connectors.base import FetchWindow
 from connectors.errors import SkippableError
 from connectors.http import HttpClient, HttpSettings
 from connectors.youtube import YouTubeConnector
+from demo.fakeplatform import FakePlatform
 from hallmonitor.clock import FixedClock
-from hallmonitor.fakeplatform import FakePlatform
 from tests.connectors.contract import started
 from tests.connectors.scenarios.youtube import (
     KEY,

@@ -14,8 +14,8 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from demo.sample_server import DemoSite, prepare_district
 from flows.audit import nightly_audit
-from hallmonitor.demo import DemoSite, prepare_district
 
 NOW = datetime(2026, 11, 18, 20, 0, tzinfo=UTC)  # a Wednesday evening in Chicago
 
@@ -209,7 +209,7 @@ def test_edit_is_a_new_version_and_removal_is_marked_deleted(world: dict) -> Non
 
 
 def test_bad_config_fails_before_any_fetch(tmp_path: Path) -> None:
-    from flows.cli import cli
+    from cli.main import cli
 
     with DemoSite(NOW) as site:
         district = prepare_district(tmp_path, site.base_url, NOW)

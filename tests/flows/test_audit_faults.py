@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from demo.sample_server import DemoSite, Entry, prepare_district
 from flows.audit import nightly_audit
-from hallmonitor.demo import DemoSite, Entry, prepare_district
 
 NOW = datetime(2026, 11, 18, 20, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from demo.sample_server import prepare_district
 from hallmonitor.config import ConfigError, load_config
-from hallmonitor.demo import prepare_district
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 from click.testing import CliRunner
 
-from flows.cli import cli
+from cli.main import cli
 from tests.reports.conftest import Mailbox, leaked, pdf_text
 
 NOW = "2026-11-01T13:00:00Z"

@@ -229,9 +229,9 @@ def _one_by_one(ruleset: RuleSet, targets: list[Any], ctx: Any) -> list[tuple[An
 def test_gates_and_batch_preparation_change_no_finding(pack: str) -> None:
     import yaml
 
+    from evaluation.text_eval import EVAL_NOW, config_for_pack, load_items
     from hallmonitor.config import load_config
     from rules.base import CheckContext
-    from rules.evaluate import EVAL_NOW, config_for_pack, load_items
 
     base = load_config(CORPUS)
     overrides = yaml.safe_load((CORPUS / "overrides.yaml").read_text(encoding="utf-8")) or {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from flows.cli import cli
+from cli.main import cli
 from rules.packs import load_pack, pack_ids
 from rules.show import format_pack
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from flows.cli import cli
+from cli.main import cli
 from warehouse.db import connect
 from warehouse.export import FINDING_KEYS, POST_KEYS, export_findings, export_posts
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from demo.fakeplatform import Request, Response
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import Request, Response
 from tests.connectors.scenarios.facebook import GraphScenario, first_page, graph_error, load
 
 IG = "17841406338772941"

@@ -12,8 +12,8 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+from demo.fakeplatform import Handler, Request, Response
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import Handler, Request, Response
 from tests.connectors.contract import ContractScenario
 
 SITE = "https://www.example-schools.org"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from demo.fakeplatform import Handler, Request, Response
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import Handler, Request, Response
 from tests.connectors.contract import ContractScenario
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>{meta}</head>

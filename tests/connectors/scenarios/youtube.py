@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from demo.fakeplatform import Handler, Request, Response
 from hallmonitor.config import Account
-from hallmonitor.fakeplatform import Handler, Request, Response
 from tests.connectors.contract import ContractScenario
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "http" / "youtube"

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from evaluation.synth import compose
+from evaluation.synth.marks import draw_mark
 from rules.base import CheckContext, Target
 from rules.detect.logos import LogoMark
 from rules.detect.media_pipeline import analyse
 from rules.engine import RuleSet
-from tests.fixtures.images import compose
-from tests.fixtures.images.marks import draw_mark
 from tests.rules.helpers import NOW, config
 
 PACKS = ["west-fargo-debh-ap", "alexandria-471", "moorhead-447-1", "wem-428", "jndc"]

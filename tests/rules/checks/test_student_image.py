@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from evaluation.synth import compose
 from rules.base import CheckContext, Target
 from rules.detect.media_pipeline import analyse
 from rules.engine import RuleSet
-from tests.fixtures.images import compose
 from tests.rules.helpers import NOW, config
 
 PACKS = ["west-fargo-debh-ap", "alexandria-471", "moorhead-447-1", "wem-428", "jndc"]

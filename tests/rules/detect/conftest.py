@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from evaluation.synth.marks import MARKS, draw_mark
 from rules.detect.logos import LogoMark
-from tests.fixtures.images.marks import MARKS, draw_mark
 
 
 @pytest.fixture(scope="session")

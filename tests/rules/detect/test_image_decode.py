@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from evaluation.synth import compose
 from rules.detect.images import DecodeError, Limits, decode, hamming, phash
 from rules.detect.media_pipeline import MediaAnalysis, analyse
-from tests.fixtures.images import compose
 
 
 def _png(width: int, height: int) -> bytes:

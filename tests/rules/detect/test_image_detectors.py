@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from evaluation.synth import compose
+from evaluation.synth.marks import MARKS, draw_mark
 from rules.detect.faces import FaceDetector
 from rules.detect.logos import LogoDetector, LogoMark
 from rules.detect.media_pipeline import Settings, analyse
-from tests.fixtures.images import compose
-from tests.fixtures.images.marks import MARKS, draw_mark
 
 
 def _iou_or_inside(found: tuple[int, ...], truth: tuple[int, ...]) -> bool:

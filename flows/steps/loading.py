@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from connectors.http import AccessRecord
+from flows.steps.fetching import FetchOutcome, next_cursor_state
 from hallmonitor.config import Account, DistrictConfig
-from hallmonitor.fetching import FetchOutcome, next_cursor_state
 from warehouse import store
 from warehouse.db import connect
 

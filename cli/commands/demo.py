@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,8 +21,8 @@ def demo(out: str) -> None:
     """Start the sample server on 127.0.0.1, audit the demo district, stop the server, and print
     where the warehouse, the findings and the reports are. Safe to run again: a second run adds
     nothing that is already stored."""
-    from flows.commands.audit import format_summary, load_or_exit, run_audit
-    from hallmonitor.demo import DemoSite, prepare_district
+    from cli.commands.audit import format_summary, load_or_exit, run_audit
+    from demo.sample_server import DemoSite, prepare_district
 
     out_dir = Path(out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -59,10 +58,8 @@ def write_exports(db: Path, out_dir: Path) -> dict[str, Path]:
 
 
 def write_reports(district_dir: Path, db: Path, out_dir: Path, now: datetime) -> dict[str, Path]:
-    """The digest and monthly summary, once the reports module is installed in this build."""
-    if importlib.util.find_spec("dashboards.reports.cli_support") is None:
-        return {}
-    from dashboards.reports.cli_support import demo_reports
+    """Every monitor's digest and the monthly summary so far."""
+    from cli.demo_reports import demo_reports
 
     return demo_reports(district_dir, db, out_dir / "reports", now)
 

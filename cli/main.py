@@ -27,10 +27,10 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    import flows.commands as package
+    import cli.commands as package
 
     for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"flows.commands.{module_info.name}")
+        module = importlib.import_module(f"cli.commands.{module_info.name}")
         for command in getattr(module, "COMMANDS", []):
             cli.add_command(command)
 

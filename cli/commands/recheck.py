@@ -26,9 +26,9 @@ def recheck(config_dir: str, db_path: Path, since: datetime | None, now: str | N
 
     New findings are added, open findings the rules no longer support are closed as superseded
     (with the reason), and monitors' decisions are kept. Exits 2 on a configuration error."""
-    from flows.commands.audit import load_or_exit
+    from cli.commands.audit import load_or_exit
+    from flows.steps.recheck import recheck as run
     from hallmonitor.clock import clock_from
-    from rules.recheck import recheck as run
 
     config = load_or_exit(config_dir)
     stats = run(config, db_path, since.date() if since else None, clock_from(now).now())

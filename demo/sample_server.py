@@ -14,9 +14,9 @@ from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from hallmonitor.fakeplatform import FakePlatform, Request, Response
+from demo.fakeplatform import FakePlatform, Request, Response
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "demo" / "district"
+DEMO_DIR = Path(__file__).resolve().parent / "district"
 
 
 @dataclass

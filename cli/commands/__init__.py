@@ -1,2 +1,2 @@
 """CLI command modules. Each module defines click commands or groups and lists them in
-`COMMANDS`; flows.cli adds every module's COMMANDS to the `hallmonitor` group."""
+`COMMANDS`; cli.main adds every module's COMMANDS to the `hallmonitor` group."""

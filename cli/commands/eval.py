@@ -29,7 +29,8 @@ import click
 )
 def eval_command(corpus: Path, show_errors: bool, split: str | None) -> None:
     """Run every policy pack over a labelled corpus and print precision, recall and F1 per check."""
-    from rules.evaluate import _image_scores, format_table, run_corpus
+    from evaluation.scores import format_table
+    from evaluation.text_eval import _image_scores, run_corpus
 
     outcome = run_corpus(corpus, split)
     scores = outcome.scores + _image_scores(corpus)

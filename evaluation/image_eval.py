@@ -1,8 +1,8 @@
 """Precision, recall and F1 of the image detectors and image checks on the labelled image corpus.
 
-    python -m rules.detect.image_eval DIR      # DIR/labels.json, or DIR/images/labels.json
+    python -m evaluation.image_eval DIR      # DIR/labels.json, or DIR/images/labels.json
 
-`hallmonitor eval --corpus C` adds these rows when C/images/ exists (rules.evaluate). When the
+`hallmonitor eval --corpus C` adds these rows when C/images/ exists (evaluation.text_eval). When the
 folder has no labels.json the corpus is generated there first (tests/fixtures/images/
 make_corpus.py, deterministic), so an empty `images/` folder is enough.
 
@@ -25,12 +25,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from evaluation.scores import Score, format_table
+from evaluation.synth.make_corpus import build
 from hallmonitor.config import Account, District, DistrictConfig, StaffMember, Student
 from rules.base import CheckContext, Target
 from rules.detect.logos import LogoMark
 from rules.detect.media_pipeline import analyse
 from rules.engine import RuleSet
-from rules.evaluate import Score, format_table
 
 _CONFIDENTIAL = re.compile(r"c\s*o\s*n\s*f\s*i\s*d\s*e\s*n\s*t\s*i\s*a\s*l", re.IGNORECASE)
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -40,10 +41,6 @@ TIMEZONE_OFFSET = "-06:00"  # the corpus's capture times are in the district's z
 def corpus_dir(path: Path) -> Path:
     folder = path / "images" if (path / "images").is_dir() else path
     if not (folder / "labels.json").is_file():
-        try:
-            from tests.fixtures.images.make_corpus import build
-        except ModuleNotFoundError as exc:  # installed without the tests folder
-            raise FileNotFoundError(f"{folder}/labels.json missing and generator absent") from exc
         build(folder)
     return folder
 

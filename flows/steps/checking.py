@@ -16,8 +16,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from flows.steps.imaging import image_text_targets, sponsored_phashes
 from hallmonitor.config import DistrictConfig
-from hallmonitor.imaging import image_text_targets, sponsored_phashes
 from rules.base import CheckContext, Target
 from warehouse import store
 from warehouse.db import connect, stage_keys

@@ -6,15 +6,13 @@ real engine (`RuleSet.for_district`) with the corpus district, so what is measur
 district gets: the pack's rules, accounts, parameters and overrides. Counting is per post per
 check: a post labelled `conduct` that gets two conduct findings is one true positive.
 
-If the corpus has an `images/` folder and `rules.detect.image_eval` exists, its scores (same
-`Score` shape) are appended.
+If the corpus has an `images/` folder, the image checks' scores (evaluation/image_eval.py) are
+appended.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from evaluation import image_eval
+from evaluation.scores import Score
 from hallmonitor.config import POLICY_IDS, DistrictConfig, load_config
 from rules.base import CheckContext, Target
 
@@ -36,23 +36,6 @@ DEFAULT_PUBLISHED = "2026-10-02T23:30:00Z"  # a Friday, 18:30 in America/Chicago
 EVAL_NOW = datetime(2026, 11, 15, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Score:
-    check: str
-    tp: int
-    fp: int
-    fn: int
-    precision: float
-    recall: float
-    f1: float
-    n: int  # labelled positives (support)
-
-    @classmethod
-    def of(cls, check: str, tp: int, fp: int, fn: int) -> Score:
-        precision = tp / (tp + fp) if tp + fp else (0.0 if fn else 1.0)
-        recall = tp / (tp + fn) if tp + fn else 1.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return cls(check, tp, fp, fn, precision, recall, f1, tp + fn)
 
 
 @dataclass
@@ -199,23 +182,6 @@ def evaluate_corpus(corpus: str | Path) -> list[Score]:
 def _image_scores(corpus: Path) -> list[Score]:
     if not (corpus / "images").is_dir():
         return []
-    try:
-        module = importlib.import_module("rules.detect.image_eval")
-    except ModuleNotFoundError:
-        return []
-    scores: list[Score] = list(module.evaluate(corpus))
-    return scores
+    return list(image_eval.evaluate(corpus))
 
 
-def format_table(scores: Iterable[Score]) -> str:
-    """A plain-text table: check, TP, FP, FN, precision, recall, F1, support."""
-    header = (
-        f"{'check':<18}{'TP':>5}{'FP':>5}{'FN':>5}{'precision':>11}{'recall':>8}{'F1':>7}{'n':>6}"
-    )
-    lines = [header, "-" * len(header)]
-    for s in scores:
-        lines.append(
-            f"{s.check:<18}{s.tp:>5}{s.fp:>5}{s.fn:>5}{s.precision:>11.3f}"
-            f"{s.recall:>8.3f}{s.f1:>7.3f}{s.n:>6}"
-        )
-    return "\n".join(lines)

@@ -10,7 +10,7 @@ undated items last seen, since a date) and then:
   `superseded`, with the pack id and version in status_reason. Decided findings (confirmed,
   dismissed, escalated) keep their status. Findings of checks the run could not evaluate (a
   pack loaded with strict_checks=False) are left alone.
-Targets are rebuilt exactly as the nightly audit does (hallmonitor.checking.load_targets).
+Targets are rebuilt exactly as the nightly audit does (flows.steps.checking.load_targets).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from hallmonitor.checking import evaluate_targets, load_targets
-from hallmonitor.imaging import sponsored_phashes
+from flows.steps.checking import evaluate_targets, load_targets
+from flows.steps.imaging import sponsored_phashes
 from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext
 from rules.engine import FindingDraft, RuleSet

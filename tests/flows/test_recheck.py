@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from flows.cli import cli
+from cli.main import cli
+from flows.steps.recheck import recheck
 from rules.engine import RuleSet
-from rules.recheck import recheck
 from rules.registry import checks
 from tests.rules.helpers import config, write_config
 from warehouse.db import connect

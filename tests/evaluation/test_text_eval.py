@@ -8,8 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from flows.cli import cli
-from rules.evaluate import Score, format_table, run_corpus
+from cli.main import cli
+from evaluation.scores import Score, format_table
+from evaluation.text_eval import run_corpus
 from tests.conftest import FIXTURES, ROOT
 
 CORPUS = FIXTURES / "corpus" / "text"

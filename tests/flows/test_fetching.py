@@ -7,9 +7,9 @@ from pathlib import Path
 
 from connectors.base import Item, MediaRef
 from connectors.http import HttpClient, HttpSettings
+from demo.fakeplatform import FakePlatform
+from flows.steps.fetching import MEDIA_HOST_BREAKER, download_media, window_for
 from hallmonitor.config import District
-from hallmonitor.fakeplatform import FakePlatform
-from hallmonitor.fetching import MEDIA_HOST_BREAKER, download_media, window_for
 from warehouse.store import CursorState
 
 NOW = datetime(2026, 11, 21, 8, tzinfo=UTC)

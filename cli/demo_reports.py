@@ -1,4 +1,4 @@
-"""Entry points the demo command uses (flows/commands/demo.py looks this module up by name)."""
+"""The reports `hallmonitor demo` writes after its audit (a preview: nothing sent)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The pipeline steps the flows run: fetch, load, analyse media, check, recheck."""
