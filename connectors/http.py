@@ -3,8 +3,8 @@ byte ceilings and an access log entry for every request, with secrets redacted.
 
 Retries use tenacity. Transient faults (429, 5xx, timeouts, dropped connections, and whatever a
 platform's `classify` hook calls throttling) are retried with exponential back-off, honouring
-`Retry-After` up to `max_wait`; when a platform asks us to wait longer than that, or retries run out,
-the request fails with SkippableError so the account becomes a coverage gap and the run goes on.
+`Retry-After` up to `max_wait`; when a platform asks us to wait longer than that, or retries run
+out, the request fails with SkippableError: the account becomes a coverage gap, the run goes on.
 """
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ from typing import Literal
 
 import duckdb
 
+from warehouse.db import insert_sql
+
 Security = Literal["starttls", "ssl", "none"]
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
@@ -173,7 +175,10 @@ def record(con: duckdb.DuckDBPyConnection, district_id: str, results: list[Sent]
     for result in results:
         item = result.outgoing
         con.execute(
-            "INSERT INTO report_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            insert_sql("report_deliveries",
+                       ("delivery_id", "report_id", "district_id", "monitor_id", "recipient",
+                        "role", "subject", "message_id", "attachments_json", "status", "error",
+                        "sent_at")),
             [uuid.uuid4().hex, item.report_id, district_id, item.monitor_id, item.recipient,
              item.role, item.subject, result.message_id,
              json.dumps([a.describe() for a in item.attachments]),

@@ -125,6 +125,7 @@ class Check(ABC):
     def prepare(self, targets: list[Target], params: Any, ctx: CheckContext) -> None:
         """Optional: look at a whole batch once before `run` is called on its targets (e.g. one
         classifier call for every post that needs it). Does nothing unless overridden."""
+        return None
 
 
 def finding_id(district_id: str, post_id: str, rule_id: str, key: str) -> str:

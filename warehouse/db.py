@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -48,7 +48,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         try:
             con.execute(sql)
             con.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, datetime.now(UTC)]
+                insert_sql("schema_migrations", ("version", "name", "applied_at")),
+                [version, name, datetime.now(UTC)],
             )
             con.execute("COMMIT")
         except duckdb.Error:
@@ -95,3 +96,11 @@ def stage_keys(con: duckdb.DuckDBPyConnection, table: str, column: str, values: 
     warehouse selects "these posts" or "these URLs" without an IN list of thousands."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
                 f"SELECT unnest(?::VARCHAR[]) AS {column}", [values])
+
+
+def insert_sql(table: str, columns: Sequence[str], conflict: str = "") -> str:
+    """`INSERT INTO table (columns) VALUES (?, ...)` with every column named, so that a migration
+    adding a column never breaks a writer; `conflict` is an optional `ON CONFLICT ...` clause."""
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}".rstrip()

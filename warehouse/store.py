@@ -2,7 +2,8 @@
 
 Every write is keyed so that running the same night twice changes nothing: items on
 (district, platform, account, native id) via a stable `post_id`; versions on a content hash that
-ignores volatile platform fields (like counts); media on SHA-256; findings on their deterministic id.
+ignores volatile platform fields (like counts); media on SHA-256; findings on their deterministic
+id.
 All functions take an open connection; the caller decides the transaction.
 """
 
@@ -13,7 +14,7 @@ import json
 import os
 import tempfile
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import duckdb
 from connectors.base import Item
 from connectors.http import AccessRecord
 from hallmonitor.config import Account, DistrictConfig
-from warehouse.db import stage_keys
+from warehouse.db import insert_sql, stage_keys
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -56,11 +57,19 @@ def _json(value: Any) -> str:
 def upsert_district(con: duckdb.DuckDBPyConnection, config: DistrictConfig, now: datetime) -> None:
     d = config.district
     con.execute(
-        "INSERT INTO districts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (district_id) DO UPDATE SET "
-        "name = excluded.name, policy = excluded.policy, timezone = excluded.timezone, "
-        "config_json = excluded.config_json, updated_at = excluded.updated_at",
+        insert_sql(
+            "districts",
+            ("district_id", "name", "policy", "timezone", "config_json", "updated_at"),
+            "ON CONFLICT (district_id) DO UPDATE SET name = excluded.name, "
+            "policy = excluded.policy, timezone = excluded.timezone, "
+            "config_json = excluded.config_json, updated_at = excluded.updated_at",
+        ),
         [d.id, d.name, d.policy, d.timezone, d.model_dump_json(), now],
     )
+
+
+_ACCOUNT_FIELDS = ("kind", "platform", "locator", "display_name", "school", "responsible", "owner",
+                   "permission_json", "config_json", "updated_at")
 
 
 def upsert_accounts(con: duckdb.DuckDBPyConnection, config: DistrictConfig, now: datetime) -> None:
@@ -84,13 +93,12 @@ def upsert_accounts(con: duckdb.DuckDBPyConnection, config: DistrictConfig, now:
             ]
         )
     con.executemany(
-        "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (district_id, account_id) DO UPDATE SET kind = excluded.kind, "
-        "platform = excluded.platform, locator = excluded.locator, "
-        "display_name = excluded.display_name, school = excluded.school, "
-        "responsible = excluded.responsible, owner = excluded.owner, "
-        "permission_json = excluded.permission_json, config_json = excluded.config_json, "
-        "updated_at = excluded.updated_at",
+        insert_sql(
+            "accounts",
+            ("district_id", "account_id", *_ACCOUNT_FIELDS),
+            "ON CONFLICT (district_id, account_id) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in _ACCOUNT_FIELDS),
+        ),
         rows,
     )
 
@@ -105,8 +113,11 @@ def start_run(
 ) -> str:
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     con.execute(
-        "INSERT INTO fetch_runs VALUES (?, ?, ?, NULL, 'running', ?, ?, ?, NULL)",
-        [run_id, district_id, now, trigger, pack_id, pack_version],
+        insert_sql(
+            "fetch_runs",
+            ("run_id", "district_id", "started_at", "status", "trigger", "pack_id", "pack_version"),
+        ),
+        [run_id, district_id, now, "running", trigger, pack_id, pack_version],
     )
     return run_id
 
@@ -143,8 +154,11 @@ def record_access(
     if not records:
         return
     con.executemany(
-        "INSERT INTO access_log (run_id, district_id, account_id, requested_at, basis, method, url, "
-        "status_code, outcome, bytes, elapsed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        insert_sql(
+            "access_log",
+            ("run_id", "district_id", "account_id", "requested_at", "basis", "method", "url",
+             "status_code", "outcome", "bytes", "elapsed_ms"),
+        ),
         [
             [
                 run_id,
@@ -192,7 +206,7 @@ def record_coverage(
     )
 
 
-# -- cursors ----------------------------------------------------------------------------------------
+# -- cursors ---------------------------------------------------------------------------------------
 @dataclass
 class CursorState:
     cursor: dict[str, Any] = field(default_factory=dict)
@@ -221,12 +235,20 @@ def save_cursor(
     now: datetime,
 ) -> None:
     con.execute(
-        "INSERT OR REPLACE INTO cursors VALUES (?, ?, ?, ?, ?, ?)",
+        insert_sql(
+            "cursors",
+            ("district_id", "account_id", "cursor_json", "high_water", "last_full_scan",
+             "updated_at"),
+            "ON CONFLICT (district_id, account_id) DO UPDATE SET "
+            "cursor_json = excluded.cursor_json, high_water = excluded.high_water, "
+            "last_full_scan = excluded.last_full_scan, "
+            "updated_at = excluded.updated_at",
+        ),
         [district_id, account_id, _json(state.cursor), state.high_water, state.last_full_scan, now],
     )
 
 
-# -- items ------------------------------------------------------------------------------------------
+# -- items -----------------------------------------------------------------------------------------
 @dataclass
 class ItemStats:
     new: int = 0
@@ -315,7 +337,8 @@ def _write_current(
                item.text, _json(media), _json(item.extra), _json(item.raw), parent, version, chash]
     keys = ["post_id", "district_id", "account_id", "platform", "native_id", "kind"]
     columns = [*keys, *CURRENT_COLUMNS, "first_seen", "last_seen", "deleted_at"]
-    updates = ", ".join(f"{c} = excluded.{c}" for c in (*CURRENT_COLUMNS, "last_seen", "deleted_at"))
+    refreshed = (*CURRENT_COLUMNS, "last_seen", "deleted_at")
+    updates = ", ".join(f"{c} = excluded.{c}" for c in refreshed)
     con.execute(
         f"INSERT INTO posts ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
         f"ON CONFLICT (post_id) DO UPDATE SET {updates}",
@@ -335,7 +358,11 @@ def _insert_version(
     run_id: str,
 ) -> None:
     con.execute(
-        "INSERT INTO post_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        insert_sql(
+            "post_versions",
+            ("post_id", "version", "content_hash", "title", "text", "media_json", "extra_json",
+             "raw_json", "edited_at", "captured_at", "run_id"),
+        ),
         [
             pid,
             version,
@@ -358,7 +385,7 @@ def _replace_post_media(
     con.execute("DELETE FROM post_media WHERE post_id = ?", [pid])
     if media:
         con.executemany(
-            "INSERT INTO post_media VALUES (?, ?, ?, ?, ?, ?)",
+            insert_sql("post_media", ("post_id", "position", "url", "role", "alt", "sha256")),
             [[pid, n, m["url"], m["role"], m["alt"], m["sha256"]] for n, m in enumerate(media)],
         )
 
@@ -372,7 +399,8 @@ def _mark_deleted(
     now: datetime,
 ) -> int:
     """Items in the window the connector vouched for, but absent now, are gone from the platform.
-    Undated items (web pages) count only when the connector saw everything (complete_since=EPOCH)."""
+    Undated items (web pages) count only when the connector saw everything
+    (complete_since=EPOCH)."""
     include_undated = complete_since <= EPOCH
     rows = con.execute(
         "SELECT post_id FROM posts WHERE district_id = ? AND account_id = ? AND deleted_at IS NULL "
@@ -387,7 +415,7 @@ def _mark_deleted(
     return len(gone)
 
 
-# -- media ------------------------------------------------------------------------------------------
+# -- media -----------------------------------------------------------------------------------------
 def media_shas_for(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, str]:
     """URL -> sha256 for those of these URLs already stored (one account's batch)."""
     if not urls:
@@ -444,18 +472,24 @@ def record_media(
             exists = con.execute("SELECT 1 FROM media WHERE sha256 = ?", [d.sha256]).fetchone()
             if not exists:
                 con.execute(
-                    "INSERT INTO media VALUES (?, ?, ?, ?, ?)",
+                    insert_sql("media", ("sha256", "content_type", "bytes", "path", "first_seen")),
                     [d.sha256, d.content_type, d.size, d.path, now],
                 )
                 added += 1
         con.execute(
-            "INSERT OR REPLACE INTO media_sources VALUES (?, ?, ?, ?, ?)",
+            insert_sql(
+                "media_sources",
+                ("url", "sha256", "status", "error", "fetched_at"),
+                "ON CONFLICT (url) DO UPDATE SET sha256 = excluded.sha256, "
+                "status = excluded.status, error = excluded.error, "
+                "fetched_at = excluded.fetched_at",
+            ),
             [d.url, d.sha256, d.status, d.error, now],
         )
     return added
 
 
-# -- quarantine -------------------------------------------------------------------------------------
+# -- quarantine ------------------------------------------------------------------------------------
 def quarantine(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -473,26 +507,13 @@ def quarantine(
     )
 
 
-# -- findings ---------------------------------------------------------------------------------------
-FINDING_FIELDS = (
-    "finding_id",
-    "district_id",
-    "account_id",
-    "post_id",
-    "post_version",
-    "subject",
-    "check_name",
-    "rule_id",
-    "clause_id",
-    "citation",
-    "level",
-    "severity",
-    "category",
-    "summary",
-    "evidence",
-    "pack_id",
-    "pack_version",
-)
+# -- findings --------------------------------------------------------------------------------------
+# Draft fields stored as JSON get a `_json` column; every other draft field is a column of its own.
+_JSON_FIELDS = {"citation": "citation_json", "evidence": "evidence_json"}
+# A finding seen again refreshes what the check decides now; its status is the monitors' (a
+# superseded finding that is produced again is reopened).
+_REFRESHED = ("post_version", "evidence_json", "summary", "level", "severity", "citation_json",
+              "pack_version", "last_seen", "last_run_id")
 
 
 @dataclass
@@ -501,67 +522,37 @@ class FindingStats:
     seen_again: int = 0
 
 
+def _finding_row(draft: Any) -> dict[str, Any]:
+    row = {}
+    for f in fields(draft):
+        value = getattr(draft, f.name)
+        if f.name in _JSON_FIELDS:
+            row[_JSON_FIELDS[f.name]] = _json(value)
+        else:
+            row[f.name] = value
+    return row
+
+
 def upsert_findings(
     con: duckdb.DuckDBPyConnection, drafts: list[Any], run_id: str, now: datetime
 ) -> FindingStats:
-    """Insert new findings as open; refresh evidence and last_seen of known ones, keeping the
-    status a monitor gave them (a superseded finding that is produced again is reopened)."""
-    stats = FindingStats()
-    for draft in drafts:
-        d = {name: getattr(draft, name) for name in FINDING_FIELDS}
-        found = con.execute(
-            "SELECT status FROM findings WHERE finding_id = ?", [d["finding_id"]]
-        ).fetchone()
-        if found is None:
-            con.execute(
-                "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "'open', NULL, ?, ?, ?, ?)",
-                [
-                    d["finding_id"],
-                    d["district_id"],
-                    d["account_id"],
-                    d["post_id"],
-                    d["post_version"],
-                    d["subject"],
-                    d["check_name"],
-                    d["rule_id"],
-                    d["clause_id"],
-                    _json(d["citation"]),
-                    d["level"],
-                    d["severity"],
-                    d["category"],
-                    d["summary"],
-                    _json(d["evidence"]),
-                    d["pack_id"],
-                    d["pack_version"],
-                    now,
-                    now,
-                    run_id,
-                    run_id,
-                ],
-            )
-            stats.new += 1
-        else:
-            reopen = found[0] == "superseded"
-            con.execute(
-                "UPDATE findings SET post_version = ?, evidence_json = ?, summary = ?, level = ?, "
-                "severity = ?, citation_json = ?, pack_version = ?, last_seen = ?, last_run_id = ?, "
-                "status = CASE WHEN ? THEN 'open' ELSE status END, "
-                "status_reason = CASE WHEN ? THEN NULL ELSE status_reason END WHERE finding_id = ?",
-                [
-                    d["post_version"],
-                    _json(d["evidence"]),
-                    d["summary"],
-                    d["level"],
-                    d["severity"],
-                    _json(d["citation"]),
-                    d["pack_version"],
-                    now,
-                    run_id,
-                    reopen,
-                    reopen,
-                    d["finding_id"],
-                ],
-            )
-            stats.seen_again += 1
-    return stats
+    """Insert new findings as open and refresh known ones, in one INSERT ... ON CONFLICT."""
+    if not drafts:
+        return FindingStats()
+    rows = [_finding_row(d) for d in drafts]
+    ids = list({r["finding_id"] for r in rows})
+    stage_keys(con, "_upsert_findings", "finding_id", ids)
+    (known,) = con.execute(
+        "SELECT count(*) FROM findings JOIN _upsert_findings USING (finding_id)"
+    ).fetchone() or (0,)
+    columns = [*rows[0], "status", "first_seen", "last_seen", "first_run_id", "last_run_id"]
+    refreshed = ", ".join(f"{c} = excluded.{c}" for c in _REFRESHED)
+    con.executemany(
+        f"INSERT INTO findings ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT (finding_id) DO UPDATE SET {refreshed}, "
+        "status = CASE WHEN findings.status = 'superseded' THEN 'open' ELSE findings.status END, "
+        "status_reason = CASE WHEN findings.status = 'superseded' THEN NULL "
+        "ELSE findings.status_reason END",
+        [[*r.values(), "open", now, now, run_id, run_id] for r in rows],
+    )
+    return FindingStats(new=len(ids) - known, seen_again=known)

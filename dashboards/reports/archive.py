@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 import duckdb
 
+from warehouse.db import insert_sql
+
 STALE_RUN = timedelta(hours=24)
 
 
@@ -17,7 +19,9 @@ def save_report(con: duckdb.DuckDBPyConnection, *, district_id: str, kind: str, 
                 stats: dict[str, object]) -> str:
     report_id = uuid.uuid4().hex
     con.execute(
-        "INSERT INTO report_archive VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        insert_sql("report_archive",
+                   ("report_id", "district_id", "kind", "period", "monitor_id", "created_at",
+                    "html", "pdf", "html_sha256", "pdf_sha256", "stats_json")),
         [report_id, district_id, kind, period, monitor_id, created_at, html, pdf,
          hashlib.sha256(html.encode("utf-8")).hexdigest(),
          hashlib.sha256(pdf).hexdigest() if pdf is not None else None,
@@ -38,10 +42,11 @@ def watermark(con: duckdb.DuckDBPyConnection, district_id: str, monitor_id: str)
 def advance_watermark(con: duckdb.DuckDBPyConnection, district_id: str, monitor_id: str,
                       covered_until: datetime, report_id: str, now: datetime) -> None:
     con.execute(
-        "INSERT INTO digest_watermarks VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (district_id, monitor_id) "
-        "DO UPDATE SET covered_until = excluded.covered_until, report_id = excluded.report_id, "
-        "updated_at = excluded.updated_at",
+        insert_sql("digest_watermarks",
+                   ("district_id", "monitor_id", "covered_until", "report_id", "updated_at"),
+                   "ON CONFLICT (district_id, monitor_id) "
+                   "DO UPDATE SET covered_until = excluded.covered_until, "
+                   "report_id = excluded.report_id, updated_at = excluded.updated_at"),
         [district_id, monitor_id, covered_until, report_id, now])
 
 

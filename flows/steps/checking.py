@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import pandas as pd
 from flows.steps.imaging import image_text_targets, sponsored_phashes
 from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext, Target
+from rules.engine import FindingDraft
 from warehouse import store
 from warehouse.db import connect, stage_keys
 
@@ -133,7 +134,7 @@ def evaluate_posts(
     ctx.cached("sponsored_phashes", lambda: phashes)
     drafts = evaluate_targets(ruleset, targets, ctx)
     stats.findings = len(drafts)
-    frame = pd.DataFrame([_flat(d) for d in drafts], columns=list(store.FINDING_FIELDS))
+    frame = findings_frame(drafts)
     verdict = validate_findings(frame, now)
     with connect(db_path) as con:
         con.execute("BEGIN TRANSACTION")
@@ -176,9 +177,15 @@ def evaluate_targets(ruleset: Any, targets: list[Target], ctx: CheckContext) -> 
     return drafts
 
 
-def _flat(draft: Any) -> dict[str, Any]:
-    data = {name: getattr(draft, name) for name in store.FINDING_FIELDS}
-    return {
-        k: (json.dumps(v, default=str) if isinstance(v, (dict, list)) else v)
-        for k, v in data.items()
-    }
+def findings_frame(drafts: list[FindingDraft]) -> pd.DataFrame:
+    """The drafts as the findings expectation suite reads them: one column per draft field, the
+    nested ones (citation, evidence) as JSON text."""
+    names = [f.name for f in fields(FindingDraft)]
+    rows = [
+        {
+            name: (json.dumps(value, default=str) if isinstance(value, dict | list) else value)
+            for name, value in ((n, getattr(d, n)) for n in names)
+        }
+        for d in drafts
+    ]
+    return pd.DataFrame(rows, columns=names)

@@ -48,8 +48,9 @@ def analyse_media(db_path: Path, config: DistrictConfig, post_ids: list[str], no
         for result in results:
             result.marks_key = key
             con.execute(
-                "INSERT OR REPLACE INTO media_analysis (sha256, analyser_version, marks_key, ok, error, "
-                "phash, exif_time, exif_source, face_count, marks_found, analysis_json, analysed_at) "
+                "INSERT OR REPLACE INTO media_analysis (sha256, analyser_version, marks_key, ok, "
+                "error, phash, exif_time, exif_source, face_count, marks_found, analysis_json, "
+                "analysed_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     result.sha256,

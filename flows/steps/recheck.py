@@ -15,16 +15,14 @@ Targets are rebuilt exactly as the nightly audit does (flows.steps.checking.load
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
-from flows.steps.checking import evaluate_targets, load_targets
+from flows.steps.checking import evaluate_targets, findings_frame, load_targets
 from flows.steps.imaging import sponsored_phashes
 from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext
@@ -92,7 +90,7 @@ def recheck(config: DistrictConfig, db_path: str | Path, since: date | None, now
         con.execute("BEGIN TRANSACTION")
         if failures is not None:
             store.quarantine(con, run_id, config.district.id, None, "findings", failures,
-                             [_flat(d) for d in drafts], now)
+                             findings_frame(drafts).astype(str).to_dict("records"), now)
             stats.quarantined = len(drafts)
         else:
             _apply(con, ruleset, [t.post_id for t in targets], drafts, run_id, now, stats)
@@ -129,18 +127,12 @@ def _apply(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, post_ids: list[str]
     stats.superseded = len(gone)
 
 
-def _flat(draft: FindingDraft) -> dict[str, Any]:
-    row = {name: getattr(draft, name) for name in store.FINDING_FIELDS}
-    return {k: json.dumps(v, default=str) if isinstance(v, dict | list) else v
-            for k, v in row.items()}
-
-
 def _validate(drafts: list[FindingDraft], now: datetime) -> list[dict[str, Any]] | None:
     """The same expectation suite the nightly audit applies to findings; None when they pass."""
     if not drafts:
         return None
     from warehouse.expectations import validate_findings
 
-    frame = pd.DataFrame([_flat(d) for d in drafts], columns=list(store.FINDING_FIELDS))
+    frame = findings_frame(drafts)
     verdict = validate_findings(frame, now)
     return None if verdict.success else list(verdict.failures)

@@ -36,7 +36,7 @@ def _write_district(
                 "names": ["Example Public Schools"],
                 "homepage": "https://www.example-schools.org/",
                 "backfill_days": 36500,
-                # No overlap: the second night must ask strictly for what is newer than the first saw.
+                # No overlap: the second night asks strictly for what is newer than the first saw.
                 "overlap_minutes": 0,
             }
         ),

@@ -139,8 +139,8 @@ def test_findings_are_real_and_cite_the_policy(world: dict) -> None:
 def test_image_checks_find_students_marks_and_text_in_pictures(world: dict) -> None:
     rows = _q(
         world["db"],
-        """
-        SELECT p.native_id, f.check_name, f.evidence_json FROM findings f JOIN posts p USING (post_id)""",
+        "SELECT p.native_id, f.check_name, f.evidence_json "
+        "FROM findings f JOIN posts p USING (post_id)",
     )
     by_post = {}
     for native, check, evidence in rows:

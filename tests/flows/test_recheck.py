@@ -158,10 +158,12 @@ def test_since_limits_the_recheck_to_recent_posts(db: Path) -> None:
 def test_findings_of_checks_this_run_cannot_evaluate_are_left_alone(db: Path) -> None:
     with connect(db) as con:
         con.execute(
-            "INSERT INTO findings VALUES ('img1', 'prairie', 'hs-page', 'p-clean', 2, 'post', "
-            "'student_image', 'mh.x', 'student-photos', '{}', 'violation', 'high', "
-            "'student-image', 's', '{}', 'moorhead-447-1', '2026.11.0', 'open', NULL, ?, ?, "
-            "NULL, NULL)",
+            "INSERT INTO findings (finding_id, district_id, account_id, post_id, post_version, "
+            "subject, check_name, rule_id, clause_id, citation_json, level, severity, category, "
+            "summary, evidence_json, pack_id, pack_version, status, first_seen, last_seen) "
+            "VALUES ('img1', 'prairie', 'hs-page', 'p-clean', 2, 'post', 'student_image', 'mh.x', "
+            "'student-photos', '{}', 'violation', 'high', 'student-image', 's', '{}', "
+            "'moorhead-447-1', '2026.11.0', 'open', ?, ?)",
             [NOW, NOW])
     _recheck(db, now=LATER)
     image = _findings(db)["img1"]

@@ -109,9 +109,9 @@ class Warehouse:
         self._stack = ExitStack()
         self.con = self._stack.enter_context(connect(self.path))
         if self.new:
-            self.con.execute("INSERT INTO districts VALUES ('riverbend', "
-                             "'Riverbend Public Schools', 'west-fargo-debh-ap', "
-                             "'America/Chicago', NULL, ?)", [datetime.now(UTC)])
+            self.con.execute("INSERT INTO districts (district_id, name, policy, timezone, "
+                             "updated_at) VALUES ('riverbend', 'Riverbend Public Schools', "
+                             "'west-fargo-debh-ap', 'America/Chicago', ?)", [datetime.now(UTC)])
 
     def close(self) -> None:
         self.flush()
@@ -184,7 +184,9 @@ class Warehouse:
                         "captured_at) VALUES (?, 1, 'h', ?, ?)", [post_id, text, at])
             if i < images:
                 sha = hashlib.sha256(post_id.encode()).hexdigest()
-                con.execute("INSERT INTO media VALUES (?, 'image/png', 10, ?, ?)",
+                con.execute("INSERT INTO media (sha256, content_type, bytes, path, first_seen) "
+                            "VALUES (?, 'image/png', 10, ?, ?)",
                             [sha, f"{sha[:2]}/{sha}", at])
-                con.execute("INSERT INTO post_media VALUES (?, 0, ?, 'image', NULL, ?)",
+                con.execute("INSERT INTO post_media (post_id, position, url, role, sha256) "
+                            "VALUES (?, 0, ?, 'image', ?)",
                             [post_id, f"https://x.example/{sha}.png", sha])

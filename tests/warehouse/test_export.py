@@ -62,8 +62,9 @@ def _finding(con: Any, finding_id: str, account_id: str, post_id: str | None, su
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "warehouse.duckdb"
     with connect(path) as con:
-        con.execute("INSERT INTO districts VALUES ('wf', 'West Fargo', 'west-fargo-debh-ap', "
-                    "'America/Chicago', NULL, ?)", [T0])
+        con.execute("INSERT INTO districts (district_id, name, policy, timezone, updated_at) "
+                    "VALUES ('wf', 'West Fargo', 'west-fargo-debh-ap', 'America/Chicago', ?)",
+                    [T0])
         _account(con, "wf-news", "rss", "https://news.example.org/feed.xml")
         _account(con, "wf-fb", "facebook", "1234567890")
         _account(con, "wf-site", "web", "https://www.example.org/")
@@ -75,7 +76,8 @@ def db(tmp_path: Path) -> Path:
         # Inserted out of order: the export orders media by position.
         for position, url in [(1, "https://cdn.example.org/b.jpg"),
                               (0, "https://cdn.example.org/a.jpg")]:
-            con.execute("INSERT INTO post_media VALUES ('p-new', ?, ?, 'image', ?, ?)",
+            con.execute("INSERT INTO post_media (post_id, position, url, role, alt, sha256) "
+                        "VALUES ('p-new', ?, ?, 'image', ?, ?)",
                         [position, url, f"alt {position}", f"sha{position}"])
         _finding(con, "f-b-post", "wf-news", "p-old", "post", at(10))
         _finding(con, "f-a-post", "wf-news", "p-new", "post", at(10), status="confirmed")

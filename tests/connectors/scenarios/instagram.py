@@ -8,6 +8,7 @@ the profile (its recorded id aligned with the media pages), `/media` page 1 (two
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,8 +78,8 @@ class InstagramScenario(GraphScenario):
 
     def rate_limited(self, request: Request) -> Response:
         # Instagram's business-use-case throttle (80002), with its usage header.
-        usage = '{"%s":[{"type":"instagram","call_count":100,"total_cputime":10,' \
-                '"total_time":10,"estimated_time_to_regain_access":0}]}' % IG
+        usage = json.dumps({IG: [{"type": "instagram", "call_count": 100, "total_cputime": 10,
+                                  "total_time": 10, "estimated_time_to_regain_access": 0}]})
         return 400, {"X-Business-Use-Case-Usage": usage}, graph_error(80002)
 
 
