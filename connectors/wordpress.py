@@ -71,7 +71,8 @@ def content_images(html: str | None, base: str) -> list[MediaRef]:
     for img in BeautifulSoup(html, "html.parser").find_all("img"):
         src = img.get("data-src") or img.get("src")
         if src and not str(src).startswith("data:"):
-            refs.append(MediaRef(urljoin(base, str(src)), "image", img.get("alt") or None))
+            alt = img.get("alt")
+            refs.append(MediaRef(urljoin(base, str(src)), "image", str(alt) if alt else None))
     return refs
 
 

@@ -107,7 +107,8 @@ def plan(config: DistrictConfig, clock: Clock) -> list[tuple[Account, FetchDecis
     return [(account, decide(account, today)) for account in config.accounts]
 
 
-@flow(name="nightly-audit", task_runner=ThreadPoolTaskRunner(max_workers=4))
+# Prefect's stubs type the runner's future parameter as Never when it is built bare.
+@flow(name="nightly-audit", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
 def nightly_audit(
     config_dir: str,
     db_path: str,
@@ -186,9 +187,9 @@ def run_audit_body(
     stats = evaluate_posts(db, config, ruleset, touched, run_id, clock.now())
     summary.findings_new = stats.new
     with connect(db) as con:
-        summary.findings_total = con.execute(
+        (summary.findings_total,) = con.execute(
             "SELECT count(*) FROM findings WHERE district_id = ?", [config.district.id]
-        ).fetchone()[0]
+        ).fetchone() or (0,)
         store.finish_run(con, run_id, "completed", _public(summary), clock.now())
         store.audit(
             con,

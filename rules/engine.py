@@ -187,7 +187,7 @@ class RuleSet:
                 if id(bound) in self._batched:
                     batches.setdefault(id(bound), (bound, []))[1].append(target)
         for bound, batch in batches.values():
-            bound.check.prepare(batch, bound.params, ctx)  # type: ignore[attr-defined]
+            bound.check.prepare(batch, bound.params, ctx)
 
     def _drafts(self, target: Target, bound: BoundRule, hits: list[Hit]) -> list[FindingDraft]:
         clause = bound.clause
