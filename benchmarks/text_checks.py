@@ -301,11 +301,11 @@ def run(base: Path, db_path: Path, pack: str, batch_size: int, per_check: bool) 
     import duckdb
     import pandas as pd
 
-    from hallmonitor.config import load_config
+    from flows.district import load_district
     from rules.base import CheckContext, Target
     from rules.engine import RuleSet
 
-    config = load_config(base)
+    config = load_district(base)
     config.district = config.district.model_copy(update={"policy": pack})
     ruleset = RuleSet.for_district(config, strict_checks=False)
     timings: defaultdict[str, float] = defaultdict(float)
@@ -403,11 +403,11 @@ _STATE: dict[str, Any] = {}
 
 def _init_worker(base: str, pack: str) -> None:
     """Per worker, before timing: config, rule set, and the one-off start-up costs."""
-    from hallmonitor.config import load_config
+    from flows.district import load_district
     from rules.base import CheckContext, Target
     from rules.engine import RuleSet
 
-    config = load_config(base)
+    config = load_district(base)
     config.district = config.district.model_copy(update={"policy": pack})
     ruleset = RuleSet.for_district(config, strict_checks=False)
     ctx = CheckContext(config, datetime(2027, 6, 1, tzinfo=UTC))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dashboards.reports.common import Month
 from dashboards.reports.jobs import produce_digests, produce_monthly
-from hallmonitor.config import load_config
+from flows.district import load_district
 
 
 def demo_reports(district_dir: Path, db: Path, out_dir: Path, now: datetime) -> dict[str, Path]:
@@ -15,9 +15,9 @@ def demo_reports(district_dir: Path, db: Path, out_dir: Path, now: datetime) -> 
     the digest watermarks alone (a demo is a preview). `now` may be when the demo started:
     the reports are made after its audit, so they use the later of that and the clock."""
     now = max(now, datetime.now(UTC))
-    config = load_config(district_dir)
-    digests = produce_digests(district_dir, db, out_dir, now)
-    monthly = produce_monthly(district_dir, db, out_dir, now,
+    config = load_district(district_dir)
+    digests = produce_digests(config, db, out_dir, now)
+    monthly = produce_monthly(config, db, out_dir, now,
                               Month.containing(now, config.district.tz))
     paths: dict[str, Path] = {"summary": monthly.paths[1], "summary web": monthly.paths[0]}
     for produced in digests:

@@ -1,27 +1,34 @@
-"""Platform connectors, one module each. Register a new one with one line in CONNECTORS."""
+"""Platform connectors, one module each. A module that defines a `Connector` subclass with a
+`platform` name is a connector: adding a platform is adding one file (the registry finds it)."""
 
 from __future__ import annotations
 
-from connectors.base import Connector
-from connectors.bluesky import BlueskyConnector
-from connectors.facebook import FacebookConnector
-from connectors.instagram import InstagramConnector
-from connectors.mastodon import MastodonConnector
-from connectors.rss import RssConnector
-from connectors.web import WebConnector
-from connectors.wordpress import WordPressConnector
-from connectors.youtube import YouTubeConnector
+import importlib
+import inspect
+import pkgutil
 
-CONNECTORS: dict[str, type[Connector]] = {
-    "mastodon": MastodonConnector,
-    "bluesky": BlueskyConnector,
-    "wordpress": WordPressConnector,
-    "rss": RssConnector,
-    "web": WebConnector,
-    "facebook": FacebookConnector,
-    "instagram": InstagramConnector,
-    "youtube": YouTubeConnector,
-}
+from connectors.base import Connector
+
+
+def _discover() -> dict[str, type[Connector]]:
+    found: dict[str, type[Connector]] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            platform = getattr(cls, "platform", None)
+            if (
+                issubclass(cls, Connector)
+                and cls.__module__ == module.__name__
+                and isinstance(platform, str)
+                and not inspect.isabstract(cls)
+            ):
+                if platform in found and found[platform] is not cls:
+                    raise ValueError(f"two connectors for platform {platform!r}")
+                found[platform] = cls
+    return found
+
+
+CONNECTORS: dict[str, type[Connector]] = _discover()
 
 
 def connector_for(platform: str) -> type[Connector]:

@@ -22,8 +22,10 @@ import yaml
 
 from evaluation import image_eval
 from evaluation.scores import Score
-from hallmonitor.config import POLICY_IDS, DistrictConfig, load_config
+from flows.district import load_district
+from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext, Target
+from rules.packs import pack_ids
 
 SHORT_PACKS = {
     "wf": "west-fargo-debh-ap",
@@ -73,7 +75,7 @@ def load_items(corpus: Path, config: DistrictConfig) -> list[Item]:
 
 def _pack_id(name: str) -> str:
     pack = SHORT_PACKS.get(name, name)
-    if pack not in POLICY_IDS:
+    if pack not in pack_ids():
         raise ValueError(f"unknown pack {name!r}")
     return pack
 
@@ -86,7 +88,7 @@ def _items_of(record: dict[str, Any], config: DistrictConfig) -> list[Item]:
         default = expected.get("*")
         named = {_pack_id(k): v for k, v in expected.items() if k != "*"}
         by_pack = {
-            p: named.get(p, default) for p in POLICY_IDS if p in named or default is not None
+            p: named.get(p, default) for p in pack_ids() if p in named or default is not None
         }
     note, split = record.get("note", ""), record.get("split", "dev")
     return [
@@ -135,12 +137,12 @@ def run_corpus(corpus: str | Path, split: str | None = None) -> Outcome:
     from rules.engine import RuleSet
 
     corpus = Path(corpus)
-    config = load_config(corpus)
+    config = load_district(corpus)
     overrides_file = corpus / "overrides.yaml"
     overrides = yaml.safe_load(overrides_file.read_text()) if overrides_file.is_file() else {}
     items = [i for i in load_items(corpus, config) if split is None or i.split == split]
     found: dict[tuple[str, str], set[str]] = {}
-    for pack in POLICY_IDS:
+    for pack in pack_ids():
         pack_items = [i for i in items if i.pack == pack]
         if not pack_items:
             continue

@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.district import load_district
 from flows.progress import Progress
 from flows.steps.checking import evaluate_posts
 from flows.steps.fetching import (
@@ -32,7 +33,7 @@ from flows.steps.fetching import (
 from flows.steps.imaging import analyse_media
 from flows.steps.loading import load_outcome
 from hallmonitor.clock import Clock, clock_from
-from hallmonitor.config import Account, DistrictConfig, load_config
+from hallmonitor.config import Account, DistrictConfig
 from hallmonitor.permissions import FetchDecision, decide
 from hallmonitor.redaction import redact_secrets_in_logs
 from warehouse import store
@@ -127,7 +128,7 @@ def run_audit_body(
 
     logger = get_run_logger()
     clock = clock_from(now)
-    config = load_config(config_dir)
+    config = load_district(config_dir)
     ruleset = RuleSet.for_district(config)  # validated before any fetch
     redact_secrets_in_logs(config)
     db = Path(db_path)

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hallmonitor.config import DistrictConfig, load_config
+from flows.district import load_district
+from hallmonitor.config import DistrictConfig
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def _terminate_on_sigterm() -> None:
 
 def serve(config_dir: str, db_path: str, port: int | None = None) -> None:
     """Register and serve the district's three deployments until interrupted."""
-    config = load_config(config_dir)
+    config = load_district(config_dir)
     specs = deployment_specs(config, config_dir, db_path)
     _terminate_on_sigterm()
     if os.environ.get("PREFECT_API_URL"):

@@ -11,6 +11,7 @@ from prefect.exceptions import MissingContextError
 from dashboards.delivery import SmtpSettings
 from dashboards.reports.common import Month
 from dashboards.reports.jobs import Produced, produce_digests, produce_monthly
+from flows.district import load_district
 from hallmonitor.clock import clock_from
 
 
@@ -31,34 +32,62 @@ def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
 def _log(produced: list[Produced]) -> None:
     logger = _logger()
     for item in produced:
-        logger.info("%s %s: %s; sent to %d, failed %d", item.kind, item.monitor_id or "",
-                    item.paths[0], len(item.sent_to), len(item.failed))
+        logger.info(
+            "%s %s: %s; sent to %d, failed %d",
+            item.kind,
+            item.monitor_id or "",
+            item.paths[0],
+            len(item.sent_to),
+            len(item.failed),
+        )
         if item.failed:
             raise RuntimeError(f"{item.kind}: delivery failed to {', '.join(item.failed)}")
 
 
 @flow(name="nightly-digest")
-def nightly_digest(config_dir: str, db_path: str, out_dir: str | None = None,
-                   send: bool | None = None, now: str | None = None) -> list[str]:
+def nightly_digest(
+    config_dir: str,
+    db_path: str,
+    out_dir: str | None = None,
+    send: bool | None = None,
+    now: str | None = None,
+) -> list[str]:
     """Each monitor's digest. `send=None` sends when HALLMONITOR_SMTP_HOST is set; otherwise the
     written files are the delivery and the watermarks advance."""
     moment = clock_from(now).now()
     sending = SmtpSettings.from_env() is not None if send is None else send
-    produced = produce_digests(config_dir, db_path, out_dir or default_out_dir(db_path), moment,
-                               send=sending, advance=True)
+    produced = produce_digests(
+        load_district(config_dir),
+        db_path,
+        out_dir or default_out_dir(db_path),
+        moment,
+        send=sending,
+        advance=True,
+    )
     _log(produced)
     return [str(p.paths[0]) for p in produced]
 
 
 @flow(name="monthly-summary")
-def monthly_summary(config_dir: str, db_path: str, out_dir: str | None = None,
-                    month: str | None = None, send: bool | None = None,
-                    now: str | None = None) -> str:
+def monthly_summary(
+    config_dir: str,
+    db_path: str,
+    out_dir: str | None = None,
+    month: str | None = None,
+    send: bool | None = None,
+    now: str | None = None,
+) -> str:
     """The summary of `month` (YYYY-MM; default: the month before `now` in the district's time
     zone, so the run on the 1st reports the month just ended)."""
     moment = clock_from(now).now()
     sending = SmtpSettings.from_env() is not None if send is None else send
-    produced = produce_monthly(config_dir, db_path, out_dir or default_out_dir(db_path), moment,
-                               Month.parse(month) if month else None, send=sending)
+    produced = produce_monthly(
+        load_district(config_dir),
+        db_path,
+        out_dir or default_out_dir(db_path),
+        moment,
+        Month.parse(month) if month else None,
+        send=sending,
+    )
     _log([produced])
     return str(produced.paths[1])

@@ -15,22 +15,48 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from hallmonitor.yamlsrc import SourcedYaml, YamlSyntaxError, load_yaml
 
-POLICY_IDS = ("west-fargo-debh-ap", "moorhead-447-1", "wem-428", "jndc", "alexandria-471")
-PLATFORMS = ("facebook", "instagram", "mastodon", "bluesky", "wordpress", "youtube", "rss", "web")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-Policy = Literal["west-fargo-debh-ap", "moorhead-447-1", "wem-428", "jndc", "alexandria-471"]
-Platform = Literal[
-    "facebook", "instagram", "mastodon", "bluesky", "wordpress", "youtube", "rss", "web"
-]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SCHOOL_WEEK: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What this installation can do, from the registries above the kernel (flows/district.py
+    builds it): the policy packs in rules/packs/ and the platforms in connectors.CONNECTORS. The
+    kernel validates names against it and never lists them itself."""
+
+    policies: frozenset[str]
+    platforms: frozenset[str]
+
+
+_KIND_NAMES = {"policies": "policy pack", "platforms": "platform"}
+
+
+def _known(kind: str, value: str, info: ValidationInfo) -> str:
+    catalog = (info.context or {}).get("catalog")
+    if catalog is not None:
+        known = getattr(catalog, kind)
+        if value not in known:
+            raise ValueError(
+                f"unknown {_KIND_NAMES[kind]} {value!r}; known: {', '.join(sorted(known))}"
+            )
+    return value
 
 
 class Strict(BaseModel):
@@ -82,7 +108,7 @@ class Schedule(Strict):
 class District(Strict):
     id: str
     name: str
-    policy: Policy
+    policy: str
     timezone: str
     names: list[str] = Field(min_length=1)
     email_domains: list[str] = Field(default_factory=list)
@@ -99,6 +125,11 @@ class District(Strict):
     schedule: Schedule = Field(default_factory=Schedule)
     # Per-rule parameter overrides: {rule_id: {param: value}} or {"*": {...}} for every rule.
     policy_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("policy")
+    @classmethod
+    def _policy_known(cls, value: str, info: ValidationInfo) -> str:
+        return _known("policies", value, info)
 
     @field_validator("timezone")
     @classmethod
@@ -136,7 +167,7 @@ class Permission(Strict):
 class Account(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     kind: Literal["sponsored", "employee"]
-    platform: Platform
+    platform: str
     locator: str = Field(min_length=1)
     name: str | None = None
     api_base: str | None = None
@@ -170,6 +201,11 @@ class Account(Strict):
         if self.kind == "sponsored" and self.permission is not None:
             raise ValueError("`permission` is only for employee accounts")
         return self
+
+    @field_validator("platform")
+    @classmethod
+    def _platform_known(cls, value: str, info: ValidationInfo) -> str:
+        return _known("platforms", value, info)
 
 
 class AccountsFile(Strict):
@@ -255,14 +291,15 @@ _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0", ""}
 
 
-def load_config(directory: str | Path) -> DistrictConfig:
-    """Load and cross-check a district directory; raise ConfigError naming every problem."""
+def load_config(directory: str | Path, catalog: Catalog) -> DistrictConfig:
+    """Load and cross-check a district directory; raise ConfigError naming every problem.
+    Policy and platform names are checked against `catalog` (flows.district.load_district)."""
     base = Path(directory)
     problems: list[Problem] = []
     if not base.is_dir():
         raise ConfigError([Problem(str(base), None, "", "configuration directory not found")])
-    district = _load_model(base / "district.yaml", District, problems)
-    accounts_file = _load_model(base / "accounts.yaml", AccountsFile, problems)
+    district = _load_model(base / "district.yaml", District, problems, catalog)
+    accounts_file = _load_model(base / "accounts.yaml", AccountsFile, problems, catalog)
     students = _load_students(base / "roster" / "students.csv", problems)
     staff = _load_staff(base / "roster" / "staff.csv", problems)
     accounts = accounts_file.accounts if accounts_file else []
@@ -277,7 +314,9 @@ def load_config(directory: str | Path) -> DistrictConfig:
     return DistrictConfig(base, district, accounts, students, staff, logo_paths)
 
 
-def _load_model(path: Path, model: type[BaseModel], problems: list[Problem]) -> Any:
+def _load_model(
+    path: Path, model: type[BaseModel], problems: list[Problem], catalog: Catalog
+) -> Any:
     if not path.is_file():
         problems.append(Problem(str(path), None, "", "file not found"))
         return None
@@ -290,7 +329,7 @@ def _load_model(path: Path, model: type[BaseModel], problems: list[Problem]) -> 
         problems.append(Problem(str(path), 1, "", "expected a mapping of keys to values"))
         return None
     try:
-        return model.model_validate(source.data)
+        return model.model_validate(source.data, context={"catalog": catalog})
     except ValidationError as exc:
         problems.extend(problems_from(exc, source))
         return None

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from hallmonitor.config import PLATFORMS
+from connectors import CONNECTORS
 
 if TYPE_CHECKING:
     from great_expectations.core.batch_definition import BatchDefinition
@@ -170,7 +170,7 @@ def _posts_suite(gx: Any) -> ExpectationSuite:
         # The batch is one account, so unique in the batch is unique per account.
         e.ExpectColumnValuesToBeUnique(column="native_id"),
         e.ExpectColumnValuesToMatchRegex(column="permalink", regex=r"^https?://"),
-        e.ExpectColumnValuesToBeInSet(column="platform", value_set=list(PLATFORMS)),
+        e.ExpectColumnValuesToBeInSet(column="platform", value_set=sorted(CONNECTORS)),
         e.ExpectColumnValuesToBeInSet(column="kind", value_set=list(ITEM_KINDS)),
         e.ExpectColumnValuesToBeNull(column=_BAD_TIME),
         # Nulls are skipped by column-map expectations: a profile or page may have no date.

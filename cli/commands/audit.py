@@ -9,15 +9,16 @@ from typing import Any
 
 import click
 
+from flows.district import load_district
 from hallmonitor.clock import clock_from
-from hallmonitor.config import ConfigError, DistrictConfig, load_config
+from hallmonitor.config import ConfigError, DistrictConfig
 from hallmonitor.permissions import decide
 
 
 def load_or_exit(config_dir: str) -> DistrictConfig:
     """Load and validate config and pack; on a problem print every one and exit 2."""
     try:
-        config = load_config(config_dir)
+        config = load_district(config_dir)
         from rules.engine import RuleSet
 
         RuleSet.for_district(config)

@@ -10,8 +10,9 @@ from typing import Any
 
 import click
 
+from flows.district import load_district
 from hallmonitor.clock import clock_from
-from hallmonitor.config import ConfigError, DistrictConfig, load_config
+from hallmonitor.config import ConfigError, DistrictConfig
 
 CONFIG = click.option("--config", "config_dir", required=True, type=click.Path(file_okay=False),
                       help="District configuration directory.")
@@ -26,7 +27,7 @@ NOW = click.option("--now", default=None, help="Pretend it is this ISO time (rep
 
 def _config_or_exit(config_dir: str) -> DistrictConfig:
     try:
-        return load_config(config_dir)
+        return load_district(config_dir)
     except ConfigError as exc:
         click.echo("configuration error:", err=True)
         for problem in exc.problems:
@@ -64,8 +65,8 @@ def monthly(month: str | None, config_dir: str, db_path: str, out_dir: str, send
     from dashboards.reports.common import Month
     from dashboards.reports.jobs import produce_monthly
 
-    _config_or_exit(config_dir)
-    produced = _run(lambda: produce_monthly(config_dir, db_path, out_dir, clock_from(now).now(),
+    config = _config_or_exit(config_dir)
+    produced = _run(lambda: produce_monthly(config, db_path, out_dir, clock_from(now).now(),
                                             Month.parse(month) if month else None, send=send))
     for path in produced.paths:
         click.echo(f"wrote {path}")
@@ -87,8 +88,8 @@ def digest(config_dir: str, db_path: str, out_dir: str, send: bool, now: str | N
     preview: files are written and the next digest still starts where the last sent one ended."""
     from dashboards.reports.jobs import produce_digests
 
-    _config_or_exit(config_dir)
-    produced = _run(lambda: produce_digests(config_dir, db_path, out_dir, clock_from(now).now(),
+    config = _config_or_exit(config_dir)
+    produced = _run(lambda: produce_digests(config, db_path, out_dir, clock_from(now).now(),
                                             send=send))
     failed = False
     for item in produced:

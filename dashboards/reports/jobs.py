@@ -19,7 +19,7 @@ from dashboards.reports.common import Month, account_infos
 from dashboards.reports.digest import Digest, build_digest
 from dashboards.reports.health import Health, capture_problems, lapse_warnings
 from dashboards.reports.monthly import MonthlySummary, build_monthly
-from hallmonitor.config import DistrictConfig, load_config
+from hallmonitor.config import DistrictConfig
 from warehouse.db import connect
 
 log = logging.getLogger(__name__)
@@ -58,11 +58,10 @@ def digest_subject(digest: Digest) -> str:
     return f"Hallmonitor digest, {digest.district}: {digest.total} new findings{problems}"
 
 
-def produce_digests(config_dir: str | Path, db_path: str | Path, out_dir: str | Path,
+def produce_digests(config: DistrictConfig, db_path: str | Path, out_dir: str | Path,
                     now: datetime, send: bool = False, advance: bool = False) -> list[Produced]:
     from dashboards.reports.render import render_digest
 
-    config = load_config(config_dir)
     settings = _smtp(send)
     district = config.district
     out = Path(out_dir)
@@ -122,12 +121,11 @@ def monthly_text(summary: MonthlySummary) -> str:
             f"{cov.accounts_configured}.\n\nThe summary names no students and quotes no posts.\n")
 
 
-def produce_monthly(config_dir: str | Path, db_path: str | Path, out_dir: str | Path,
+def produce_monthly(config: DistrictConfig, db_path: str | Path, out_dir: str | Path,
                     now: datetime, month: Month | None = None, send: bool = False) -> Produced:
     from dashboards.reports.charts import all_charts
     from dashboards.reports.render import html_to_pdf, render_monthly_html
 
-    config = load_config(config_dir)
     settings = _smtp(send)
     district = config.district
     month = month or previous_month(config, now)

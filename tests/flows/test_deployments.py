@@ -20,7 +20,7 @@ from flows.deployments import (
     describe,
     local_server,
 )
-from hallmonitor.config import load_config
+from flows.district import load_district
 from tests.conftest import ROOT
 from tests.reports.builders import write_config
 
@@ -34,7 +34,7 @@ EXPECTED = {  # flow name -> (deployment suffix, default cron, module entrypoint
 @pytest.fixture
 def specs(tmp_path: Path) -> list[DeploymentSpec]:
     config_dir = write_config(tmp_path / "district")
-    return deployment_specs(load_config(config_dir), config_dir, tmp_path / "w.duckdb")
+    return deployment_specs(load_district(config_dir), config_dir, tmp_path / "w.duckdb")
 
 
 def test_three_deployments_run_at_district_local_times(specs: list[DeploymentSpec],
@@ -57,7 +57,7 @@ def test_schedule_and_time_zone_come_from_district_yaml(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8").replace("America/Chicago", "America/Denver")
     path.write_text(text + 'schedule: {audit: "15 1 * * *", digest: "0 6 * * 1-5", '
                            'monthly: "0 8 2 * *"}\n', encoding="utf-8")
-    specs = deployment_specs(load_config(config_dir), config_dir, tmp_path / "w.duckdb")
+    specs = deployment_specs(load_district(config_dir), config_dir, tmp_path / "w.duckdb")
     crons = {s.flow_name: (s.cron, s.timezone) for s in specs}
     assert crons == {"nightly-audit": ("15 1 * * *", "America/Denver"),
                      "nightly-digest": ("0 6 * * 1-5", "America/Denver"),

@@ -16,6 +16,7 @@ import pytest
 from dashboards.delivery import DeliveryConfigError, SmtpSettings
 from dashboards.reports.common import Month
 from dashboards.reports.jobs import NoSmtpConfigured, produce_digests, produce_monthly
+from flows.district import load_district
 from tests.reports.conftest import Mailbox, leaked, pdf_text
 from tests.reports.scenarios import NOW
 
@@ -26,15 +27,20 @@ def _parse(data: bytes) -> EmailMessage:
 
 def _deliveries(db: Path) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
-    rows = con.execute("SELECT recipient, role, status, message_id, attachments_json, report_id "
-                       "FROM report_deliveries ORDER BY recipient").fetchall()
+    rows = con.execute(
+        "SELECT recipient, role, status, message_id, attachments_json, report_id "
+        "FROM report_deliveries ORDER BY recipient"
+    ).fetchall()
     con.close()
     return rows
 
 
 def test_monthly_pdf_goes_to_superintendents_only_and_is_archived(
-        config_dir: Path, demo_db: Path, tmp_path: Path, smtp_server: Mailbox) -> None:
-    produced = produce_monthly(config_dir, demo_db, tmp_path, NOW, Month(2026, 10), send=True)
+    config_dir: Path, demo_db: Path, tmp_path: Path, smtp_server: Mailbox
+) -> None:
+    produced = produce_monthly(
+        load_district(config_dir), demo_db, tmp_path, NOW, Month(2026, 10), send=True
+    )
     assert produced.sent_to == ("sup@riverbend.example",)
     assert len(smtp_server.messages) == 1
     sender, recipients, data = smtp_server.messages[0]
@@ -42,8 +48,9 @@ def test_monthly_pdf_goes_to_superintendents_only_and_is_archived(
     assert recipients == ["sup@riverbend.example"]
     message = _parse(data)
     attachments = list(message.iter_attachments())
-    assert [(a.get_content_type(), a.get_filename()) for a in attachments] == \
-        [("application/pdf", "monthly-2026-10.pdf")]
+    assert [(a.get_content_type(), a.get_filename()) for a in attachments] == [
+        ("application/pdf", "monthly-2026-10.pdf")
+    ]
     pdf = attachments[0].get_content()
     assert pdf == produced.paths[1].read_bytes()
     (tmp_path / "received.pdf").write_bytes(pdf)
@@ -59,11 +66,15 @@ def test_monthly_pdf_goes_to_superintendents_only_and_is_archived(
 
 
 def test_each_monitor_gets_their_digest_without_student_names(
-        config_dir: Path, demo_db: Path, tmp_path: Path, smtp_server: Mailbox) -> None:
-    produce_digests(config_dir, demo_db, tmp_path, NOW, send=True)
+    config_dir: Path, demo_db: Path, tmp_path: Path, smtp_server: Mailbox
+) -> None:
+    produce_digests(load_district(config_dir), demo_db, tmp_path, NOW, send=True)
     received = {tuple(rcpt): _parse(data) for _, rcpt, data in smtp_server.messages}
-    assert set(received) == {("pat@riverbend.example",), ("lee@riverbend.example",),
-                             ("sup@riverbend.example",)}
+    assert set(received) == {
+        ("pat@riverbend.example",),
+        ("lee@riverbend.example",),
+        ("sup@riverbend.example",),
+    }
     for (recipient,), message in received.items():
         assert message["To"] == recipient
         assert list(message.iter_attachments()) == []
@@ -74,19 +85,24 @@ def test_each_monitor_gets_their_digest_without_student_names(
     assert "NOT CAPTURED" in received[("lee@riverbend.example",)]["Subject"]
     assert "NOT CAPTURED" not in received[("pat@riverbend.example",)]["Subject"]
     rows = _deliveries(demo_db)
-    assert [(r[0], r[2]) for r in rows] == [("lee@riverbend.example", "sent"),
-                                            ("pat@riverbend.example", "sent"),
-                                            ("sup@riverbend.example", "sent")]
+    assert [(r[0], r[2]) for r in rows] == [
+        ("lee@riverbend.example", "sent"),
+        ("pat@riverbend.example", "sent"),
+        ("sup@riverbend.example", "sent"),
+    ]
     ids = {m["Message-ID"].strip() for m in received.values()}
     assert {r[3] for r in rows} == ids
-    again = produce_digests(config_dir, demo_db, tmp_path / "2", NOW + timedelta(days=1))
+    again = produce_digests(
+        load_district(config_dir), demo_db, tmp_path / "2", NOW + timedelta(days=1)
+    )
     assert "New findings: 0" in again[0].paths[0].read_text(encoding="utf-8")
 
 
 def test_refused_recipient_is_recorded_and_keeps_their_findings_for_next_time(
-        config_dir: Path, demo_db: Path, tmp_path: Path, smtp_server: Mailbox) -> None:
+    config_dir: Path, demo_db: Path, tmp_path: Path, smtp_server: Mailbox
+) -> None:
     smtp_server.refuse.add("pat@riverbend.example")
-    produced = produce_digests(config_dir, demo_db, tmp_path, NOW, send=True)
+    produced = produce_digests(load_district(config_dir), demo_db, tmp_path, NOW, send=True)
     by_monitor = {p.monitor_id: p for p in produced}
     assert by_monitor["m-rhs"].failed == ("pat@riverbend.example",)
     assert by_monitor["sup"].sent_to == ("sup@riverbend.example",)
@@ -99,34 +115,64 @@ def test_refused_recipient_is_recorded_and_keeps_their_findings_for_next_time(
 
 
 def test_send_without_smtp_settings_fails_before_writing_anything(
-        config_dir: Path, demo_db: Path, tmp_path: Path) -> None:
+    config_dir: Path, demo_db: Path, tmp_path: Path
+) -> None:
     with pytest.raises(NoSmtpConfigured):
-        produce_monthly(config_dir, demo_db, tmp_path / "out", NOW, Month(2026, 10), send=True)
+        produce_monthly(
+            load_district(config_dir), demo_db, tmp_path / "out", NOW, Month(2026, 10), send=True
+        )
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("env, problem", [
-    ({"HALLMONITOR_SMTP_HOST": "mail.example", "HALLMONITOR_SMTP_FROM": "x@y.example",
-      "HALLMONITOR_SMTP_SECURITY": "tls"}, "SECURITY"),
-    ({"HALLMONITOR_SMTP_HOST": "mail.example"}, "FROM"),
-    ({"HALLMONITOR_SMTP_HOST": "mail.example", "HALLMONITOR_SMTP_FROM": "x@y.example",
-      "HALLMONITOR_SMTP_PORT": "25a"}, "PORT"),
-    ({"HALLMONITOR_SMTP_HOST": "mail.example", "HALLMONITOR_SMTP_FROM": "x@y.example",
-      "HALLMONITOR_SMTP_SECURITY": "none", "HALLMONITOR_SMTP_USER": "u"}, "clear text"),
-])
-def test_unusable_smtp_settings_are_refused_with_the_variable_named(env: dict[str, str],
-                                                                    problem: str) -> None:
+@pytest.mark.parametrize(
+    "env, problem",
+    [
+        (
+            {
+                "HALLMONITOR_SMTP_HOST": "mail.example",
+                "HALLMONITOR_SMTP_FROM": "x@y.example",
+                "HALLMONITOR_SMTP_SECURITY": "tls",
+            },
+            "SECURITY",
+        ),
+        ({"HALLMONITOR_SMTP_HOST": "mail.example"}, "FROM"),
+        (
+            {
+                "HALLMONITOR_SMTP_HOST": "mail.example",
+                "HALLMONITOR_SMTP_FROM": "x@y.example",
+                "HALLMONITOR_SMTP_PORT": "25a",
+            },
+            "PORT",
+        ),
+        (
+            {
+                "HALLMONITOR_SMTP_HOST": "mail.example",
+                "HALLMONITOR_SMTP_FROM": "x@y.example",
+                "HALLMONITOR_SMTP_SECURITY": "none",
+                "HALLMONITOR_SMTP_USER": "u",
+            },
+            "clear text",
+        ),
+    ],
+)
+def test_unusable_smtp_settings_are_refused_with_the_variable_named(
+    env: dict[str, str], problem: str
+) -> None:
     with pytest.raises(DeliveryConfigError, match=problem):
         SmtpSettings.from_env(env)
 
 
 @pytest.mark.parametrize("security, port", [("starttls", 587), ("ssl", 465), ("none", 25)])
 def test_smtp_port_defaults_follow_the_security_mode(security: str, port: int) -> None:
-    settings = SmtpSettings.from_env({"HALLMONITOR_SMTP_HOST": "127.0.0.1",
-                                      "HALLMONITOR_SMTP_FROM": "a@b.example",
-                                      "HALLMONITOR_SMTP_SECURITY": security,
-                                      "HALLMONITOR_SMTP_USER": "u",
-                                      "HALLMONITOR_SMTP_PASSWORD": "secret-pw"})
+    settings = SmtpSettings.from_env(
+        {
+            "HALLMONITOR_SMTP_HOST": "127.0.0.1",
+            "HALLMONITOR_SMTP_FROM": "a@b.example",
+            "HALLMONITOR_SMTP_SECURITY": security,
+            "HALLMONITOR_SMTP_USER": "u",
+            "HALLMONITOR_SMTP_PASSWORD": "secret-pw",
+        }
+    )
     assert settings is not None and settings.port == port
     assert "secret-pw" not in repr(settings)
 

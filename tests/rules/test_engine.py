@@ -230,10 +230,10 @@ def test_gates_and_batch_preparation_change_no_finding(pack: str) -> None:
     import yaml
 
     from evaluation.text_eval import EVAL_NOW, config_for_pack, load_items
-    from hallmonitor.config import load_config
+    from flows.district import load_district
     from rules.base import CheckContext
 
-    base = load_config(CORPUS)
+    base = load_district(CORPUS)
     overrides = yaml.safe_load((CORPUS / "overrides.yaml").read_text(encoding="utf-8")) or {}
     cfg = config_for_pack(base, pack, overrides)
     targets = [item.target for item in load_items(CORPUS, cfg)]

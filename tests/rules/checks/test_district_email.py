@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from hallmonitor.config import load_config
+from flows.district import load_district
 from rules.base import CheckContext, Target
 from rules.checks.district_email import DistrictEmail
 from tests.conftest import FIXTURES
 
-CONFIG = load_config(FIXTURES / "corpus" / "text")
+CONFIG = load_district(FIXTURES / "corpus" / "text")
 CTX = CheckContext(CONFIG, datetime(2026, 11, 1, tzinfo=UTC))
 
 

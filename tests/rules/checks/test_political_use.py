@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hallmonitor.config import load_config
+from flows.district import load_district
 from rules.base import CheckContext, Target
 from rules.checks.political_use import PoliticalUse
 from tests.conftest import FIXTURES
 
-CONFIG = load_config(FIXTURES / "corpus" / "text")
+CONFIG = load_district(FIXTURES / "corpus" / "text")
 CTX = CheckContext(CONFIG, datetime(2026, 11, 1, tzinfo=UTC))
 
 

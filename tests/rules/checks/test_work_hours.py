@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
-from hallmonitor.config import load_config
+from flows.district import load_district
 from rules.base import CheckContext, Target
 from rules.checks.work_hours import WorkHours
 from tests.conftest import FIXTURES
 
-CONFIG = load_config(FIXTURES / "corpus" / "text")  # America/Chicago, 08:10-15:20, Mon-Fri
+CONFIG = load_district(FIXTURES / "corpus" / "text")  # America/Chicago, 08:10-15:20, Mon-Fri
 CTX = CheckContext(CONFIG, datetime(2026, 11, 1, tzinfo=UTC))
 
 
