@@ -70,6 +70,14 @@ class InstructionalDay(Strict):
     end: time = time(15, 30)
     weekdays: list[Weekday] = Field(default_factory=lambda: list(SCHOOL_WEEK))
 
+    @field_validator("weekdays", mode="before")
+    @classmethod
+    def _lower_case_days(cls, value: Any) -> Any:
+        """`Mon` and `mon` name the same day (district files are written by people)."""
+        if isinstance(value, list):
+            return [v.strip().lower() if isinstance(v, str) else v for v in value]
+        return value
+
     @model_validator(mode="after")
     def _start_before_end(self) -> InstructionalDay:
         if self.start >= self.end:

@@ -8,14 +8,18 @@ Detectors are imported lazily: the weights load once per process, on the first i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from hallmonitor.config import DistrictConfig
 from warehouse.db import connect, media_dir, stage_keys
+
+if TYPE_CHECKING:
+    from rules.detect.media_pipeline import MediaAnalysis
 
 STALE_SQL = """
 SELECT DISTINCT m.sha256, m.path FROM post_media pm
@@ -30,19 +34,16 @@ def analyse_media(db_path: Path, config: DistrictConfig, post_ids: list[str], no
     """Analyse the media of these posts that has no current analysis; returns how many."""
     if not post_ids:
         return 0
-    from rules.detect.logos import LogoMark, marks_key
-    from rules.detect.media_pipeline import ANALYSER_VERSION, Settings, analyse
+    from rules.detect.media_pipeline import ANALYSER_VERSION
 
-    marks = [LogoMark.from_path(path) for path in config.logo_paths]
-    key = marks_key(marks)
+    key, analyse_file = media_analyser(config)
     with connect(db_path, read_only=True) as con:
         stage_keys(con, "_wanted", "post_id", post_ids)
         stale = con.execute(STALE_SQL, [ANALYSER_VERSION, key]).fetchall()
     if not stale:
         return 0
     root = media_dir(db_path)
-    settings = Settings()
-    results = [analyse(root / path, marks, settings) for _, path in stale]
+    results = [analyse_file(root / path) for _, path in stale]
     with connect(db_path) as con:
         con.execute("BEGIN TRANSACTION")
         for result in results:
@@ -69,6 +70,30 @@ def analyse_media(db_path: Path, config: DistrictConfig, post_ids: list[str], no
             )
         con.execute("COMMIT")
     return len(results)
+
+
+def media_analyser(config: DistrictConfig) -> tuple[str, Callable[[Path], MediaAnalysis]]:
+    """The key of the district's registered marks and a function analysing one file with them
+    and the production settings: the one way an image is analysed, for the audit and for
+    `hallmonitor eval` alike."""
+    from rules.detect.logos import LogoMark, marks_key
+    from rules.detect.media_pipeline import Settings, analyse
+
+    marks = [LogoMark.from_path(path) for path in config.logo_paths]
+    settings = Settings()
+    return marks_key(marks), lambda path: analyse(path, marks, settings)
+
+
+def sponsored_phashes_of(targets: Iterable[Any]) -> frozenset[str]:
+    """`sponsored_phashes` from targets already carrying their analyses (the evaluator's case,
+    where there is no warehouse): the hashes of every image a sponsored account posted."""
+    return frozenset(
+        phash
+        for target in targets
+        if target.account.kind == "sponsored"
+        for media in target.media
+        if (phash := (media.get("analysis") or {}).get("phash"))
+    )
 
 
 def sponsored_phashes(con: duckdb.DuckDBPyConnection, district_id: str) -> frozenset[str]:
@@ -103,4 +128,3 @@ def image_text_targets(targets: list[Any]) -> list[Any]:
                 }
                 extra_targets.append(replace(target, text=text, media=[], extra=extra))
     return extra_targets
-

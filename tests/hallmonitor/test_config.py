@@ -162,3 +162,16 @@ def test_every_problem_is_reported_at_once(district: Path) -> None:
         load_district(district)
     files = {Path(p.file).name for p in caught.value.problems}
     assert {"district.yaml", "students.csv", "staff.csv"} <= files
+
+
+@pytest.mark.parametrize(
+    ("days", "loads"),
+    [("[Mon, Tue, WED]", True), ("[mon, tue]", True), ("[Mon, Funday]", False)],
+)
+def test_weekdays_load_in_any_case_but_must_be_days(district: Path, days: str, loads: bool) -> None:
+    _replace(district / "district.yaml", "weekdays: [mon, tue, wed, thu, fri]", f"weekdays: {days}")
+    if loads:
+        assert load_config(district).district.instructional_day.weekdays[:2] == ["mon", "tue"]
+    else:
+        with pytest.raises(ConfigError, match="weekdays"):
+            load_config(district)

@@ -1,0 +1,154 @@
+"""The blind-corpus evaluator: per check and per pack scores, amb never scored, one split only,
+images through the real media pipeline, and a gate a test can use."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from evaluation.blind_eval import (
+    BlindOutcome,
+    DistrictRun,
+    Gate,
+    Line,
+    district_dirs,
+    gate_failures,
+    is_blind_corpus,
+    run_district,
+    score,
+)
+from evaluation.media_cache import MediaCache
+from evaluation.scores import Score
+from tests.conftest import FIXTURES
+
+BLIND = FIXTURES / "corpus" / "blind"
+TEXT = FIXTURES / "corpus" / "text"
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media-cache")
+
+
+def _eval(cache_dir: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        cli, ["eval", "--corpus", str(BLIND), "--cache", str(cache_dir), *args]
+    )
+    return result.exit_code, result.output
+
+
+def _line(post_id: str, pos: set[str] = frozenset(), amb: set[str] = frozenset()) -> Line:  # type: ignore[assignment]
+    return Line("d", "jndc", post_id, frozenset(pos), frozenset(amb))
+
+
+def test_counts_tp_fp_fn_per_line_and_skips_amb_for_its_check_only() -> None:
+    run = DistrictRun(
+        "d",
+        "jndc",
+        frozenset({"conduct", "confidentiality"}),
+        [
+            _line("a", {"conduct"}),  # found: TP
+            _line("b", {"conduct"}),  # not found: FN
+            _line("c"),  # conduct found: FP
+            _line("d", amb={"conduct"}),  # conduct found but amb: not counted
+            _line("e", {"confidentiality"}, amb={"conduct"}),  # confidentiality still scored
+        ],
+        {
+            "a": {"conduct": ["x", "y"]},  # two findings, one true positive
+            "c": {"conduct": ["z"]},
+            "d": {"conduct": ["w"]},
+            "e": {"confidentiality": ["v"]},
+        },
+    )
+    outcome = score([run], "dev")
+    by_check = {s.check: s for s in outcome.by_check}
+    assert (by_check["conduct"].tp, by_check["conduct"].fp, by_check["conduct"].fn) == (1, 1, 1)
+    assert (by_check["confidentiality"].tp, by_check["confidentiality"].fp) == (1, 0)
+    assert [(e.kind, e.post_id) for e in outcome.errors] == [("FN", "b"), ("FP", "c")]
+    assert outcome.by_pack["jndc"][-1] == Score.of("ALL", 2, 1, 1)
+
+
+def test_per_pack_rows_only_hold_that_packs_checks_and_the_total_sums_them() -> None:
+    runs = [
+        DistrictRun(
+            "a",
+            "wem-428",
+            frozenset({"spokesperson"}),
+            [_line("1", {"spokesperson"})],
+            {"1": {"spokesperson": ["s"]}},
+        ),
+        DistrictRun("b", "jndc", frozenset({"political_use"}), [_line("2", {"political_use"})], {}),
+    ]
+    outcome = score(runs, "dev")
+    assert [s.check for s in outcome.by_pack["jndc"]] == ["political_use", "ALL"]
+    assert outcome.by_pack["wem-428"][-1].f1 == 1.0
+    assert outcome.by_pack["jndc"][-1].recall == 0.0
+    assert {s.check: s.n for s in outcome.by_check} == {"spokesperson": 1, "political_use": 1}
+
+
+def test_a_labelled_check_the_pack_lacks_is_still_a_miss() -> None:
+    run = DistrictRun(
+        "d", "jndc", frozenset({"conduct", "spokesperson"}), [_line("1", {"spokesperson"})], {}
+    )
+    assert score([run], "dev").by_check[-1] == Score.of("spokesperson", 0, 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("gate", "failures"),
+    [
+        ("0.8", []),
+        ("conduct=0.9", ["conduct: f1 0.857 < 0.900"]),
+        ("0.99", ["conduct: f1 0.857 < 0.990"]),  # checks without positives are not gated
+        ("missing=0.5", ["missing: f1 0.000 < 0.500"]),
+    ],
+)
+def test_gate_names_each_check_below_its_minimum(gate: str, failures: list[str]) -> None:
+    outcome = BlindOutcome(
+        "dev", 10, [Score.of("conduct", 6, 1, 1), Score.of("logo_use", 0, 0, 0)], {}
+    )
+    assert gate_failures(outcome, [Gate.parse("f1", gate)]) == failures
+
+
+def test_finds_districts_with_the_split_asked_for() -> None:
+    assert [d.name for d in district_dirs(BLIND, "dev")] == ["kettle-river", "willow-bend"]
+    assert district_dirs(BLIND / "willow-bend", "test") == [BLIND / "willow-bend"]
+    assert is_blind_corpus(BLIND) and not is_blind_corpus(TEXT)
+
+
+def test_an_image_only_disclosure_is_found_through_the_media_pipeline(cache_dir: Path) -> None:
+    run = run_district(BLIND / "willow-bend", "dev", MediaCache(cache_dir))
+    assert run.pack == "west-fargo-debh-ap"
+    assert "confidentiality" in run.found.get("wb-d2", {})  # the caption says nothing
+    assert "spokesperson" in run.checks and "political_use" not in run.checks
+
+
+def test_eval_prints_per_check_and_per_pack_tables(cache_dir: Path) -> None:
+    code, output = _eval(cache_dir)
+    assert code == 0, output
+    assert "split dev, 10 lines" in output
+    assert "pack jndc" in output and "pack west-fargo-debh-ap" in output
+    row = next(line.split() for line in output.splitlines() if line.startswith("confidentiality"))
+    assert row[1:4] == ["3", "0", "0"]
+
+
+def test_eval_json_scores_one_pack_and_the_test_split_alone(cache_dir: Path) -> None:
+    code, output = _eval(cache_dir, "--json", "--split", "test", "--pack", "jndc")
+    assert code == 0, output
+    data = json.loads(output)
+    assert (data["split"], data["lines"], list(data["packs"])) == ("test", 1, ["jndc"])
+    assert all(s["n"] == 0 for s in data["checks"])
+
+
+def test_eval_gate_fails_the_command_below_target(cache_dir: Path) -> None:
+    assert _eval(cache_dir, "--min-f1", "0.9")[0] == 0
+    code, output = _eval(cache_dir, "--min-recall", "conduct=1.5")
+    assert code == 1 and "below target: conduct: recall 1.000 < 1.500" in output
+
+
+def test_own_corpus_rejects_the_blind_test_split() -> None:
+    result = CliRunner().invoke(cli, ["eval", "--corpus", str(TEXT), "--split", "test"])
+    assert result.exit_code != 0 and "dev and holdout" in result.output
