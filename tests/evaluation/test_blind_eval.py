@@ -25,7 +25,7 @@ from evaluation.media_cache import MediaCache
 from evaluation.scores import Score
 from tests.conftest import FIXTURES
 
-BLIND = FIXTURES / "corpus" / "blind"
+BLIND = FIXTURES / "corpus" / "blind-sample"
 TEXT = FIXTURES / "corpus" / "text"
 
 

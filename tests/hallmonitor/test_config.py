@@ -171,7 +171,7 @@ def test_every_problem_is_reported_at_once(district: Path) -> None:
 def test_weekdays_load_in_any_case_but_must_be_days(district: Path, days: str, loads: bool) -> None:
     _replace(district / "district.yaml", "weekdays: [mon, tue, wed, thu, fri]", f"weekdays: {days}")
     if loads:
-        assert load_config(district).district.instructional_day.weekdays[:2] == ["mon", "tue"]
+        assert load_district(district).district.instructional_day.weekdays[:2] == ["mon", "tue"]
     else:
         with pytest.raises(ConfigError, match="weekdays"):
-            load_config(district)
+            load_district(district)
