@@ -134,7 +134,7 @@ EVENTS = (
 
 
 def write_district(base: Path, rng: random.Random, students: int) -> None:
-    """A fictional district directory that hallmonitor.config.load_config accepts."""
+    """A fictional district directory that flows.district.load_district accepts."""
     (base / "roster").mkdir(parents=True, exist_ok=True)
     schools = "\n".join(f"  - {{id: {sid}, name: {name}}}" for sid, name in SCHOOLS)
     (base / "district.yaml").write_text(

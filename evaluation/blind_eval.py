@@ -31,9 +31,10 @@ from typing import Any
 
 from evaluation.media_cache import MediaCache
 from evaluation.scores import Score
+from flows.district import load_district
 from flows.steps.checking import evaluate_targets
 from flows.steps.imaging import media_analyser, sponsored_phashes_of
-from hallmonitor.config import DistrictConfig, load_config
+from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext, Target
 
 # The checks the blind corpus labels (its brief, "Checks to label").
@@ -192,7 +193,7 @@ def run_district(folder: Path, split: str, cache: MediaCache | None = None) -> D
     """Every line of one district's split through the district's pack."""
     from rules.engine import RuleSet
 
-    config = load_config(folder)
+    config = load_district(folder)
     records = read_lines(folder / f"{split}.jsonl")
     key, analyse_file = media_analyser(config)
     cache = cache or MediaCache(None)

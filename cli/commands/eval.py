@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hallmonitor.config import POLICY_IDS
+from rules.packs import pack_ids
 
 if TYPE_CHECKING:
     from evaluation.blind_eval import BlindOutcome, Gate
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--pack",
-    type=click.Choice(list(POLICY_IDS)),
+    type=click.Choice(pack_ids()),
     default=None,
     help="Blind corpus: only the districts under this policy pack.",
 )
