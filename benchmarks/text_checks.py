@@ -307,7 +307,7 @@ def run(base: Path, db_path: Path, pack: str, batch_size: int, per_check: bool) 
 
     config = load_district(base)
     config.district = config.district.model_copy(update={"policy": pack})
-    ruleset = RuleSet.for_district(config, strict_checks=False)
+    ruleset = RuleSet.for_district(config)
     timings: defaultdict[str, float] = defaultdict(float)
     if per_check:
         _time_checks(ruleset, timings)
@@ -409,7 +409,7 @@ def _init_worker(base: str, pack: str) -> None:
 
     config = load_district(base)
     config.district = config.district.model_copy(update={"policy": pack})
-    ruleset = RuleSet.for_district(config, strict_checks=False)
+    ruleset = RuleSet.for_district(config)
     ctx = CheckContext(config, datetime(2027, 6, 1, tzinfo=UTC))
     accounts = {a.id: a for a in config.accounts}
     ruleset.evaluate(

@@ -1,6 +1,6 @@
 """Score the real engine on a blind corpus: one folder per district, each line labelled.
 
-A blind corpus is written by people who never read the checks (issue 14), so its figures say what
+A blind corpus is written by people who never read the checks, so its figures say what
 a new district gets. Layout (one district; a corpus may also be a folder of such folders)::
 
     <district>/district.yaml  accounts.yaml  roster/{students,staff}.csv  assets/logos/*.png
@@ -202,7 +202,7 @@ def run_district(folder: Path, split: str, cache: MediaCache | None = None) -> D
         return cache.get(path, key, lambda p: analyse_file(p).to_dict())
 
     targets = [build_target(r, config, analyse) for r in records]
-    ruleset = RuleSet.for_district(config, strict_checks=False)
+    ruleset = RuleSet.for_district(config)
     ctx = CheckContext(config, _now(targets))
     phashes = sponsored_phashes_of(targets)
     ctx.cached("sponsored_phashes", lambda: phashes)

@@ -147,7 +147,7 @@ def run_corpus(corpus: str | Path, split: str | None = None) -> Outcome:
         if not pack_items:
             continue
         pack_config = config_for_pack(config, pack, overrides or {})
-        ruleset = RuleSet.for_district(pack_config, strict_checks=False)
+        ruleset = RuleSet.for_district(pack_config)
         ctx = CheckContext(pack_config, EVAL_NOW)
         for draft in ruleset.evaluate([i.target for i in pack_items], ctx):
             found.setdefault((pack, draft.post_id or ""), set()).add(draft.check_name)

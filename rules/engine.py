@@ -94,11 +94,9 @@ class RuleSet:
         self._routes_for: tuple[CheckContext, dict[tuple[str, str], _Route]] | None = None
 
     @classmethod
-    def for_district(cls, config: DistrictConfig, *, strict_checks: bool = True,
-                     packs_dir: Path = PACKS_DIR) -> RuleSet:
-        """The district's pack with its overrides; raise PackError before anything is fetched.
-        With strict_checks=False, rules whose check is not registered are left out."""
-        pack = load_pack(config.district.policy, strict_checks=strict_checks, packs_dir=packs_dir)
+    def for_district(cls, config: DistrictConfig, *, packs_dir: Path = PACKS_DIR) -> RuleSet:
+        """The district's pack with its overrides; raise PackError before anything is fetched."""
+        pack = load_pack(config.district.policy, packs_dir=packs_dir)
         return cls.from_pack(pack, config)
 
     @classmethod
@@ -239,9 +237,7 @@ def bind(pack: Pack, overrides: dict[str, dict[str, Any]],
     wildcard_used = set(wildcard) & set(RULE_KEYS)
     bound: list[BoundRule] = []
     for clause, rule in pack.rules():
-        check_cls = registered.get(rule.check)
-        if check_cls is None:
-            continue  # only reachable when the pack was loaded with strict_checks=False
+        check_cls = registered[rule.check]  # the pack loader refused unknown checks
         fields = set(check_cls.Params.model_fields)
         shared = {k: v for k, v in wildcard.items() if k in fields or k in RULE_KEYS}
         wildcard_used |= set(shared)

@@ -88,16 +88,10 @@ class Pack(_Strict):
     source: str
     clauses: list[Clause] = Field(min_length=1)
     _path: Path | None = PrivateAttr(default=None)
-    _warnings: list[str] = PrivateAttr(default_factory=list)
 
     @property
     def path(self) -> Path | None:
         return self._path
-
-    @property
-    def warnings(self) -> list[str]:
-        """Unknown checks when loaded with strict_checks=False."""
-        return list(self._warnings)
 
     def rules(self) -> list[tuple[Clause, Rule]]:
         return [(clause, rule) for clause in self.clauses for rule in clause.rules]
@@ -116,16 +110,16 @@ def pack_ids(packs_dir: Path = PACKS_DIR) -> list[str]:
     return sorted(p.stem for p in packs_dir.glob("*.yaml"))
 
 
-def load_pack(pack_id: str, *, strict_checks: bool = True, packs_dir: Path = PACKS_DIR) -> Pack:
+def load_pack(pack_id: str, *, packs_dir: Path = PACKS_DIR) -> Pack:
     """Load and validate `<packs_dir>/<pack_id>.yaml`; raise PackError naming every problem."""
     path = packs_dir / f"{pack_id}.yaml"
     if not path.is_file():
         known = ", ".join(pack_ids(packs_dir)) or "none"
         raise PackError([Problem(str(path), None, "", f"no pack {pack_id!r} (known: {known})")])
-    return load_pack_file(path, strict_checks=strict_checks)
+    return load_pack_file(path)
 
 
-def load_pack_file(path: Path, *, strict_checks: bool = True) -> Pack:
+def load_pack_file(path: Path) -> Pack:
     try:
         source = load_yaml(path)
     except YamlSyntaxError as exc:
@@ -137,7 +131,6 @@ def load_pack_file(path: Path, *, strict_checks: bool = True) -> Pack:
     except ValidationError as exc:
         raise PackError(problems_from(exc, source)) from exc
     problems: list[Problem] = []
-    warnings: list[str] = []
 
     def flag(loc: tuple[str | int, ...], field: str, message: str) -> None:
         problems.append(Problem(str(path), source.line_for(loc), field, message))
@@ -145,11 +138,10 @@ def load_pack_file(path: Path, *, strict_checks: bool = True) -> Pack:
     if pack.id != path.stem:
         flag(("id",), "id", f"must match the file name {path.stem!r}")
     _check_ids(pack, flag)
-    _check_rules(pack, source, strict_checks, flag, warnings)
+    _check_rules(pack, source, flag)
     if problems:
         raise PackError(problems)
     pack._path = path
-    pack._warnings = warnings
     return pack
 
 
@@ -175,8 +167,7 @@ def _check_ids(pack: Pack, flag: Any) -> None:
                      f"clause {other!r} has no rules to cover this one")
 
 
-def _check_rules(pack: Pack, source: SourcedYaml, strict: bool, flag: Any,
-                 warnings: list[str]) -> None:
+def _check_rules(pack: Pack, source: SourcedYaml, flag: Any) -> None:
     from rules.registry import checks
 
     registered = checks()
@@ -186,13 +177,9 @@ def _check_rules(pack: Pack, source: SourcedYaml, strict: bool, flag: Any,
             field = f"clauses[{ci}].rules[{ri}]"
             check = registered.get(rule.check)
             if check is None:
-                message = (f"unknown check {rule.check!r}; registered: "
-                           f"{', '.join(sorted(registered)) or 'none'}")
-                if strict:
-                    flag((*here, "check"), f"{field}.check", message)
-                else:
-                    line = source.line_for((*here, "check"))
-                    warnings.append(f"{source.path}:{line}: {field}.check: {message}")
+                flag((*here, "check"), f"{field}.check",
+                     f"unknown check {rule.check!r}; registered: "
+                     f"{', '.join(sorted(registered)) or 'none'}")
                 continue
             try:
                 check.Params.model_validate(rule.params)

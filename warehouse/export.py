@@ -1,4 +1,4 @@
-"""Export findings and posts as JSON lines or CSV (the contract in issue 2, item 10).
+"""Export findings and posts as JSON lines or CSV (the interface contract in README.md, "Commands").
 
 The database is opened read-only for one short query per export, so an export never blocks the
 audit for long. Rows stream straight to the output; nested values (citation, evidence, media) are

@@ -18,7 +18,7 @@ def list_packs() -> None:
     from rules.packs import load_pack, pack_ids
 
     for pack_id in pack_ids():
-        pack = load_pack(pack_id, strict_checks=False)
+        pack = load_pack(pack_id)
         automated = sum(1 for c in pack.clauses if c.rules)
         click.echo(f"{pack.id:20} {pack.version:10} {automated:2}/{len(pack.clauses):2} clauses "
                    f"automated  {pack.district}")
@@ -32,13 +32,11 @@ def show(pack_id: str) -> None:
     from rules.show import format_pack
 
     try:
-        pack = load_pack(pack_id, strict_checks=False)
+        pack = load_pack(pack_id)
     except PackError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
     click.echo(format_pack(pack), nl=False)
-    for warning in pack.warnings:
-        click.echo(f"warning: {warning}", err=True)
 
 
 COMMANDS = [policy]

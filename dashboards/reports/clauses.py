@@ -1,13 +1,14 @@
 """Which clauses of the district's policy the tool checks and which are left to people.
 
-The pack is read through `rules.packs.load_pack` (the one loader, which validates it). Until that
-module exists, or when the pack cannot be loaded, the report says so instead of guessing."""
+The pack is read through `rules.packs.load_pack` (the one loader, which validates it); when it
+cannot be loaded, the report says so instead of guessing."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
+
+from rules.packs import load_pack
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,7 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
 
 def clause_coverage(pack_id: str) -> ClauseCoverage:
     try:
-        packs = importlib.import_module("rules.packs")
-        load_pack = packs.load_pack
-    except (ImportError, AttributeError):
-        return ClauseCoverage(pack_id, note="The policy pack loader is not installed yet: "
-                                            "the list of checked and manual clauses is missing.")
-    try:
-        # strict_checks=False: listing clauses must not depend on every check being installed.
-        pack = load_pack(pack_id, strict_checks=False)
+        pack = load_pack(pack_id)
     except Exception as exc:  # noqa: BLE001 - any load failure must not stop the monthly report
         return ClauseCoverage(pack_id, note=f"The policy pack {pack_id!r} could not be loaded "
                                             f"({type(exc).__name__}): clause list missing.")

@@ -1,4 +1,4 @@
-"""Replay the current pack over posts already in the warehouse (issue 4, item 3): no fetching.
+"""Replay the current pack over posts already in the warehouse: no fetching.
 
 When a pack or a district's parameters change, `recheck` evaluates the current rule set over the
 stored current version of every item (not deleted; optionally only those published, or for
@@ -8,8 +8,8 @@ undated items last seen, since a date) and then:
   status a monitor gave them (a superseded one produced again is reopened) — warehouse.store;
 - OPEN findings on the rechecked items that the rules no longer produce are closed as
   `superseded`, with the pack id and version in status_reason. Decided findings (confirmed,
-  dismissed, escalated) keep their status. Findings of checks the run could not evaluate (a
-  pack loaded with strict_checks=False) are left alone.
+  dismissed, escalated) keep their status. Findings of checks the pack no longer uses (say,
+  an image check whose rule was switched off) are left alone.
 Targets are rebuilt exactly as the nightly audit does (flows.steps.checking.load_targets).
 """
 
@@ -67,10 +67,10 @@ ORDER BY post_id
 """
 
 
-def recheck(config: DistrictConfig, db_path: str | Path, since: date | None, now: datetime, *,
-            strict_checks: bool = True) -> RecheckStats:
+def recheck(config: DistrictConfig, db_path: str | Path, since: date | None,
+            now: datetime) -> RecheckStats:
     """Re-run the district's current rule set over stored items; see the module docstring."""
-    ruleset = RuleSet.for_district(config, strict_checks=strict_checks)  # validated first
+    ruleset = RuleSet.for_district(config)  # validated first
     start = since_start(config, since)
     with connect(db_path) as con:
         run_id = store.start_run(con, config.district.id, "recheck", ruleset.pack.id,

@@ -1,4 +1,4 @@
-"""Issue 3's promise, end to end: a district with an account on every platform, each played by
+"""Every platform, end to end: a district with an account on every platform, each played by
 its fake (the connector contract scenarios), audited by the real flow twice. The first night
 stores every item; the second asks each platform only for what is new; no token reaches the
 warehouse."""

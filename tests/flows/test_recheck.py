@@ -72,7 +72,7 @@ def db(tmp_path: Path) -> Path:
 def _recheck(db: Path, *, since: date | None = None, now: datetime = NOW,
              overrides: dict[str, dict[str, Any]] | None = None) -> Any:
     cfg = config("moorhead-447-1", policy_overrides=overrides or {})
-    return recheck(cfg, db, since, now, strict_checks=False)
+    return recheck(cfg, db, since, now)
 
 
 def test_first_recheck_adds_open_findings_with_the_pack_version(db: Path) -> None:
@@ -168,7 +168,7 @@ def test_findings_of_checks_this_run_cannot_evaluate_are_left_alone(db: Path) ->
     _recheck(db, now=LATER)
     image = _findings(db)["img1"]
     evaluated = {b.rule.check for b in RuleSet.for_district(
-        config("moorhead-447-1"), strict_checks=False).rules}
+        config("moorhead-447-1")).rules}
     assert image["status"] == ("superseded" if "student_image" in evaluated else "open")
 
 
@@ -189,7 +189,7 @@ def test_recheck_command_prints_the_statistics(db: Path, tmp_path: Path) -> None
     result = CliRunner().invoke(cli, ["recheck", "--config", str(directory), "--db", str(db),
                                       "--since", "2026-11-01", "--now", NOW.isoformat()])
     missing = {r.check for _, r in RuleSet.for_district(
-        config("moorhead-447-1"), strict_checks=False).pack.rules()} - set(checks())
+        config("moorhead-447-1")).pack.rules()} - set(checks())
     if missing:  # the flow loads packs strictly: a pack naming unregistered checks stops it
         assert result.exit_code == 2, result.output
         assert "unknown check" in result.output

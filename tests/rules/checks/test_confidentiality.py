@@ -284,7 +284,7 @@ def _pack_findings(policy: str, account: str, text: str) -> set[tuple[str, str]]
     from rules.engine import RuleSet
 
     cfg = config(policy)
-    rules = RuleSet.for_district(cfg, strict_checks=False)
+    rules = RuleSet.for_district(cfg)
     drafts = rules.evaluate([target(text, account, cfg)], context(cfg))
     return {(d.rule_id, d.level) for d in drafts if d.check_name == "confidentiality"}
 
