@@ -66,6 +66,10 @@ class UrlScope:
         )
 
 
+def _rank(scope: UrlScope, target: Target) -> tuple[bool, int]:
+    return (scope.exact in _readings(target.path), len(scope.prefix))
+
+
 def _readings(path: str) -> set[str]:
     decoded = unquote(path).replace("\\", "/")
     return {path, remove_dot_segments(decoded)}
@@ -204,14 +208,19 @@ class AccessPolicy:
         return None
 
     def _owner(self, target: Target) -> Claim | None:
-        """The most specific other account whose scope this URL touches, unless the account's
-        own scope is at least as specific."""
+        """The most specific other account whose scope this URL touches (a locator naming this
+        very path first, then the longest prefix), unless the account's own scope is at least
+        as specific."""
         touching = [c for c in self.claims if c.scope.touches(target)]
         if not touching:
             return None
-        best = max(touching, key=lambda c: len(c.scope.prefix))
+        best = max(touching, key=lambda c: _rank(c.scope, target))
         own = self.own
-        if own is not None and own.contains(target) and len(own.prefix) >= len(best.scope.prefix):
+        if (
+            own is not None
+            and own.contains(target)
+            and _rank(own, target) >= _rank(best.scope, target)
+        ):
             return None
         return best
 
