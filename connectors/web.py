@@ -86,6 +86,8 @@ MAX_CRAWL_DELAY = 5.0  # seconds; a larger robots.txt Crawl-delay is capped to k
 # Page failures after which the crawl stops instead of trying the next page.
 # too_large: a page is read with the rest of the byte budget as its ceiling, so the budget is spent.
 STOP_REASONS = frozenset({"rate_limited", "transient_exhausted", "too_large"})
+# Deadlines past which nothing more may be sent: the account becomes a gap with that reason.
+BUDGET_REASONS = frozenset({"account_deadline", "run_budget"})
 
 
 # -- HTML helpers (shared) ---------------------------------------------------------------------
@@ -242,7 +244,7 @@ class WebConnector(Connector):
             crawl.notes.append(str(exc))
             return None
         except SkippableError as exc:
-            if is_root:
+            if is_root or exc.reason in BUDGET_REASONS:  # the account's or run's time is up
                 raise
             crawl.notes.append(f"{url}: {exc}")
             crawl.truncated = True
