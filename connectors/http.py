@@ -343,7 +343,8 @@ class HttpClient:
                 f"response of {declared} bytes exceeds the {limit}-byte ceiling", reason="too_large"
             )
         sock = _socket_of(response)
-        chunks, total = [], 0
+        chunks: list[bytes] = []
+        total = 0
         while True:
             left = cutoff - time.monotonic()
             if left <= 0:
