@@ -31,10 +31,25 @@ class SkippableError(ConnectorError):
 
 
 class DisallowedHost(SkippableError):
-    """A URL outside the account's allowed hosts (SSRF guard). Media pointing there is skipped."""
+    """A request the access policy refused before sending it: a host outside the account's
+    allow-list or resolving to a private address (SSRF guard), an unsafe URL, a page outside the
+    account's scope (reason `out_of_scope`) or inside a non-permitted account's scope. Media
+    pointing there is skipped; a crawl does not follow it."""
+
+    def __init__(
+        self,
+        url: str,
+        why: str = "host not allowed for this account",
+        reason: str = "disallowed_host",
+    ) -> None:
+        super().__init__(f"{why}: {url}", reason=reason)
+
+
+class RobotsDisallowed(SkippableError):
+    """robots.txt disallows this URL (checked on every redirect hop, RFC 9309)."""
 
     def __init__(self, url: str) -> None:
-        super().__init__(f"host not allowed for this account: {url}", reason="disallowed_host")
+        super().__init__(f"robots.txt disallows {url}", reason="robots_disallowed")
 
 
 class FatalError(ConnectorError):

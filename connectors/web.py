@@ -1,7 +1,11 @@
 """A plain web site, crawled breadth-first from its root (locator = the site URL).
 
-The crawl stays on the root's origin (scheme, host and port), asks robots.txt first (RFC 9309,
-read with urllib.robotparser but fetched through `self.http` like every other request) and stops at
+The crawl stays under the locator: the root's host and port and its path prefix (a site at
+`/site/` never requests `/othersite/`, which may be another account's locator; the HTTP client
+refuses such a URL too, with every other configured account's scope). It asks robots.txt first
+(RFC 9309, read with urllib.robotparser but fetched through `self.http` like every other request)
+and checks it again on every redirect hop, so `/go` -> 302 -> a disallowed path is never fetched.
+It stops at
 `FetchSettings.max_site_pages` pages or `max_site_bytes` bytes (each page is read with what is left
 of the byte budget as its ceiling, so the budget is never overrun). Every HTML page becomes an
 `Item(kind="page")` keyed by its URL without the fragment.
@@ -28,9 +32,11 @@ import requests
 from bs4 import BeautifulSoup, Tag, UnicodeDammit
 
 from connectors.base import Connector, FetchResult, FetchWindow, Item, MediaRef
-from connectors.errors import DisallowedHost, SkippableError
-from connectors.http import USER_AGENT
+from connectors.errors import DisallowedHost, RobotsDisallowed, SkippableError
+from connectors.http import USER_AGENT, HopCheck
+from connectors.scope import UrlScope
 from connectors.timeparse import parse_utc
+from connectors.urlsafety import UnsafeUrl, parse_target
 
 EVERYTHING = datetime(1970, 1, 1, tzinfo=UTC)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -80,6 +86,8 @@ MAX_CRAWL_DELAY = 5.0  # seconds; a larger robots.txt Crawl-delay is capped to k
 # Page failures after which the crawl stops instead of trying the next page.
 # too_large: a page is read with the rest of the byte budget as its ceiling, so the budget is spent.
 STOP_REASONS = frozenset({"rate_limited", "transient_exhausted", "too_large"})
+# Deadlines past which nothing more may be sent: the account becomes a gap with that reason.
+BUDGET_REASONS = frozenset({"account_deadline", "run_budget"})
 
 
 # -- HTML helpers (shared) ---------------------------------------------------------------------
@@ -162,7 +170,8 @@ class WebConnector(Connector):
             )
         crawl = _Crawl(queue=deque([root]), seen={root})
         delay = min(float(robots.crawl_delay(USER_AGENT) or 0), MAX_CRAWL_DELAY)
-        site = origin(root)
+        scope = UrlScope.of(root)
+        allowed = robots_check(robots)
         while crawl.queue:
             if (
                 crawl.pages >= self.settings.max_site_pages
@@ -178,14 +187,14 @@ class WebConnector(Connector):
             if delay and crawl.pages:
                 self.http.sleep(delay)
             is_root = crawl.pages == 0
-            page = self._page(url, crawl, is_root)
+            page = self._page(url, crawl, is_root, allowed)
             if page is None:
                 continue
-            if is_root:  # http://x/ may redirect to https://x/: the site is where the root landed
-                site = origin(page.permalink)
             crawl.items.append(page)
             for link in page.extra["links"]:
-                if link in crawl.seen or origin(link) != site or not _crawlable(link):
+                if link in crawl.seen or not _in_scope(link, scope) or not _crawlable(link):
+                    continue
+                if not self.http.permits(link):  # e.g. inside a non-permitted account's scope
                     continue
                 crawl.seen.add(link)
                 if robots.can_fetch(USER_AGENT, link):
@@ -208,13 +217,13 @@ class WebConnector(Connector):
         site cannot be crawled now (that error reaches the caller as a coverage gap)."""
         url = urljoin(root, "/robots.txt")
         client_errors = tuple(s for s in range(400, 500) if s != 429)
-        response = self.http.get(url, ok_statuses=(200, *client_errors))
+        response = self.http.get(url, ok_statuses=(200, *client_errors), purpose="robots")
         parser = RobotFileParser(url)
         lines = response.text.splitlines() if response.status_code == 200 else []
         parser.parse(lines)
         return parser
 
-    def _page(self, url: str, crawl: _Crawl, is_root: bool) -> Item | None:
+    def _page(self, url: str, crawl: _Crawl, is_root: bool, allowed: HopCheck) -> Item | None:
         """Fetch one page. The root's failures are the account's; other pages are skipped (a
         gone page silently, anything else with a note and the crawl marked incomplete)."""
         try:
@@ -222,14 +231,20 @@ class WebConnector(Connector):
                 url,
                 ok_statuses=(200,) if is_root else (200, 404, 410),
                 max_bytes=max(1, self.settings.max_site_bytes - crawl.bytes),
+                hop_check=allowed,
             )
-        except DisallowedHost as exc:  # redirected off the site: not part of it
+        except RobotsDisallowed as exc:  # redirected to a disallowed page: it counts as gone
+            if is_root:
+                raise
+            crawl.notes.append(str(exc))
+            return None
+        except DisallowedHost as exc:  # redirected off the site (or its scope): not part of it
             if is_root:
                 raise
             crawl.notes.append(str(exc))
             return None
         except SkippableError as exc:
-            if is_root:
+            if is_root or exc.reason in BUDGET_REASONS:  # the account's or run's time is up
                 raise
             crawl.notes.append(f"{url}: {exc}")
             crawl.truncated = True
@@ -260,6 +275,22 @@ def decode_html(response: requests.Response) -> str:
     if "charset=" in response.headers.get("Content-Type", "").lower():
         return response.text
     return UnicodeDammit(response.content, is_html=True).unicode_markup or ""
+
+
+def robots_check(robots: RobotFileParser) -> HopCheck:
+    """The hop check the HTTP client runs on every URL it is about to request."""
+
+    def check(url: str) -> str | None:
+        return None if robots.can_fetch(USER_AGENT, url) else "disallowed by robots.txt"
+
+    return check
+
+
+def _in_scope(url: str, scope: UrlScope) -> bool:
+    try:
+        return scope.contains(parse_target(url))
+    except UnsafeUrl:
+        return False
 
 
 def _crawlable(url: str) -> bool:

@@ -10,6 +10,7 @@ fail: they become coverage gaps with their reason.
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from connectors.http import HttpSettings
+from connectors.scope import Claim, claims_for
 from flows.district import load_district
 from flows.progress import Progress
 from flows.steps.checking import evaluate_posts
@@ -98,9 +101,21 @@ def fetch_account_task(
     known_media: dict[str, str | None],
     clock: Clock,
     sink: AccessSink,
+    claims: list[Claim],
+    run_deadline: float,
 ) -> FetchOutcome:
     with _platform_slot(account.platform):
-        return fetch_account(account, decision, window, media_root, known_media, clock, sink)
+        return fetch_account(
+            account,
+            decision,
+            window,
+            media_root,
+            known_media,
+            clock,
+            sink,
+            claims=claims,
+            run_deadline=run_deadline,
+        )
 
 
 def plan(config: DistrictConfig, clock: Clock) -> list[tuple[Account, FetchDecision]]:
@@ -159,12 +174,24 @@ def run_audit_body(
     for entry in summary.not_permitted:
         logger.info("not fetched: %s (%s)", entry["account"], entry["reason"])
     sink = AccessSink()
+    # Every request of every account is judged against every other account's scope and today's
+    # permission for it; the whole night's fetching shares one time budget.
+    claims = claims_for((a, d.allowed) for a, d in decisions)
+    run_deadline = time.monotonic() + HttpSettings().run_budget
     futures = {}
     for account, decision in decisions:
         if decision.allowed:
             window = window_for(config.district, cursors[account.id], started)
             future = fetch_account_task.submit(
-                account, decision, window, media_dir(db), known_media, clock, sink
+                account,
+                decision,
+                window,
+                media_dir(db),
+                known_media,
+                clock,
+                sink,
+                claims,
+                run_deadline,
             )
             futures[future] = account
     touched: list[str] = []

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -445,6 +446,23 @@ def _check_logos(base: Path, district: District, problems: list[Problem]) -> lis
     return paths
 
 
+def locator_key(account: Account) -> str:
+    """What a locator points at, spelled one way: a URL without its scheme, default port,
+    fragment or trailing slash, lower-case host (shared by every URL-based platform, whose
+    scopes would overlap); a handle lower-case per platform."""
+    value = account.locator.strip()
+    if not re.match(r"^https?://", value, re.IGNORECASE):
+        if account.platform == "wordpress":  # a bare host name, as the connector reads it
+            value = f"https://{value}"
+        else:
+            return f"{account.platform}:{value.lower().lstrip('@')}"
+    parts = urlsplit(value)
+    host = (parts.hostname or "").rstrip(".")
+    port = f":{parts.port}" if parts.port not in (None, 80, 443) else ""
+    query = f"?{parts.query}" if parts.query else ""
+    return f"url:{host}{port}{parts.path.rstrip('/')}{query}"
+
+
 def _cross_check(
     base: Path,
     district: District,
@@ -464,10 +482,18 @@ def _cross_check(
             Problem(str(base / "accounts.yaml"), line, f"accounts[{index}].{name}", message)
         )
 
+    locators: dict[str, int] = {}
     for index, account in enumerate(accounts):
         if account.id in seen:
             flag(index, "id", f"duplicate account id {account.id!r}")
         seen.add(account.id)
+        key = locator_key(account)
+        if key in locators:
+            # One locator, two accounts: the permission of one would open the other's pages
+            # (a sponsored copy of an unpermitted employee's page), so it is refused outright.
+            other = accounts[locators[key]]
+            flag(index, "locator", f"same locator as account {other.id!r}: {account.locator!r}")
+        locators.setdefault(key, index)
         if account.school and account.school not in school_ids:
             flag(
                 index, "school", f"unknown school {account.school!r} (not in district.yaml schools)"

@@ -3,6 +3,11 @@
 The database is opened read-only for one short query per export, so an export never blocks the
 audit for long. Rows stream straight to the output; nested values (citation, evidence, media) are
 JSON objects in jsonl and JSON text in a CSV cell. Order is stable so two exports diff cleanly.
+
+CSV cells are made safe for spreadsheets (posts are hostile input): escape sequences and control
+characters other than tab and newline are dropped, and a cell beginning with `=`, `+`, `-`, `@`,
+a tab or a carriage return is prefixed with `'` so it is shown as text, never run as a formula
+(OWASP's CSV injection advice). jsonl is left exact: JSON escapes control characters itself.
 """
 
 from __future__ import annotations
@@ -14,16 +19,38 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from hallmonitor.redaction import terminal_safe
 from warehouse.db import connect
 
 Format = Literal["jsonl", "csv"]
 FORMATS: tuple[Format, ...] = ("jsonl", "csv")
 
-FINDING_KEYS = ("finding_id", "district", "account_id", "platform", "post_url", "check", "rule",
-                "citation", "level", "severity", "evidence", "status")
+FINDING_KEYS = (
+    "finding_id",
+    "district",
+    "account_id",
+    "platform",
+    "post_url",
+    "check",
+    "rule",
+    "citation",
+    "level",
+    "severity",
+    "evidence",
+    "status",
+)
 # `deleted_at` is an extra beyond the contract: null while the post is still on the platform.
-POST_KEYS = ("district", "account_id", "platform", "post_id", "post_url", "published_at", "text",
-             "media", "deleted_at")
+POST_KEYS = (
+    "district",
+    "account_id",
+    "platform",
+    "post_id",
+    "post_url",
+    "published_at",
+    "text",
+    "media",
+    "deleted_at",
+)
 
 # post_url: the item's own permalink (a profile finding points at the profile item, whose permalink
 # is the profile URL); an account-level finding falls back to the account locator when it is a URL.
@@ -51,6 +78,7 @@ ORDER BY p.account_id, p.published_at NULLS LAST, p.post_id
 """
 
 _BATCH = 1000
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_findings(db_path: str | Path, fmt: Format, out: TextIO) -> int:
@@ -65,7 +93,7 @@ def export_posts(db_path: str | Path, fmt: Format, out: TextIO) -> int:
 
 def _finding_row(row: tuple[Any, ...]) -> dict[str, Any]:
     values = list(row)
-    values[7] = _parse_json(values[7])   # citation
+    values[7] = _parse_json(values[7])  # citation
     values[10] = _parse_json(values[10])  # evidence
     return dict(zip(FINDING_KEYS, values, strict=True))
 
@@ -78,8 +106,14 @@ def _post_row(row: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip(POST_KEYS, values, strict=True))
 
 
-def _export(db_path: str | Path, sql: str, keys: tuple[str, ...],
-            shape: Callable[[tuple[Any, ...]], dict[str, Any]], fmt: Format, out: TextIO) -> int:
+def _export(
+    db_path: str | Path,
+    sql: str,
+    keys: tuple[str, ...],
+    shape: Callable[[tuple[Any, ...]], dict[str, Any]],
+    fmt: Format,
+    out: TextIO,
+) -> int:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
     path = Path(db_path)
@@ -118,10 +152,18 @@ def _csv_writer(out: TextIO, keys: tuple[str, ...]) -> Callable[[dict[str, Any]]
 
 
 def _cell(value: Any) -> Any:
-    """Nested values become JSON text; null becomes an empty cell."""
+    """Nested values become JSON text; null becomes an empty cell; text is made inert."""
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else value
+        value = json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return ""
+    return csv_safe(value) if isinstance(value, str) else value
+
+
+def csv_safe(text: str) -> str:
+    """Text a spreadsheet shows as text: no control characters, no formula."""
+    text = terminal_safe(text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _parse_json(value: Any) -> Any:

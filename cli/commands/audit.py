@@ -13,6 +13,7 @@ from flows.district import load_district
 from hallmonitor.clock import clock_from
 from hallmonitor.config import ConfigError, DistrictConfig
 from hallmonitor.permissions import decide
+from hallmonitor.redaction import terminal_safe
 
 
 def load_or_exit(config_dir: str) -> DistrictConfig:
@@ -57,6 +58,7 @@ def audit(config_dir: str, db_path: str, now: str | None, as_json: bool) -> None
     as coverage gaps); exits 2 on a configuration error, before anything is fetched."""
     load_or_exit(config_dir)
     summary = run_audit(config_dir, db_path, now, trigger="cli")
+    # JSON escapes control characters itself; the text summary carries servers' error text.
     click.echo(json.dumps(summary, indent=2, default=str) if as_json else format_summary(summary))
 
 
@@ -73,6 +75,8 @@ def run_audit(config_dir: str, db_path: str, now: str | None, trigger: str) -> d
 
 
 def format_summary(summary: dict[str, Any]) -> str:
+    """The run summary as printed. Gap errors are servers' text: escape sequences are removed
+    (they could retitle the terminal or rewrite what was printed above)."""
     lines = [
         f"run {summary['run_id']}: {summary['fetched']}/{summary['accounts']} accounts captured",
         f"  items: {summary['items_new']} new, {summary['items_changed']} changed, "
@@ -84,7 +88,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     for skipped in summary["not_permitted"]:
         lines.append(f"  not fetched: {skipped['account']}: {skipped['reason']}")
     lines.append(f"  warehouse: {summary['db_path']}")
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))
 
 
 @click.group()

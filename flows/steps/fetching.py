@@ -6,8 +6,11 @@ writes to the warehouse; the outcome is handed back to the flow, which owns the 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,13 +20,21 @@ from urllib.parse import urlsplit
 from connectors import connector_for
 from connectors.base import FetchSettings, FetchWindow, Item
 from connectors.errors import ConnectorError, NotPermitted, SkippableError
-from connectors.http import AccessRecord, HttpClient, HttpSettings
+from connectors.http import AccessRecord, Deadline, HttpClient, HttpSettings
+from connectors.scope import AccessPolicy, Claim
 from hallmonitor.clock import Clock
 from hallmonitor.config import Account, District
 from hallmonitor.permissions import FetchDecision
 from warehouse.store import CursorState, MediaDownload, write_media_file
 
-TRANSIENT_MEDIA_FAILURES = {"transient_exhausted", "transient", "request_error"}
+TRANSIENT_MEDIA_FAILURES = {
+    "transient_exhausted",
+    "transient",
+    "request_error",
+    "response_deadline",
+    "account_deadline",
+    "run_budget",
+}
 MEDIA_HOST_BREAKER = 3
 MAX_MEDIA_PER_ACCOUNT = 500
 
@@ -100,6 +111,37 @@ def next_cursor_state(old: CursorState | None, outcome: FetchOutcome, now: datet
     return CursorState(cursor=outcome.cursor, high_water=high, last_full_scan=last_full)
 
 
+def make_client(
+    account: Account,
+    decision: FetchDecision,
+    sink: AccessSink | None = None,
+    http_settings: HttpSettings | None = None,
+    claims: Sequence[Claim] = (),
+    run_deadline: float | None = None,
+) -> HttpClient:
+    """The account's HTTP client: the gate's decision (`allowed`, a second line of defence), its
+    access policy (own scope, media hosts, every other account's claim) and its deadlines."""
+    cls = connector_for(account.platform)
+    settings = http_settings or HttpSettings()
+    token = os.environ.get(account.token_env) if account.token_env else None
+    media = set(cls.media_hosts) | set(account.media_hosts)
+    api = cls.api_hosts(account)
+    deadlines: list[Deadline] = [(time.monotonic() + settings.account_deadline, "account_deadline")]
+    if run_deadline is not None:
+        deadlines.append((run_deadline, "run_budget"))
+    return HttpClient(
+        account_id=account.id,
+        basis=decision.basis,
+        allowed_hosts=api | media,
+        allowed=decision.allowed,
+        secrets=[token] if token else [],
+        settings=settings,
+        on_access=sink,
+        policy=AccessPolicy.for_account(account, api, media, claims),
+        deadlines=tuple(deadlines),
+    )
+
+
 def fetch_account(
     account: Account,
     decision: FetchDecision,
@@ -110,42 +152,53 @@ def fetch_account(
     sink: AccessSink,
     http_settings: HttpSettings | None = None,
     fetch_settings: FetchSettings | None = None,
+    claims: Sequence[Claim] = (),
+    run_deadline: float | None = None,
 ) -> FetchOutcome:
     """Fetch one permitted account. Account-level failures come back as an outcome with a reason;
-    a persistent transient failure raises TransientAccountFailure so the task can retry."""
+    a persistent transient failure raises TransientAccountFailure so the task can retry. Every
+    error, note and media URL in the outcome has had its secrets redacted."""
     if not decision.allowed:
         raise NotPermitted(f"account {account.id} is not permitted: {decision.reason}")
     outcome = FetchOutcome(account.id, window, started_at=clock.now())
+    if run_deadline is not None and time.monotonic() >= run_deadline:
+        outcome.reason, outcome.error = "run_budget", "the run's time budget was spent before it"
+        outcome.finished_at = clock.now()
+        return outcome
     cls = connector_for(account.platform)
-    token = os.environ.get(account.token_env) if account.token_env else None
-    http = HttpClient(
-        account_id=account.id,
-        basis=decision.basis,
-        allowed_hosts=cls.api_hosts(account) | set(cls.media_hosts) | set(account.media_hosts),
-        secrets=[token] if token else [],
-        settings=http_settings or HttpSettings(),
-        on_access=sink,
-    )
+    http = make_client(account, decision, sink, http_settings, claims, run_deadline)
+    token = http.secrets[0] if http.secrets else None
     connector = cls(account, http, clock, fetch_settings or FetchSettings(), token=token)
     try:
         result = connector.fetch(window)
     except SkippableError as exc:
         if exc.reason == "transient_exhausted":
-            raise TransientAccountFailure(str(exc)) from exc
-        outcome.reason, outcome.error = exc.reason, str(exc)
+            raise TransientAccountFailure(http.redact_text(str(exc))) from None
+        outcome.reason, outcome.error = exc.reason, http.redact_text(str(exc))
         outcome.finished_at = clock.now()
         return outcome
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         # A response shape the connector did not expect: this account is a gap, the run goes on.
         outcome.reason = "malformed"
-        outcome.error = f"unexpected response from {account.platform}: {type(exc).__name__}: {exc}"
+        outcome.error = http.redact_text(
+            f"unexpected response from {account.platform}: {type(exc).__name__}: {exc}"
+        )
         outcome.finished_at = clock.now()
         return outcome
-    outcome.items, outcome.cursor = result.items, result.cursor
-    outcome.complete_since, outcome.notes = result.complete_since, list(result.notes)
+    outcome.cursor, outcome.complete_since = result.cursor, result.complete_since
+    outcome.notes = [http.redact_text(note) for note in result.notes]
     outcome.media = download_media(http, result.items, media_root, known_media)
+    outcome.items = [strip_media_secrets(item, http) for item in result.items]
     outcome.finished_at = clock.now()
     return outcome
+
+
+def strip_media_secrets(item: Item, http: HttpClient) -> Item:
+    """The item with each media URL as stored: secrets masked (the download used the real one)."""
+    refs = [dataclasses.replace(ref, url=http.redact_text(ref.url)) for ref in item.media]
+    if all(a.url == b.url for a, b in zip(refs, item.media, strict=True)):
+        return item
+    return dataclasses.replace(item, media=refs)
 
 
 def download_media(
@@ -159,16 +212,17 @@ def download_media(
     wanted: list[str] = []
     for item in items:
         for ref in item.media:
-            if known.get(ref.url) is None and ref.url not in wanted:
+            if known.get(http.redact_text(ref.url)) is None and ref.url not in wanted:
                 wanted.append(ref.url)
     downloads = []
     failing: dict[str, int] = {}
     for url in wanted[:MAX_MEDIA_PER_ACCOUNT]:
         host = urlsplit(url).netloc.lower()
+        stored = http.redact_text(url)  # the key media is stored and looked up under
         if failing.get(host, 0) >= MEDIA_HOST_BREAKER:
             downloads.append(
                 MediaDownload(
-                    url, None, None, None, 0, error=f"not tried: {host} kept failing this run"
+                    stored, None, None, None, 0, error=f"not tried: {host} kept failing this run"
                 )
             )
             continue
@@ -177,11 +231,12 @@ def download_media(
         except ConnectorError as exc:
             transient = exc.reason in TRANSIENT_MEDIA_FAILURES
             failing[host] = failing.get(host, 0) + 1 if transient else 0
+            error = http.redact_text(str(exc))
             downloads.append(
-                MediaDownload(url, None, None, None, 0, error=str(exc), permanent=not transient)
+                MediaDownload(stored, None, None, None, 0, error=error, permanent=not transient)
             )
             continue
         failing[host] = 0
         sha, relative = write_media_file(media_root, data)
-        downloads.append(MediaDownload(url, sha, relative, ctype, len(data)))
+        downloads.append(MediaDownload(stored, sha, relative, ctype, len(data)))
     return downloads

@@ -60,7 +60,8 @@ def load_outcome(
     coverage = store.Coverage(
         account.id,
         "complete",
-        requests=len(access),
+        # Refused URLs are in the access log too (the audit trail) but were never sent.
+        requests=sum(1 for record in access if not record.outcome.startswith("refused")),
         items_fetched=len(outcome.items),
         started_at=outcome.started_at,
         finished_at=outcome.finished_at,
@@ -101,4 +102,3 @@ def load_outcome(
         store.record_coverage(con, run_id, district_id, coverage)
         con.execute("COMMIT")
     return coverage, touched
-

@@ -273,7 +273,8 @@ def test_disallowed_host_is_refused_before_any_request(fake: FakePlatform) -> No
     http = HttpClient("acct-1", BASIS, {"graph.example.org"}, sleep=no_sleep)
     with pytest.raises(DisallowedHost):
         http.get(fake.base_url + "/x")
-    assert fake.requests == [] and http.records == []
+    assert fake.requests == []
+    assert [(r.status, r.outcome.split(":")[0]) for r in http.records] == [(None, "refused")]
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://{host}/x", "gopher://{host}/x"])
@@ -292,7 +293,8 @@ def test_redirect_to_another_host_is_refused_before_it_is_requested(fake: FakePl
             http.get(fake.base_url + "/go")
         assert other.requests == []
     assert [r.path for r in fake.requests] == ["/go"]
-    assert [r.status for r in http.records] == [302]
+    assert [r.status for r in http.records] == [302, None], "the refused hop is logged"
+    assert http.records[1].outcome.startswith("refused: host ")
 
 
 def test_redirect_within_the_allowed_host_is_followed(fake: FakePlatform) -> None:

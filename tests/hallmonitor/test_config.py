@@ -175,3 +175,40 @@ def test_weekdays_load_in_any_case_but_must_be_days(district: Path, days: str, l
     else:
         with pytest.raises(ConfigError, match="weekdays"):
             load_district(district)
+
+
+@pytest.mark.parametrize(
+    ("platform", "locator"),
+    [
+        ("rss", '"http://127.0.0.1:9/okafor/feed.xml"'),  # the same feed, spelled the same
+        ("rss", '"HTTP://127.0.0.1:9/okafor/feed.xml/"'),  # case and a trailing slash
+        ("web", '"http://127.0.0.1:9/okafor/feed.xml"'),  # another URL platform: same scope
+    ],
+)
+def test_a_locator_shared_by_two_accounts_names_file_line_and_field(
+    district: Path, platform: str, locator: str
+) -> None:
+    """A sponsored copy of an unpermitted employee's locator would open that employee's posts."""
+    accounts = district / "accounts.yaml"
+    with accounts.open("a", encoding="utf-8") as handle:
+        handle.write(
+            "  - id: copy-of-okafor\n    kind: sponsored\n"
+            f"    platform: {platform}\n    locator: {locator}\n"
+        )
+    with pytest.raises(ConfigError) as caught:
+        load_district(district)
+    [problem] = caught.value.problems
+    lines = accounts.read_text(encoding="utf-8").splitlines()
+    assert problem.file.endswith("accounts.yaml")
+    assert problem.line == len(lines) and lines[-1].strip() == f"locator: {locator}"
+    assert problem.field.endswith("].locator") and "okafor-blog" in problem.message
+
+
+def test_the_same_handle_on_two_platforms_is_not_shared(district: Path) -> None:
+    with (district / "accounts.yaml").open("a", encoding="utf-8") as handle:
+        for n, platform in enumerate(("mastodon", "bluesky")):
+            handle.write(
+                f"  - id: handle-{n}\n    kind: sponsored\n    platform: {platform}\n"
+                '    locator: "@prairievalley"\n'
+            )
+    load_district(district)
