@@ -247,7 +247,7 @@ def test_page_content_is_extracted(site: Site) -> None:
         MediaRef(base + "/assets/open-house.jpg", "image", "Families in the library")
     ]
     assert about.published_at == datetime(2025, 8, 15, tzinfo=UTC)
-    assert about.text.startswith("About us Our district serves 4,000 students.")
+    assert about.text.startswith("About us\n\nOur district serves 4,000 students.")
 
 
 def test_redirect_to_a_crawled_page_is_not_a_second_item(site: Site) -> None:
