@@ -6,10 +6,9 @@ read with urllib.robotparser but fetched through `self.http` like every other re
 of the byte budget as its ceiling, so the budget is never overrun). Every HTML page becomes an
 `Item(kind="page")` keyed by its URL without the fragment.
 
-A crawl is a snapshot, not an incremental listing: when it finished without hitting a limit it
-claims completeness for all time (`complete_since` = 1970-01-01), so a stored page that is no longer
-reachable is marked deleted; a truncated crawl makes no claim. A page that is now disallowed by
-robots.txt is not fetched and therefore counts as gone, like a page that now answers 404.
+A crawl is a snapshot, and never evidence of deletion on its own: a page seen by an earlier crawl
+and not reached now is re-checked at its URL (`connectors.recheck`), and only a 404/410 there marks
+it deleted. A crawl cut short by a limit or a failed page is partial coverage (`cut_short`).
 
 A page's text comes from `connectors.html.html_to_text` like every connector's; its publication
 time from whatever the page declares: `article:published_time`, Schema.org JSON-LD
@@ -33,6 +32,7 @@ from connectors.errors import DisallowedHost, SkippableError
 from connectors.html import html_to_text, img_refs, merge_media
 from connectors.http import USER_AGENT
 from connectors.pagemeta import modified_time, page_title, published_time
+from connectors.recheck import recheck_missing
 
 EVERYTHING = datetime(1970, 1, 1, tzinfo=UTC)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -122,9 +122,33 @@ class WebConnector(Connector):
                 crawl.seen.add(link)
                 if robots.can_fetch(USER_AGENT, link):
                     crawl.queue.append(link)
-        cursor = {"crawled_at": self.clock.now().isoformat(), "pages": crawl.pages}
+        return self._result(crawl, window, robots, site)
+
+    def _result(
+        self, crawl: _Crawl, window: FetchWindow, robots: RobotFileParser, site: tuple[str, str]
+    ) -> FetchResult:
+        """A crawl claims nothing about pages it did not reach (a page may lose its links and
+        stay online): pages seen last time and missing now are re-checked at their URL, and only
+        a 404/410 there marks one deleted. Pages robots.txt now disallows are not asked."""
+        check = recheck_missing(
+            self.http,
+            dict(window.cursor.get("seen") or {}),
+            {i.native_id for i in crawl.items},
+            self.clock.now(),
+            may_fetch=lambda u: origin(u) == site and robots.can_fetch(USER_AGENT, u),
+        )
+        cursor = {
+            "crawled_at": self.clock.now().isoformat(),
+            "pages": crawl.pages,
+            "seen": {**check.pending, **{i.native_id: i.permalink for i in crawl.items}},
+        }
         return FetchResult(
-            crawl.items, cursor, None if crawl.truncated else EVERYTHING, crawl.notes
+            crawl.items,
+            cursor,
+            None,
+            crawl.notes + check.notes,
+            gone=check.gone,
+            cut_short="crawl_incomplete" if crawl.truncated else None,
         )
 
     def _root_url(self) -> str:

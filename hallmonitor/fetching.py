@@ -58,6 +58,9 @@ class FetchOutcome:
     items: list[Item] = field(default_factory=list)
     cursor: dict[str, Any] = field(default_factory=dict)
     complete_since: datetime | None = None
+    complete_how: str | None = None
+    gone: dict[str, str] = field(default_factory=dict)  # native id -> how the platform said so
+    cut_short: str | None = None  # a limit ended the fetch early: coverage is partial
     media: list[MediaDownload] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reason: str | None = None  # set when the account could not be completed
@@ -143,6 +146,8 @@ def fetch_account(
         return outcome
     outcome.items, outcome.cursor = result.items, result.cursor
     outcome.complete_since, outcome.notes = result.complete_since, list(result.notes)
+    outcome.complete_how, outcome.gone = result.complete_how, dict(result.gone)
+    outcome.cut_short = result.cut_short
     outcome.media = download_media(http, result.items, media_root, known_media)
     outcome.finished_at = clock.now()
     return outcome
