@@ -141,8 +141,8 @@ class RssConnector(Connector):
 def _media_type(response: requests.Response) -> str:
     """The Content-Type to hand feedparser. `text/xml` without a charset means US-ASCII by RFC
     3023, which real UTF-16 and UTF-8 feeds served that way are not; a missing or generic
-    (octet-stream) type makes feedparser warn. Both are passed as `application/xml`, whose encoding comes from the BOM
-    and the XML declaration (RFC 7303)."""
+    (octet-stream) type makes feedparser warn. Both are passed as `application/xml`, whose
+    encoding comes from the BOM and the XML declaration (RFC 7303)."""
     value = response.headers.get("Content-Type", "")
     mtype = value.split(";")[0].strip().lower()
     if "charset=" in value.lower() and mtype:

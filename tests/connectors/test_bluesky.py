@@ -523,3 +523,79 @@ def test_locator_forms(locator: str, actor: str) -> None:
 def test_urls_that_are_not_profiles_are_rejected(locator: str) -> None:
     with pytest.raises(SkippableError):
         parse_locator(locator)
+
+
+# -- link cards ----------------------------------------------------------------------------------
+CARD_URL = "https://www.example-schools.org/news/spring-concert"
+
+
+def with_link_card(post: dict[str, Any]) -> None:
+    """Give a post a link card in the AppView's hydrated shape (app.bsky.embed.external#view)
+    with the record's own embed and a link facet, as the AppView returns them."""
+    thumb = f"https://cdn.bsky.app/img/feed_thumbnail/plain/{DID}/bafkreicard@jpeg"
+    post["embed"] = {
+        "$type": "app.bsky.embed.external#view",
+        "external": {
+            "uri": CARD_URL,
+            "title": "Spring concert tickets",
+            "description": "Join the choir on May 2 in the high school gym.",
+            "thumb": thumb,
+        },
+    }
+    post["record"]["embed"] = {
+        "$type": "app.bsky.embed.external",
+        "external": {
+            "uri": CARD_URL,
+            "title": "Spring concert tickets",
+            "description": "Join the choir on May 2 in the high school gym.",
+            "thumb": {
+                "$type": "blob",
+                "ref": {"$link": "bafkreicard"},
+                "mimeType": "image/jpeg",
+                "size": 41234,
+            },
+        },
+    }
+    post["record"]["text"] = "Tickets: example-schools.org/news/spri..."
+    post["record"]["facets"] = [
+        {
+            "index": {"byteStart": 9, "byteEnd": 41},
+            "features": [{"$type": "app.bsky.richtext.facet#link", "uri": CARD_URL}],
+        }
+    ]
+
+
+def test_link_card_url_is_a_link_and_its_title_and_description_are_text(
+    appview: AppView,
+) -> None:
+    entry = next(e for e in appview.scenario.feed if not e.get("reason"))
+    with_link_card(entry["post"])
+    item = by_id(appview.fetch()[0])[entry["post"]["uri"]]
+    assert item.extra["links"] == [CARD_URL]
+    assert item.text == (
+        "Tickets: example-schools.org/news/spri...\n\n"
+        "Spring concert tickets\nJoin the choir on May 2 in the high school gym."
+    )
+    assert [(m.role, m.alt) for m in item.media] == [("image", None)], (
+        "the card's title is not alt text: only the author writes alt text"
+    )
+
+
+def test_card_beside_a_quote_is_read_too(appview: AppView) -> None:
+    entry = next(e for e in appview.scenario.feed if not e.get("reason"))
+    with_link_card(entry["post"])
+    card = entry["post"]["embed"]
+    entry["post"]["embed"] = {
+        "$type": "app.bsky.embed.recordWithMedia#view",
+        "record": {
+            "record": {
+                "$type": "app.bsky.embed.record#viewNotFound",
+                "uri": OWN_IMAGES,
+                "notFound": True,
+            }
+        },
+        "media": card,
+    }
+    item = by_id(appview.fetch()[0])[entry["post"]["uri"]]
+    assert item.extra["card"]["uri"] == CARD_URL and CARD_URL in item.extra["links"]
+    assert "Spring concert tickets" in item.text

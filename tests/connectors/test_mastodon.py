@@ -553,3 +553,61 @@ def test_token_is_sent_as_a_bearer_header_only_when_set(
     _, requests = instance.fetch(token=token)
     assert {r.headers.get("Authorization") for r in requests} == {header}
     assert all(TOKEN not in str(r.query) for r in requests)
+
+
+# -- everything a status says: block HTML, polls, quotes -----------------------------------------
+def test_text_outside_paragraphs_is_kept_in_reading_order(instance: Instance) -> None:
+    status = instance.scenario.timeline[0]
+    status["content"] = (
+        "<p>Field trip checklist:</p><ul><li>permission slip</li><li>lunch</li>"
+        "<li>water bottle</li><li>jacket</li></ul><blockquote><p>Be on time.</p></blockquote>"
+        "<h2>Pickup</h2><p>a</p><pre>bus(7)\n  at 3pm</pre>"
+    )
+    item = by_id(instance.fetch()[0])[status["id"]]
+    assert item.text == (
+        "Field trip checklist:\n\npermission slip\nlunch\nwater bottle\njacket\n\n"
+        "Be on time.\n\nPickup\n\na\n\nbus(7)\n  at 3pm"
+    )
+
+
+def test_poll_options_are_text_the_status_says(instance: Instance) -> None:
+    status = instance.scenario.timeline[0]
+    status["content"] = "<p>Which day for the bake sale?</p>"
+    status["poll"] = {  # Poll entity (docs: entities/Poll.md)
+        "id": "34830",
+        "expires_at": "2026-08-02T04:05:08.302Z",
+        "expired": False,
+        "multiple": False,
+        "votes_count": 10,
+        "voters_count": 10,
+        "voted": False,
+        "own_votes": [],
+        "emojis": [],
+        "options": [
+            {"title": "Friday with Ms. Rivera's class", "votes_count": 6},
+            {"title": "Saturday", "votes_count": 4},
+        ],
+    }
+    item = by_id(instance.fetch()[0])[status["id"]]
+    assert item.text == ("Which day for the bake sale?\n\nFriday with Ms. Rivera's class\nSaturday")
+    assert item.extra["poll"]["options"] == ["Friday with Ms. Rivera's class", "Saturday"]
+
+
+def test_quote_post_keeps_the_quoted_status_in_extra(instance: Instance) -> None:
+    status = instance.scenario.timeline[0]
+    quoted = copy.deepcopy(load("status-docs-example.json"))
+    status["content"] = '<p>Worth reading</p><p class="quote-inline">RE: <a href="x">x</a></p>'
+    status["quote"] = {"state": "accepted", "quoted_status": quoted}  # Mastodon 4.5 Quote
+    plain = [s for s in instance.scenario.timeline[1:] if not s.get("reblog")]
+    shallow, untouched = plain[0], plain[1]
+    shallow["quote"] = {"state": "pending", "quoted_status_id": "103270115826048975"}
+    items = by_id(instance.fetch()[0])
+    extra = items[status["id"]].extra["quoted"]
+    assert extra["permalink"] == quoted["url"]
+    assert extra["author"] == "Gargron"
+    assert extra["text"].startswith('"I lost my inheritance with one wrong digit')
+    assert items[shallow["id"]].extra["quoted"] == {
+        "native_id": "103270115826048975",
+        "state": "pending",
+    }
+    assert "quoted" not in items[untouched["id"]].extra

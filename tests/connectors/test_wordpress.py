@@ -185,6 +185,7 @@ def test_page_ceiling_stops_without_claiming_completeness(site: Site) -> None:
     result, requests = site.fetch(max_pages=2)
     assert len([r for r in requests if r.path == POSTS]) == 2
     assert result.complete_since is None and result.cursor == {}
+    assert result.cut_short == "page_limit", "a cut-off is partial coverage, not complete"
     assert len(posts_of(result)) == 4
 
 
@@ -433,3 +434,21 @@ def test_api_base_defaults_to_the_site_url(
     connector = WordPressConnector(account, HttpClient("a", "b", set()), FixedClock(SINCE))
     assert connector.api_base == base
     assert WordPressConnector.api_hosts(account) == hosts
+
+
+def test_embedded_video_iframe_is_recorded_as_a_link(site: Site) -> None:
+    post = site.scenario.posts[0]
+    # The block editor's oEmbed markup for a YouTube video (core/embed block).
+    post["content"]["rendered"] += (
+        '<figure class="wp-block-embed is-type-video is-provider-youtube wp-block-embed-youtube '
+        'wp-embed-aspect-16-9 wp-has-aspect-ratio"><div class="wp-block-embed__wrapper">\n'
+        '<iframe loading="lazy" title="Spring concert" width="640" height="360" '
+        'src="https://www.youtube.com/embed/dQw4w9WgXcQ?feature=oembed" frameborder="0" '
+        'allow="accelerometer; autoplay; encrypted-media" allowfullscreen></iframe>\n'
+        "</div><figcaption>Our choir on stage</figcaption></figure>\n"
+    )
+    post["title"]["rendered"] = "Choir &#038; band: &#8220;live&#8221; <em>tonight</em>"
+    item = by_id(site.fetch()[0])[str(post["id"])]
+    assert item.extra["links"] == ["https://www.youtube.com/embed/dQw4w9WgXcQ?feature=oembed"]
+    assert item.text.endswith("Our choir on stage")
+    assert item.title == "Choir & band: \u201clive\u201d tonight"

@@ -191,3 +191,21 @@ def test_repeating_page_token_stops_paging_and_keeps_the_old_cursor(
     assert [r.arg("pageToken") for r in script.fake.requests_to(ITEMS)] == [None, "CAoQAA"]
     assert any("repeated" in note for note in result.notes)
     assert result.complete_since is None and result.cursor == old
+
+
+def test_upload_during_paging_repeats_a_video_that_is_kept_once(
+        script: YouTubeScenario, fake: FakePlatform) -> None:
+    normal = script._playlist_items  # noqa: SLF001
+
+    def upload_after_first_page(request: Any) -> Any:
+        answer = normal(request)
+        if request.arg("pageToken") is None:
+            script.add_item()  # every later page now starts one video later
+        return answer
+
+    script.fake.prefix_routes.insert(0, (ITEMS, upload_after_first_page))
+    result = fetch(script)
+    ids = [i.native_id for i in result.items if i.kind == "post"]
+    assert len(fake.requests_to(ITEMS)) == 2
+    assert len(ids) == len(set(ids)) == 13, "the repeated video is kept once"
+    assert result.complete_since == script.since
