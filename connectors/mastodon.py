@@ -55,13 +55,14 @@ def links_in(html: str | None) -> list[str]:
     if not html:
         return []
     soup = BeautifulSoup(html, "html.parser")
-    found = []
+    found: list[str] = []
     for anchor in soup.find_all("a", href=True):
-        classes = anchor.get("class") or []
+        classes = anchor.get_attribute_list("class")
         if "mention" in classes or "hashtag" in classes:
             continue
-        if anchor["href"].startswith(("http://", "https://")):
-            found.append(anchor["href"])
+        href = str(anchor["href"])
+        if href.startswith(("http://", "https://")):
+            found.append(href)
     return found
 
 

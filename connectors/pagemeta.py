@@ -111,7 +111,7 @@ def _nodes(data: Any) -> Iterator[dict[str, Any]]:
 
 
 def _itemprop(soup: BeautifulSoup, prop: str) -> str | None:
-    tag = soup.find(attrs={"itemprop": prop})
+    tag = soup.find(True, attrs={"itemprop": prop})
     if not isinstance(tag, Tag):
         return None
     value = tag.get("content") or tag.get("datetime")
