@@ -186,7 +186,7 @@ class WordPressConnector(Connector):
             raise SkippableError("wordpress: /wp-json is not a REST API index", reason="malformed")
         home = site.get("home") or site.get("url") or self.api_base
         icon = site.get("site_icon_url")  # WordPress 5.9+ lists the site icon in the index
-        description = site.get("description") or ""
+        description = inline_text(site.get("description"))  # the tagline carries entities
         return Item(
             native_id="profile",
             kind="profile",

@@ -515,5 +515,10 @@ def test_a_huge_feed_is_capped_and_recorded_as_partial(feed: Feed) -> None:
     result = connector.fetch(FetchWindow(since=LONG_AGO, cursor={}))
     assert time.process_time() - started < 10
     assert len(result.items) == 500
+    assert [i.native_id for i in result.items[:2]] == [
+        "https://news.example-schools.org/1/",
+        "https://news.example-schools.org/2/",
+    ], "the feed's first entries are the ones kept"
     assert result.cut_short == "item_limit"
     assert any("3000 entries" in note for note in result.notes)
+    assert not any("warning" in note for note in result.notes), "the cut feed is well-formed"
