@@ -44,7 +44,11 @@ What the suite checks (tests/connectors/test_contract.py): permalinks present an
 times timezone-aware UTC, native ids unique, cursor and raw payloads JSON-able, a second fetch
 with the returned cursor asks only for new items and returns the new one, an empty account ends
 cleanly, auth errors raise SkippableError(reason auth/forbidden), a single throttle is retried
-and succeeds, and the access log holds one record per request with the account's basis.
+and succeeds, and the access log holds one record per request with the account's basis. And,
+for what a platform sends: all visible text of a rich post is kept in order with line breaks; an
+item published while paging (repeated across pages) is kept once and passes the data-quality
+suite; a completeness claim names its listing; a fetch cut short by the page ceiling claims
+nothing and says so; an item that leaves a non-chronological feed or a crawl is not deleted.
 """
 
 from __future__ import annotations

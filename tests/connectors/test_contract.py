@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from connectors import CONNECTORS
-from connectors.base import FetchWindow, Item
+from connectors.base import FetchSettings, FetchWindow, Item
 from connectors.errors import SkippableError
 from hallmonitor.fetching import FetchOutcome
 from hallmonitor.loading import batch_frame
@@ -171,3 +171,14 @@ def test_an_item_absent_from_a_non_chronological_feed_is_not_marked_deleted(
             )
         deleted = con.execute("SELECT native_id FROM posts WHERE deleted_at IS NOT NULL").fetchall()
     assert deleted == [], "the item's page is still online: it left the listing, not the platform"
+
+
+def test_a_fetch_cut_short_by_the_page_ceiling_claims_nothing_and_says_so(h: Harness) -> None:
+    full, _ = h.fetch()
+    h.connector.settings = FetchSettings(max_pages=1, max_site_pages=2)
+    cut, _ = h.fetch()
+    if len(posts(cut.items)) == len(posts(full.items)):
+        pytest.skip("the whole listing fits in one page (a feed is one document)")
+    assert cut.cut_short in ("page_limit", "crawl_incomplete")
+    assert cut.complete_since is None and cut.gone == {}
+    assert cut.notes
