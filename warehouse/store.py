@@ -26,7 +26,6 @@ from hallmonitor.config import Account, DistrictConfig
 from warehouse.db import stage_keys
 
 
-
 def post_id_for(district_id: str, platform: str, account_id: str, native_id: str) -> str:
     key = json.dumps([district_id, platform, account_id, native_id])
     return hashlib.sha256(key.encode()).hexdigest()[:24]
