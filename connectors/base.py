@@ -68,17 +68,35 @@ class FetchWindow:
 
 @dataclass
 class FetchResult:
+    """What a fetch found, and what it may say about what it did not find.
+
+    Absence is evidence of deletion only where the platform can say so (a feed or a crawl never
+    is: items rotate out of feeds, pages lose their links):
+    - `complete_since`: an API listed every post and share of the account published at or after
+      this time, by date, and the walk read all of it; stored posts and shares from that range
+      that are missing now were removed. `complete_how` says which listing that was. Comments
+      are never claimed this way (their listings are per post and partial). None: no claim.
+    - `gone`: native id -> how the platform said this item is gone (its permalink answered
+      404/410 when re-checked).
+    - `cut_short`: a reason code when a limit ended the fetch early (pages, items, bytes): the
+      night's coverage of this account is partial, not complete.
+    """
+
     items: list[Item]
     cursor: dict[str, Any]
-    # The connector saw every item of this account published at or after this time: stored posts
-    # in that range that are missing now have been removed from the platform. None: no claim.
     complete_since: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    complete_how: str | None = None
+    gone: dict[str, str] = field(default_factory=dict)
+    cut_short: str | None = None
 
 
 @dataclass(frozen=True)
 class FetchSettings:
     max_pages: int = 50
+    # Items one fetch maps at most (a feed of 100,000 entries must not take the night and a
+    # gigabyte); reaching it is recorded as partial coverage.
+    max_items: int = 5000
     max_site_pages: int = 200
     max_site_bytes: int = 20_000_000
     page_size: int = 50

@@ -19,6 +19,7 @@ import requests
 from connectors.base import Connector, FetchResult, FetchWindow, Item, ItemKind, MediaRef
 from connectors.errors import RetriableError, SkippableError
 from connectors.http import ConnectorProblem, parse_retry_after
+from connectors.paging import Cursor, PageRequest, Walk, walk
 from connectors.timeparse import parse_utc
 
 PAGE_LIMIT = 100  # getAuthorFeed's documented maximum
@@ -71,18 +72,44 @@ def embed_media(embed: dict[str, Any] | None) -> list[MediaRef]:
         return []
     kind = embed.get("$type", "")
     if kind == "app.bsky.embed.images#view":
-        return [MediaRef(i["fullsize"], "image", i.get("alt") or None)
-                for i in embed.get("images", []) if i.get("fullsize")]
+        return [
+            MediaRef(i["fullsize"], "image", i.get("alt") or None)
+            for i in embed.get("images", [])
+            if i.get("fullsize")
+        ]
     if kind == "app.bsky.embed.video#view":
         thumb = embed.get("thumbnail")
         return [MediaRef(thumb, "video_thumbnail", embed.get("alt") or None)] if thumb else []
     if kind == "app.bsky.embed.external#view":
-        external = embed.get("external") or {}
-        thumb = external.get("thumb")
-        return [MediaRef(thumb, "image", external.get("title") or None)] if thumb else []
+        # A link card's thumbnail: the linked page's picture. Its title is the page's, not alt
+        # text the author wrote, so the image has none.
+        thumb = (embed.get("external") or {}).get("thumb")
+        return [MediaRef(thumb, "image", None)] if thumb else []
     if kind == "app.bsky.embed.recordWithMedia#view":
         return embed_media(embed.get("media"))
     return []
+
+
+def link_card(embed: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The link card (`app.bsky.embed.external#view`), also as a recordWithMedia's media."""
+    if not embed:
+        return None
+    if embed.get("$type") == "app.bsky.embed.recordWithMedia#view":
+        return link_card(embed.get("media"))
+    if embed.get("$type") != "app.bsky.embed.external#view":
+        return None
+    external = embed.get("external")
+    return external if isinstance(external, dict) and external.get("uri") else None
+
+
+def facet_links(record: dict[str, Any]) -> list[str]:
+    """Full link URLs from the record's facets (the text shows them shortened)."""
+    found = []
+    for facet in record.get("facets") or []:
+        for feature in facet.get("features") or [] if isinstance(facet, dict) else []:
+            if isinstance(feature, dict) and feature.get("$type") == "app.bsky.richtext.facet#link":
+                found.append(str(feature.get("uri")))
+    return [u for u in found if u.startswith(("http://", "https://"))]
 
 
 def quoted_post(embed: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -95,10 +122,13 @@ def quoted_post(embed: dict[str, Any] | None) -> dict[str, Any] | None:
     if record.get("$type") != "app.bsky.embed.record#viewRecord":
         return None
     author = record.get("author") or {}
-    return {"uri": record.get("uri"),
-            "permalink": web_permalink(record["uri"], author.get("handle")),
-            "author": author.get("handle"), "text": (record.get("value") or {}).get("text", ""),
-            "images": [m.url for e in record.get("embeds") or [] for m in embed_media(e)]}
+    return {
+        "uri": record.get("uri"),
+        "permalink": web_permalink(record["uri"], author.get("handle")),
+        "author": author.get("handle"),
+        "text": (record.get("value") or {}).get("text", ""),
+        "images": [m.url for e in record.get("embeds") or [] for m in embed_media(e)],
+    }
 
 
 class BlueskyConnector(Connector):
@@ -114,7 +144,8 @@ class BlueskyConnector(Connector):
         if not isinstance(profile, dict) or "did" not in profile:
             raise SkippableError("bluesky: getProfile returned no profile", reason="malformed")
         items = [self.profile_item(profile)]
-        feed, complete, notes = self._feed(profile["did"], window)
+        listing = self._feed(profile["did"], window)
+        feed, complete, notes = listing.items, listing.complete, listing.notes
         items += list({i.native_id: i for i in map(self.feed_item, feed)}.values())
         if self.account.kind == "sponsored":
             items += self._thread_replies(feed, {i.native_id for i in items}, notes)
@@ -124,7 +155,15 @@ class BlueskyConnector(Connector):
         if complete and newest is not None and (stored is None or newest > stored):
             cursor["newest"] = newest.isoformat()
         since = window.since if complete and not self._stop_at_cursor(window) else None
-        return FetchResult(items=items, cursor=cursor, complete_since=since, notes=notes)
+        how = "bluesky: the author feed, newest first, read back to the window's start"
+        return FetchResult(
+            items=items,
+            cursor=cursor,
+            complete_since=since,
+            notes=notes,
+            complete_how=how if since else None,
+            cut_short=listing.cut_short,
+        )
 
     def _stop_at_cursor(self, window: FetchWindow) -> datetime | None:
         """On incremental nights paging stops at the newest item seen last time."""
@@ -133,38 +172,43 @@ class BlueskyConnector(Connector):
         stored = parse_time(window.cursor.get("newest"))
         return stored if stored is not None and stored > window.since else None
 
-    def _feed(self, did: str, window: FetchWindow) -> tuple[list[dict[str, Any]], bool, list[str]]:
+    def _feed(self, did: str, window: FetchWindow) -> Walk[dict[str, Any]]:
         """getAuthorFeed pages until no cursor, or an item older than the boundary. The feed is
         ordered by each entry's sort time (repost time for reposts), newest first."""
         stored = self._stop_at_cursor(window)
-        kept: list[dict[str, Any]] = []
-        cursor: str | None = None
-        used: set[str] = set()
-        for _ in range(self.settings.max_pages):
-            body = self._xrpc("app.bsky.feed.getAuthorFeed", actor=did, limit=PAGE_LIMIT,
-                              cursor=cursor)
+
+        def fetch(request: PageRequest) -> tuple[Any, requests.Response]:
+            return self._xrpc_page("app.bsky.feed.getAuthorFeed", **(request.params or {}))
+
+        def rows(body: Any) -> list[dict[str, Any]]:
             page = body.get("feed") if isinstance(body, dict) else None
             if not isinstance(page, list):
                 raise SkippableError("bluesky: author feed has no `feed` list", reason="malformed")
-            passed = False
-            for entry in page:
-                if (entry.get("reason") or {}).get("$type") == _PIN:
-                    continue
-                when = _sort_time(entry)
-                if when < window.since or (stored is not None and when <= stored):
-                    passed = True  # already known, or older than the window
-                else:
-                    kept.append(entry)
-            cursor = body.get("cursor")
-            if passed or not cursor or not page:
-                return kept, True, []
-            if cursor in used:
-                return kept, False, [f"bluesky: the feed cursor repeats ({cursor}); stopped"]
-            used.add(cursor)
-        return kept, False, [f"bluesky: stopped after {self.settings.max_pages} pages"]
+            return [e for e in page if isinstance(e, dict)]
 
-    def _thread_replies(self, feed: list[dict[str, Any]], seen: set[str], notes: list[str]
-                        ) -> list[Item]:
+        def past(entry: dict[str, Any]) -> bool:  # already known, or older than the window
+            when = _sort_time(entry)
+            return when < window.since or (stored is not None and when <= stored)
+
+        first = PageRequest(
+            f"{self.api_base}{XRPC}app.bsky.feed.getAuthorFeed", {"actor": did, "limit": PAGE_LIMIT}
+        )
+        return walk(
+            fetch,
+            first,
+            Cursor("cursor", param="cursor"),
+            rows=rows,
+            key=_entry_key,
+            past=past,
+            skip=lambda e: (e.get("reason") or {}).get("$type") == _PIN,
+            label="bluesky: author feed",
+            max_pages=self.settings.max_pages,
+            max_items=self.settings.max_items,
+        )
+
+    def _thread_replies(
+        self, feed: list[dict[str, Any]], seen: set[str], notes: list[str]
+    ) -> list[Item]:
         found: list[Item] = []
         for entry in feed:
             post = entry.get("post") or {}
@@ -195,12 +239,22 @@ class BlueskyConnector(Connector):
         if profile.get("banner"):
             media.append(MediaRef(profile["banner"], "banner"))
         return Item(
-            native_id="profile", kind="profile",
+            native_id="profile",
+            kind="profile",
             permalink=f"https://bsky.app/profile/{profile.get('handle') or profile['did']}",
-            published_at=None, text=bio, author=profile.get("handle"), media=media, raw=profile,
-            extra={"display_name": profile.get("displayName") or "", "website": website,
-                   "emails": sorted(set(_EMAIL.findall(bio))),
-                   "links": list(dict.fromkeys(links)), "did": profile["did"]})
+            published_at=None,
+            text=bio,
+            author=profile.get("handle"),
+            media=media,
+            raw=profile,
+            extra={
+                "display_name": profile.get("displayName") or "",
+                "website": website,
+                "emails": sorted(set(_EMAIL.findall(bio))),
+                "links": list(dict.fromkeys(links)),
+                "did": profile["did"],
+            },
+        )
 
     def feed_item(self, entry: dict[str, Any]) -> Item:
         reason = entry.get("reason") or {}
@@ -209,13 +263,24 @@ class BlueskyConnector(Connector):
         original = self.post_item(entry["post"])
         # A repost has no web page of its own; its record uri appears in newer AppViews only.
         return Item(
-            native_id=reason.get("uri") or f"repost:{original.native_id}", kind="share",
-            permalink=original.permalink, published_at=parse_time(reason.get("indexedAt")),
-            text=original.text, author=(reason.get("by") or {}).get("handle"),
-            media=original.media, raw=entry,
-            extra={**original.extra,
-                   "shared": {"native_id": original.native_id, "permalink": original.permalink,
-                              "author": original.author, "text": original.text}})
+            native_id=reason.get("uri") or f"repost:{original.native_id}",
+            kind="share",
+            permalink=original.permalink,
+            published_at=parse_time(reason.get("indexedAt")),
+            text=original.text,
+            author=(reason.get("by") or {}).get("handle"),
+            media=original.media,
+            raw=entry,
+            extra={
+                **original.extra,
+                "shared": {
+                    "native_id": original.native_id,
+                    "permalink": original.permalink,
+                    "author": original.author,
+                    "text": original.text,
+                },
+            },
+        )
 
     def post_item(self, post: dict[str, Any], kind: ItemKind = "post") -> Item:
         record = post.get("record") or {}
@@ -225,19 +290,41 @@ class BlueskyConnector(Connector):
         quoted = quoted_post(post.get("embed"))
         if quoted:
             extra["quoted"] = quoted
+        text = record.get("text") or ""
+        links = facet_links(record)
+        card = link_card(post.get("embed"))
+        if card:  # what the card shows is text the post puts before its readers
+            links.append(str(card["uri"]))
+            shown = [str(card.get(k) or "").strip() for k in ("title", "description")]
+            text = "\n\n".join(p for p in (text, "\n".join(x for x in shown if x)) if p)
+            extra["card"] = {
+                "uri": card["uri"],
+                "title": card.get("title") or "",
+                "description": card.get("description") or "",
+            }
+        extra["links"] = list(dict.fromkeys(links))
         return Item(
-            native_id=post["uri"], kind=kind,
+            native_id=post["uri"],
+            kind=kind,
             permalink=web_permalink(post["uri"], author.get("handle")),
             # createdAt is client-supplied (may be missing or junk); indexedAt is the AppView's.
             published_at=parse_time(record.get("createdAt")) or parse_time(post.get("indexedAt")),
-            text=record.get("text") or "", author=author.get("handle"),
-            media=embed_media(post.get("embed")), parent_native_id=parent, extra=extra, raw=post)
+            text=text,
+            author=author.get("handle"),
+            media=embed_media(post.get("embed")),
+            parent_native_id=parent,
+            extra=extra,
+            raw=post,
+        )
 
     # -- HTTP -------------------------------------------------------------------------------
     def _xrpc(self, method: str, **params: Any) -> Any:
-        body, _ = self.http.get_json(f"{self.api_base}{XRPC}{method}", params=params,
-                                     classify=self._classify)
-        return body
+        return self._xrpc_page(method, **params)[0]
+
+    def _xrpc_page(self, method: str, **params: Any) -> tuple[Any, requests.Response]:
+        return self.http.get_json(
+            f"{self.api_base}{XRPC}{method}", params=params, classify=self._classify
+        )
 
     def _classify(self, response: requests.Response) -> ConnectorProblem | None:
         if response.status_code == 429:
@@ -269,6 +356,15 @@ class BlueskyConnector(Connector):
         return max(0.0, (reset - self.clock.now()).total_seconds())
 
 
+def _entry_key(entry: dict[str, Any]) -> str | None:
+    """A feed entry's identity: the post, or the repost of it (a post and its repost are two)."""
+    uri = (entry.get("post") or {}).get("uri")
+    if not uri:
+        return None
+    reason = entry.get("reason") or {}
+    return f"{reason.get('$type')}:{reason.get('uri') or ''}:{uri}" if reason else str(uri)
+
+
 def _sort_time(entry: dict[str, Any]) -> datetime:
     """When the entry entered the author's feed: the repost time for reposts, else the earlier of
     createdAt and indexedAt (the AppView's sortAt guards against future-dated createdAt)."""
@@ -276,8 +372,14 @@ def _sort_time(entry: dict[str, Any]) -> datetime:
     if reason.get("$type") == _REPOST and parse_time(reason.get("indexedAt")):
         return parse_time(reason.get("indexedAt"))  # type: ignore[return-value]
     post = entry.get("post") or {}
-    times = [t for t in (parse_time((post.get("record") or {}).get("createdAt")),
-                         parse_time(post.get("indexedAt"))) if t is not None]
+    times = [
+        t
+        for t in (
+            parse_time((post.get("record") or {}).get("createdAt")),
+            parse_time(post.get("indexedAt")),
+        )
+        if t is not None
+    ]
     return min(times) if times else datetime.min.replace(tzinfo=UTC)
 
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from connectors.base import Connector, FetchResult, FetchWindow, Item, MediaRef
-from connectors.graph import GraphApi, dig, high_water_cursor, parse_time
+from connectors.graph import GraphApi, parse_time
+from connectors.paging import dig, high_water_cursor
 
 PROFILE_FIELDS = "id,name,about,emails,website,link,username,picture.type(large)"
 # comments.summary gives each post's comment count, so posts without comments cost no request.
-POST_FIELDS = ("id,message,created_time,updated_time,permalink_url,full_picture,status_type,from,"
-               "attachments{type,media_type,media,url,unshimmed_url,target,title,description,"
-               "subattachments},comments.filter(stream).limit(0).summary(true)")
+POST_FIELDS = (
+    "id,message,created_time,updated_time,permalink_url,full_picture,status_type,from,"
+    "attachments{type,media_type,media,url,unshimmed_url,target,title,description,"
+    "subattachments},comments.filter(stream).limit(0).summary(true)"
+)
 # filter=stream returns replies too, flat and chronological, each with its `parent` (Graph API
 # Comments edge reference); the default `toplevel` would hide replies.
 COMMENT_FIELDS = "id,message,created_time,from,permalink_url,parent{id},attachment"
@@ -37,20 +40,34 @@ class FacebookConnector(Connector):
         profile = self._profile(profile_body)
         page_id = str(profile_body.get("id") or self.account.locator)
         edge = "feed" if self.account.kind == "sponsored" else "posts"
-        params = {"fields": POST_FIELDS, "limit": min(self.settings.page_size, 100),
-                  "since": int(window.since.timestamp())}
-        walk = graph.walk(f"{self.account.locator}/{edge}", params, since=window.since,
-                          time_field="created_time", max_pages=self.settings.max_pages)
-        posts = [self._post(row) for row in walk.rows]
+        params = {
+            "fields": POST_FIELDS,
+            "limit": min(self.settings.page_size, 100),
+            "since": int(window.since.timestamp()),
+        }
+        walk = graph.walk(
+            f"{self.account.locator}/{edge}",
+            params,
+            since=window.since,
+            time_field="created_time",
+            max_pages=self.settings.max_pages,
+            max_items=self.settings.max_items,
+        )
+        posts = [self._post(row) for row in walk.items]
         notes = list(walk.notes)
         comments: list[Item] = []
-        for post, row in zip(posts, walk.rows, strict=True):
+        for post, row in zip(posts, walk.items, strict=True):
             comments += self._comments(graph, post, row, page_id, notes)
         return FetchResult(
             items=[profile, *posts, *comments],
             cursor=high_water_cursor(window, [p.published_at for p in posts], walk.complete),
             complete_since=window.since if walk.complete else None,
             notes=notes,
+            complete_how=f"{self.platform}: the Graph API edge listed newest first and walked to "
+            "the window's start"
+            if walk.complete
+            else None,
+            cut_short=walk.cut_short,
         )
 
     # -- mapping ------------------------------------------------------------------------------
@@ -60,39 +77,59 @@ class FacebookConnector(Connector):
         website = body.get("website") or None
         emails = [e for e in body.get("emails") or [] if isinstance(e, str)]
         return Item(
-            native_id="profile", kind="profile",
+            native_id="profile",
+            kind="profile",
             permalink=body.get("link") or f"https://www.facebook.com/{body.get('id', '')}",
-            published_at=None, text=body.get("about") or "", title=body.get("name"),
+            published_at=None,
+            text=body.get("about") or "",
+            title=body.get("name"),
             media=[MediaRef(avatar, role="avatar")] if isinstance(avatar, str) else [],
-            extra={"display_name": body.get("name"), "website": website, "emails": emails,
-                   # `website` may hold several URLs separated by spaces (Page reference).
-                   "links": website.split() if isinstance(website, str) else [],
-                   "username": body.get("username"), "page_id": body.get("id")},
+            extra={
+                "display_name": body.get("name"),
+                "website": website,
+                "emails": emails,
+                # `website` may hold several URLs separated by spaces (Page reference).
+                "links": website.split() if isinstance(website, str) else [],
+                "username": body.get("username"),
+                "page_id": body.get("id"),
+            },
             raw=body,
         )
 
     def _post(self, row: dict[str, Any]) -> Item:
         author = row.get("from")
         return Item(
-            native_id=str(row["id"]), kind="post",
+            native_id=str(row["id"]),
+            kind="post",
             permalink=row.get("permalink_url") or _fallback_permalink(str(row["id"])),
-            published_at=parse_time(row.get("created_time")), text=row.get("message") or "",
+            published_at=parse_time(row.get("created_time")),
+            text=row.get("message") or "",
             author=author.get("name") if isinstance(author, dict) else None,
             media=post_media(row),
-            extra={"links": _shared_links(row), "status_type": row.get("status_type"),
-                   "author_id": author.get("id") if isinstance(author, dict) else None},
+            extra={
+                "links": _shared_links(row),
+                "status_type": row.get("status_type"),
+                "author_id": author.get("id") if isinstance(author, dict) else None,
+            },
             raw=row,
         )
 
-    def _comments(self, graph: GraphApi, post: Item, row: dict[str, Any], page_id: str,
-                  notes: list[str]) -> list[Item]:
+    def _comments(
+        self, graph: GraphApi, post: Item, row: dict[str, Any], page_id: str, notes: list[str]
+    ) -> list[Item]:
         count = dig(row.get("comments"), "summary", "total_count")
         if count == 0:
             return []
-        rows = graph.walk_children(f"{post.native_id}/comments",
-                                   {"fields": COMMENT_FIELDS, "filter": "stream",
-                                    "limit": min(self.settings.page_size, 100)},
-                                   notes, self.settings.max_pages)
+        rows = graph.walk_children(
+            f"{post.native_id}/comments",
+            {
+                "fields": COMMENT_FIELDS,
+                "filter": "stream",
+                "limit": min(self.settings.page_size, 100),
+            },
+            notes,
+            self.settings.max_pages,
+        )
         items = []
         for comment in rows:
             author_id = dig(comment, "from", "id")
@@ -106,9 +143,11 @@ def _comment(row: dict[str, Any], post: Item) -> Item:
     parent = dig(row, "parent", "id")
     image = dig(row, "attachment", "media", "image", "src")
     return Item(
-        native_id=str(row["id"]), kind="comment",
+        native_id=str(row["id"]),
+        kind="comment",
         permalink=row.get("permalink_url") or post.permalink,
-        published_at=parse_time(row.get("created_time")), text=row.get("message") or "",
+        published_at=parse_time(row.get("created_time")),
+        text=row.get("message") or "",
         author=dig(row, "from", "name"),
         media=[MediaRef(image)] if isinstance(image, str) else [],
         parent_native_id=str(parent) if parent else post.native_id,
@@ -125,8 +164,10 @@ def post_media(row: dict[str, Any]) -> list[MediaRef]:
         for part in subs if isinstance(subs, list) and subs else [attachment]:
             src = dig(part, "media", "image", "src")
             if isinstance(src, str):
-                video = str(part.get("type", "")).startswith("video") or part.get(
-                    "media_type") == "video"
+                video = (
+                    str(part.get("type", "")).startswith("video")
+                    or part.get("media_type") == "video"
+                )
                 refs.append(MediaRef(src, role="video_thumbnail" if video else "image"))
     if not refs and isinstance(row.get("full_picture"), str):
         refs.append(MediaRef(row["full_picture"]))
@@ -148,5 +189,8 @@ def _shared_links(row: dict[str, Any]) -> list[str]:
 
 def _fallback_permalink(post_id: str) -> str:
     page, _, story = post_id.partition("_")
-    return f"https://www.facebook.com/{page}/posts/{story}" if story else \
-        f"https://www.facebook.com/{post_id}"
+    return (
+        f"https://www.facebook.com/{page}/posts/{story}"
+        if story
+        else f"https://www.facebook.com/{post_id}"
+    )

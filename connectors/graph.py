@@ -8,22 +8,20 @@
 - `usage_wait`: how long the usage headers (`X-App-Usage`, `X-Page-Usage`,
   `X-Business-Use-Case-Usage`) ask us to hold off. Calls are throttled once a value reaches 100;
   `estimated_time_to_regain_access` is in minutes.
-- `GraphApi.walk`: follows `paging.next` links, stops at the window's `since`, and refuses to loop
-  on a repeated link or a page that only repeats items already seen.
+- `GraphApi.walk`: `paging.walk` over `paging.next` links (JsonLink), stopping at `since`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import requests
 
-from connectors.base import FetchWindow
 from connectors.errors import RetriableError, SkippableError
 from connectors.http import ConnectorProblem, HttpClient, parse_retry_after
+from connectors.paging import JsonLink, PageRequest, Walk, walk
 from connectors.timeparse import parse_utc
 
 THROTTLE_CODES = {4, 17, 32, 613, 80001, 80002}
@@ -117,15 +115,6 @@ def classify(response: requests.Response) -> ConnectorProblem | None:
     return None
 
 
-@dataclass
-class Walk:
-    """What one edge walk returned. `complete`: every row at or after `since` was seen."""
-
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    complete: bool = False
-    notes: list[str] = field(default_factory=list)
-
-
 class GraphApi:
     """Graph requests for one account: bearer token header, usage-aware pacing, paging."""
 
@@ -137,108 +126,89 @@ class GraphApi:
         self._pending_wait: float | None = None
 
     def get(self, path_or_url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.get_page(path_or_url, params)[0]
+
+    def get_page(
+        self, path_or_url: str, params: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], requests.Response]:
         self._respect_usage()
         url = path_or_url if "://" in path_or_url else f"{self.base}/{path_or_url.lstrip('/')}"
-        body, response = self.http.get_json(url, params=params, headers=self._headers,
-                                            classify=classify)
+        body, response = self.http.get_json(
+            url, params=params, headers=self._headers, classify=classify
+        )
         self._pending_wait = usage_wait(response.headers)
         if not isinstance(body, dict):
-            raise SkippableError(f"malformed Graph response from {self.http.redact(url)}: "
-                                 "expected an object", reason="malformed")
-        return body
+            raise SkippableError(
+                f"malformed Graph response from {self.http.redact(url)}: expected an object",
+                reason="malformed",
+            )
+        return body, response
 
     def _respect_usage(self) -> None:
         wait, self._pending_wait = self._pending_wait, None
         if wait is None:
             return
         if wait > self.http.settings.max_wait:
-            raise SkippableError(f"rate limited: usage headers ask for a {wait:.0f}s pause",
-                                 reason="rate_limited")
+            raise SkippableError(
+                f"rate limited: usage headers ask for a {wait:.0f}s pause", reason="rate_limited"
+            )
         self.http.sleep(wait)
 
-    def walk_children(self, path: str, params: dict[str, Any], notes: list[str],
-                      max_pages: int) -> list[dict[str, Any]]:
+    def walk_children(
+        self, path: str, params: dict[str, Any], notes: list[str], max_pages: int
+    ) -> list[dict[str, Any]]:
         """Walk a per-post edge (comments); an item-level failure becomes a note."""
         try:
-            walk = self.walk(path, params, since=None, time_field="created_time",
-                             max_pages=max_pages)
+            found = self.walk(
+                path, params, since=None, time_field="created_time", max_pages=max_pages
+            )
         except SkippableError as exc:
             if exc.reason not in ITEM_LEVEL_REASONS:
                 raise
             notes.append(f"{path} not read ({exc.reason}): {exc}")
             return []
-        notes += walk.notes
-        return walk.rows
+        notes += found.notes
+        return found.items
 
-    def walk(self, path: str, params: dict[str, Any], *, since: datetime | None,
-             time_field: str, max_pages: int) -> Walk:
-        """Follow `paging.next` from `path` until the end, `since`, or `max_pages`."""
-        walk = Walk()
-        seen_ids: set[str] = set()
-        url: str = f"{self.base}/{path.lstrip('/')}"
-        seen_urls = {url}
-        query: dict[str, Any] | None = params
-        for _ in range(max_pages):
-            body = self.get(url, query)
-            rows = body.get("data")
-            if not isinstance(rows, list):
-                raise SkippableError(f"malformed Graph page from {path}: no data list",
-                                     reason="malformed")
-            fresh = [r for r in rows if isinstance(r, dict) and str(r.get("id")) not in seen_ids]
-            if rows and not fresh:
-                walk.notes.append(f"{path}: page repeated items already seen; stopped paging")
-                return walk
-            if self._take(fresh, walk, seen_ids, since, time_field):
-                walk.complete = True
-                return walk
-            paging = body.get("paging")
-            next_url = paging.get("next") if isinstance(paging, dict) else None
-            if not next_url:
-                walk.complete = True
-                return walk
-            if next_url in seen_urls:
-                walk.notes.append(f"{path}: paging.next repeated an earlier link; stopped paging")
-                return walk
-            seen_urls.add(next_url)
-            url, query = next_url, None
-        walk.notes.append(f"{path}: stopped after {max_pages} pages (max_pages)")
-        return walk
+    def walk(
+        self,
+        path: str,
+        params: dict[str, Any],
+        *,
+        since: datetime | None,
+        time_field: str,
+        max_pages: int,
+        max_items: int | None = None,
+    ) -> Walk[dict[str, Any]]:
+        """Follow `paging.next` from `path` until the end, `since`, or a limit."""
 
-    @staticmethod
-    def _take(rows: list[dict[str, Any]], walk: Walk, seen_ids: set[str],
-              since: datetime | None, time_field: str) -> bool:
-        """Keep rows at or after `since`; True when the page reached back past it."""
-        passed = False
-        for row in rows:
-            if not row.get("id"):
-                walk.notes.append("skipped an entry without an id")
-                continue
-            seen_ids.add(str(row["id"]))
+        def fetch(request: PageRequest) -> tuple[Any, requests.Response]:
+            return self.get_page(request.url, request.params)
+
+        def rows(body: Any) -> list[dict[str, Any]]:
+            data = body.get("data")
+            if not isinstance(data, list):
+                raise SkippableError(
+                    f"malformed Graph page from {path}: no data list", reason="malformed"
+                )
+            return [r for r in data if isinstance(r, dict)]
+
+        def past(row: dict[str, Any]) -> bool:
             when = parse_time(row.get(time_field))
-            if since is not None and when is not None and when < since:
-                passed = True  # newest-first edges: everything after this is older still
-                continue
-            walk.rows.append(row)
-        return passed
+            return since is not None and when is not None and when < since
 
-
-def high_water_cursor(window: FetchWindow, times: list[datetime | None],
-                      complete: bool) -> dict[str, Any]:
-    """`{"newest": iso}`: the newest publication time seen so far. An unfinished walk keeps the
-    old cursor, so the gap it left is asked for again next night."""
-    if not complete:
-        return dict(window.cursor)
-    seen = [t for t in times if t is not None]
-    previous = window.cursor.get("newest")
-    if isinstance(previous, str):
-        seen.append(datetime.fromisoformat(previous))
-    return {"newest": max(seen).isoformat()} if seen else dict(window.cursor)
-
-
-def dig(value: Any, *keys: str) -> Any:
-    """`value[k1][k2]...`, or None as soon as a level is missing or not an object."""
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
+        return walk(
+            fetch,
+            PageRequest(f"{self.base}/{path.lstrip('/')}", params),
+            JsonLink("paging", "next"),
+            rows=rows,
+            key=lambda r: str(r["id"]) if r.get("id") else None,
+            past=past,
+            label=path,
+            max_pages=max_pages,
+            max_items=max_items,
+            # The edges are filtered by `since` on the server but their order is not
+            # promised (a post may be listed by its last activity): a page stops the walk
+            # only when everything on it is older.
+            stop_when_all_past=True,
+        )

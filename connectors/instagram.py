@@ -12,12 +12,15 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from connectors.base import Connector, FetchResult, FetchWindow, Item, MediaRef
-from connectors.graph import GraphApi, dig, high_water_cursor, parse_time
+from connectors.graph import GraphApi, parse_time
+from connectors.paging import dig, high_water_cursor
 
 PROFILE_FIELDS = "id,username,name,biography,website,profile_picture_url"
-MEDIA_FIELDS = ("id,caption,media_type,media_product_type,media_url,thumbnail_url,permalink,"
-                "shortcode,timestamp,comments_count,"
-                "children{id,media_type,media_url,thumbnail_url,permalink}")
+MEDIA_FIELDS = (
+    "id,caption,media_type,media_product_type,media_url,thumbnail_url,permalink,"
+    "shortcode,timestamp,comments_count,"
+    "children{id,media_type,media_url,thumbnail_url,permalink}"
+)
 # IG Comment reference: `replies` nests the replies to a top-level comment.
 COMMENT_FIELDS = "id,text,timestamp,username,replies{id,text,timestamp,username}"
 
@@ -34,14 +37,23 @@ class InstagramConnector(Connector):
         profile_body = graph.get(self.account.locator, {"fields": PROFILE_FIELDS})
         username = str(profile_body.get("username") or "")
         # The IG User media edge pages newest first and accepts `since` (IG User Media reference).
-        params = {"fields": MEDIA_FIELDS, "limit": min(self.settings.page_size, 100),
-                  "since": int(window.since.timestamp())}
-        walk = graph.walk(f"{self.account.locator}/media", params, since=window.since,
-                          time_field="timestamp", max_pages=self.settings.max_pages)
+        params = {
+            "fields": MEDIA_FIELDS,
+            "limit": min(self.settings.page_size, 100),
+            "since": int(window.since.timestamp()),
+        }
+        walk = graph.walk(
+            f"{self.account.locator}/media",
+            params,
+            since=window.since,
+            time_field="timestamp",
+            max_pages=self.settings.max_pages,
+            max_items=self.settings.max_items,
+        )
         notes = list(walk.notes)
-        posts = [self._media(row, username, notes) for row in walk.rows]
+        posts = [self._media(row, username, notes) for row in walk.items]
         comments: list[Item] = []
-        for post, row in zip(posts, walk.rows, strict=True):
+        for post, row in zip(posts, walk.items, strict=True):
             if row.get("comments_count") != 0:
                 comments += self._comments(graph, post, username, notes)
         return FetchResult(
@@ -49,6 +61,11 @@ class InstagramConnector(Connector):
             cursor=high_water_cursor(window, [p.published_at for p in posts], walk.complete),
             complete_since=window.since if walk.complete else None,
             notes=notes,
+            complete_how=f"{self.platform}: the Graph API edge listed newest first and walked to "
+            "the window's start"
+            if walk.complete
+            else None,
+            cut_short=walk.cut_short,
         )
 
     def _media(self, row: dict[str, Any], username: str, notes: list[str]) -> Item:
@@ -56,25 +73,32 @@ class InstagramConnector(Connector):
         if not media:
             notes.append(f"media {row['id']}: no image URL given (copyright-flagged or removed)")
         permalink = row.get("permalink") or (
-            f"https://www.instagram.com/p/{row['shortcode']}/" if row.get("shortcode") else None)
+            f"https://www.instagram.com/p/{row['shortcode']}/" if row.get("shortcode") else None
+        )
         if permalink is None:
             notes.append(f"media {row['id']}: no permalink given; linked to the profile instead")
         return Item(
-            native_id=str(row["id"]), kind="post",
+            native_id=str(row["id"]),
+            kind="post",
             permalink=permalink or f"https://www.instagram.com/{username}/",
-            published_at=parse_time(row.get("timestamp")), text=row.get("caption") or "",
-            author=username or None, media=media,
-            extra={"media_type": row.get("media_type"),
-                   "media_product_type": row.get("media_product_type")},
+            published_at=parse_time(row.get("timestamp")),
+            text=row.get("caption") or "",
+            author=username or None,
+            media=media,
+            extra={
+                "media_type": row.get("media_type"),
+                "media_product_type": row.get("media_product_type"),
+            },
             raw=row,
         )
 
-    def _comments(self, graph: GraphApi, post: Item, username: str,
-                  notes: list[str]) -> list[Item]:
-        rows = graph.walk_children(f"{post.native_id}/comments",
-                                   {"fields": COMMENT_FIELDS,
-                                    "limit": min(self.settings.page_size, 50)},
-                                   notes, self.settings.max_pages)
+    def _comments(self, graph: GraphApi, post: Item, username: str, notes: list[str]) -> list[Item]:
+        rows = graph.walk_children(
+            f"{post.native_id}/comments",
+            {"fields": COMMENT_FIELDS, "limit": min(self.settings.page_size, 50)},
+            notes,
+            self.settings.max_pages,
+        )
         items = []
         for row in rows:
             items.append(_comment(row, post, post.native_id))
@@ -92,12 +116,21 @@ def _profile(body: dict[str, Any]) -> Item:
     avatar = body.get("profile_picture_url")
     website = body.get("website") or None
     return Item(
-        native_id="profile", kind="profile", permalink=f"https://www.instagram.com/{username}/",
-        published_at=None, text=body.get("biography") or "", title=body.get("name") or username,
+        native_id="profile",
+        kind="profile",
+        permalink=f"https://www.instagram.com/{username}/",
+        published_at=None,
+        text=body.get("biography") or "",
+        title=body.get("name") or username,
         media=[MediaRef(avatar, role="avatar")] if isinstance(avatar, str) else [],
-        extra={"display_name": body.get("name") or username, "website": website,
-               "emails": [], "links": [website] if isinstance(website, str) else [],
-               "username": username, "ig_user_id": body.get("id")},
+        extra={
+            "display_name": body.get("name") or username,
+            "website": website,
+            "emails": [],
+            "links": [website] if isinstance(website, str) else [],
+            "username": username,
+            "ig_user_id": body.get("id"),
+        },
         raw=body,
     )
 
@@ -105,10 +138,15 @@ def _profile(body: dict[str, Any]) -> Item:
 def _comment(row: dict[str, Any], post: Item, parent: str) -> Item:
     # IG comments have no permalink of their own; they are shown on the media's page.
     return Item(
-        native_id=str(row["id"]), kind="comment", permalink=post.permalink,
-        published_at=parse_time(row.get("timestamp")), text=row.get("text") or "",
-        author=row.get("username"), parent_native_id=parent,
-        extra={"post_id": post.native_id}, raw=row,
+        native_id=str(row["id"]),
+        kind="comment",
+        permalink=post.permalink,
+        published_at=parse_time(row.get("timestamp")),
+        text=row.get("text") or "",
+        author=row.get("username"),
+        parent_native_id=parent,
+        extra={"post_id": post.native_id},
+        raw=row,
     )
 
 

@@ -19,7 +19,9 @@ from bs4 import BeautifulSoup
 
 from connectors.base import Connector, FetchResult, FetchWindow, Item, ItemKind, MediaRef
 from connectors.errors import RetriableError, SkippableError
+from connectors.html import html_to_text
 from connectors.http import ConnectorProblem, parse_retry_after
+from connectors.paging import LinkHeader, PageRequest, Walk, walk
 from connectors.timeparse import parse_utc
 from hallmonitor.config import Account
 
@@ -46,21 +48,6 @@ def parse_locator(locator: str) -> tuple[str, str | None]:
 
 
 parse_time = parse_utc  # Mastodon writes `2019-12-08T03:48:33.901Z`; X-RateLimit-Reset likewise
-
-
-def html_to_text(html: str | None) -> str:
-    """Status/bio HTML as plain text: paragraphs separated by a blank line, <br> as a newline.
-    Mastodon hides parts of long link texts in `<span class="invisible">`; they are kept, so the
-    text carries the full URL."""
-    if not html:
-        return ""
-    soup = BeautifulSoup(html, "html.parser")
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    paragraphs = soup.find_all("p")
-    if not paragraphs:
-        return soup.get_text().strip()
-    return "\n\n".join(p.get_text().strip() for p in paragraphs).strip()
 
 
 def links_in(html: str | None) -> list[str]:
@@ -94,8 +81,10 @@ class MastodonConnector(Connector):
             return self.account.api_base.rstrip("/")
         _, host = parse_locator(self.account.locator)
         if not host:
-            raise SkippableError(f"mastodon: {self.account.locator!r} names no instance; set "
-                                 "api_base", reason="bad_locator")
+            raise SkippableError(
+                f"mastodon: {self.account.locator!r} names no instance; set api_base",
+                reason="bad_locator",
+            )
         return f"https://{host}"
 
     @classmethod
@@ -127,7 +116,8 @@ class MastodonConnector(Connector):
         if not isinstance(account, dict) or "id" not in account:
             raise SkippableError("mastodon: account lookup returned no account", reason="malformed")
         items = [self.profile_item(account)]
-        statuses, complete, notes = self._statuses(str(account["id"]), window)
+        listing = self._statuses(str(account["id"]), window)
+        statuses, complete, notes = listing.items, listing.complete, listing.notes
         items += [self.status_item(s) for s in statuses]
         if self.account.kind == "sponsored":
             items += self._replies(statuses, {i.native_id for i in items}, notes)
@@ -138,43 +128,49 @@ class MastodonConnector(Connector):
         if newest:
             cursor["newest_id"] = newest
         since = window.since if complete and not self._incremental(window) else None
-        return FetchResult(items=items, cursor=cursor, complete_since=since, notes=notes)
+        how = "mastodon: the account's statuses, newest first, read back to the window's start"
+        return FetchResult(
+            items=items,
+            cursor=cursor,
+            complete_since=since,
+            notes=notes,
+            complete_how=how if since else None,
+            cut_short=listing.cut_short,
+        )
 
     def _incremental(self, window: FetchWindow) -> bool:
         return bool(window.cursor.get("newest_id")) and not window.full_rescan
 
-    def _statuses(self, account_id: str, window: FetchWindow
-                  ) -> tuple[list[dict[str, Any]], bool, list[str]]:
+    def _statuses(self, account_id: str, window: FetchWindow) -> Walk[dict[str, Any]]:
         """Walk the timeline back to the stored newest id (incremental nights) or past
-        window.since. Returns (statuses, walked the whole range, notes)."""
+        window.since, following the `Link: rel="next"` header."""
         stop_id = window.cursor.get("newest_id") if self._incremental(window) else None
-        params: dict[str, Any] | None = {"limit": PAGE_LIMIT}
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
         if stop_id:
-            params = {"limit": PAGE_LIMIT, "since_id": stop_id}
-        url = f"{self.api_base}/api/v1/accounts/{account_id}/statuses"
-        kept: list[dict[str, Any]] = []
-        followed: set[str] = set()
-        for _ in range(self.settings.max_pages):
-            page, response = self._get_page(url, params)
-            if page and {s["id"] for s in page} <= {s["id"] for s in kept}:
-                return kept, False, ["mastodon: a page repeated statuses already seen; stopped"]
-            for status in page:
-                if stop_id and str(status.get("id")) == stop_id:
-                    return kept, True, []
-                if (parse_time(status.get("created_at")) or window.since) < window.since:
-                    return kept, True, []
-                kept.append(status)
-            next_url = response.links.get("next", {}).get("url")
-            if not next_url or not page:
-                return kept, True, []
-            if next_url in followed:
-                return kept, False, ["mastodon: the next link repeats; stopped paging"]
-            followed.add(next_url)
-            url, params = next_url, None
-        return kept, False, [f"mastodon: stopped after {self.settings.max_pages} pages"]
+            params["since_id"] = stop_id
 
-    def _replies(self, statuses: list[dict[str, Any]], seen: set[str], notes: list[str]
-                 ) -> list[Item]:
+        def past(status: dict[str, Any]) -> bool:
+            if stop_id and str(status.get("id")) == stop_id:
+                return True
+            return (parse_time(status.get("created_at")) or window.since) < window.since
+
+        first = PageRequest(f"{self.api_base}/api/v1/accounts/{account_id}/statuses", params)
+        return walk(
+            lambda r: self._get_page(r.url, r.params),
+            first,
+            LinkHeader(),
+            rows=lambda body: body,
+            key=lambda s: str(s["id"]),
+            past=past,
+            label="mastodon: statuses",
+            max_pages=self.settings.max_pages,
+            max_items=self.settings.max_items,
+            sorted_strictly=True,
+        )
+
+    def _replies(
+        self, statuses: list[dict[str, Any]], seen: set[str], notes: list[str]
+    ) -> list[Item]:
         """Replies under the account's own statuses (the status context's descendants)."""
         found: list[Item] = []
         for status in statuses:
@@ -200,48 +196,93 @@ class MastodonConnector(Connector):
         fields = account.get("fields") or []
         field_html = [str(f.get("value") or "") for f in fields]
         links = links_in(account.get("note")) + [u for h in field_html for u in links_in(h)]
-        website = next((links_in(f.get("value"))[0] for f in fields
-                        if str(f.get("name", "")).strip().lower() in _WEBSITE_LABELS
-                        and links_in(f.get("value"))), links[0] if links else None)
+        website = next(
+            (
+                links_in(f.get("value"))[0]
+                for f in fields
+                if str(f.get("name", "")).strip().lower() in _WEBSITE_LABELS
+                and links_in(f.get("value"))
+            ),
+            links[0] if links else None,
+        )
         plain = [html_to_text(account.get("note"))] + [html_to_text(h) for h in field_html]
         emails = sorted({m for text in plain for m in _EMAIL.findall(text)})
-        media = [MediaRef(account["avatar"], "avatar", account.get("avatar_description") or None)
-                 ] if account.get("avatar") else []
+        media = (
+            [MediaRef(account["avatar"], "avatar", account.get("avatar_description") or None)]
+            if account.get("avatar")
+            else []
+        )
         if account.get("header"):
-            media.append(MediaRef(account["header"], "banner",
-                                  account.get("header_description") or None))
+            media.append(
+                MediaRef(account["header"], "banner", account.get("header_description") or None)
+            )
         return Item(
-            native_id="profile", kind="profile", permalink=account.get("url") or account["uri"],
-            published_at=None, text=plain[0], author=account.get("acct"), html=account.get("note"),
-            media=media, raw=account,
-            extra={"display_name": account.get("display_name") or "", "website": website,
-                   "emails": emails, "links": list(dict.fromkeys(links)),
-                   "fields": [{"name": f.get("name"), "value": html_to_text(f.get("value"))}
-                              for f in fields]})
+            native_id="profile",
+            kind="profile",
+            permalink=account.get("url") or account["uri"],
+            published_at=None,
+            text=plain[0],
+            author=account.get("acct"),
+            html=account.get("note"),
+            media=media,
+            raw=account,
+            extra={
+                "display_name": account.get("display_name") or "",
+                "website": website,
+                "emails": emails,
+                "links": list(dict.fromkeys(links)),
+                "fields": [
+                    {"name": f.get("name"), "value": html_to_text(f.get("value"))} for f in fields
+                ],
+            },
+        )
 
     def status_item(self, status: dict[str, Any], kind: ItemKind = "post") -> Item:
         original = status.get("reblog")
         source = original or status
-        extra: dict[str, Any] = {"visibility": status.get("visibility"),
-                                 "sensitive": bool(source.get("sensitive"))}
+        extra: dict[str, Any] = {
+            "visibility": status.get("visibility"),
+            "sensitive": bool(source.get("sensitive")),
+        }
         if source.get("spoiler_text"):
             extra["spoiler_text"] = source["spoiler_text"]
         if original:
             kind = "share"
-            extra["shared"] = {"native_id": str(original["id"]), "permalink": _permalink(original),
-                               "author": (original.get("account") or {}).get("acct"),
-                               "text": html_to_text(original.get("content"))}
+            extra["shared"] = {
+                "native_id": str(original["id"]),
+                "permalink": _permalink(original),
+                "author": (original.get("account") or {}).get("acct"),
+                "text": html_to_text(original.get("content")),
+            }
         text = html_to_text(source.get("content"))
         if source.get("spoiler_text"):
             text = f"{source['spoiler_text']}\n\n{text}".strip()
+        options = poll_options(source.get("poll"))
+        if options:  # the options are words the post says, as much as its body
+            text = "\n\n".join(p for p in (text, "\n".join(options)) if p)
+            extra["poll"] = {
+                "options": options,
+                "multiple": bool(source["poll"].get("multiple")),
+                "expires_at": source["poll"].get("expires_at"),
+            }
+        quoted = quoted_status(source.get("quote"))
+        if quoted:
+            extra["quoted"] = quoted
         parent = status.get("in_reply_to_id")
         return Item(
-            native_id=str(status["id"]), kind=kind, permalink=_permalink(status),
-            published_at=parse_time(status.get("created_at")), text=text,
-            author=(status.get("account") or {}).get("acct"), html=source.get("content") or None,
+            native_id=str(status["id"]),
+            kind=kind,
+            permalink=_permalink(status),
+            published_at=parse_time(status.get("created_at")),
+            text=text,
+            author=(status.get("account") or {}).get("acct"),
+            html=source.get("content") or None,
             media=media_refs(source.get("media_attachments") or []),
             parent_native_id=str(parent) if parent else None,
-            edited_at=parse_time(source.get("edited_at")), extra=extra, raw=status)
+            edited_at=parse_time(source.get("edited_at")),
+            extra=extra,
+            raw=status,
+        )
 
     # -- HTTP -------------------------------------------------------------------------------
     def _get(self, url: str, params: dict[str, Any] | None = None) -> Any:
@@ -251,17 +292,20 @@ class MastodonConnector(Connector):
         if self._pause > 0:  # the previous answer said the budget is spent
             self.http.sleep(self._pause)
             self._pause = 0.0
-        body, response = self.http.get_json(url, params=params, headers=self._headers(),
-                                            classify=self._classify)
+        body, response = self.http.get_json(
+            url, params=params, headers=self._headers(), classify=self._classify
+        )
         self._respect_budget(response)
         return body, response
 
-    def _get_page(self, url: str, params: dict[str, Any] | None
-                  ) -> tuple[list[dict[str, Any]], requests.Response]:
+    def _get_page(
+        self, url: str, params: dict[str, Any] | None
+    ) -> tuple[list[dict[str, Any]], requests.Response]:
         body, response = self._request(url, params)
         if not isinstance(body, list) or not all(isinstance(s, dict) and "id" in s for s in body):
-            raise SkippableError("mastodon: statuses page is not a list of statuses",
-                                 reason="malformed")
+            raise SkippableError(
+                "mastodon: statuses page is not a list of statuses", reason="malformed"
+            )
         return body, response
 
     def _classify(self, response: requests.Response) -> ConnectorProblem | None:
@@ -274,8 +318,9 @@ class MastodonConnector(Connector):
             return RetriableError("mastodon: rate limited (429)", retry_after=wait)
         if status in (401, 403):
             reason = "auth" if status == 401 else "forbidden"
-            return SkippableError(f"mastodon: HTTP {status}: {_error_message(response)}",
-                                  reason=reason)
+            return SkippableError(
+                f"mastodon: HTTP {status}: {_error_message(response)}", reason=reason
+            )
         if status == 404 and "/accounts/lookup" in response.url:
             return SkippableError(f"mastodon: account {self.acct()} not found", reason="not_found")
         return None
@@ -297,8 +342,9 @@ class MastodonConnector(Connector):
             return
         wait = self._seconds_until_reset(response) or 0.0
         if wait > self.http.settings.max_wait:
-            raise SkippableError(f"mastodon: rate limit spent; resets in {wait:.0f}s",
-                                 reason="rate_limited")
+            raise SkippableError(
+                f"mastodon: rate limit spent; resets in {wait:.0f}s", reason="rate_limited"
+            )
         self._pause = wait
 
 
@@ -314,6 +360,41 @@ def media_refs(attachments: list[dict[str, Any]]) -> list[MediaRef]:
         elif media.get("preview_url"):
             refs.append(MediaRef(media["preview_url"], "video_thumbnail", alt))
     return refs
+
+
+def poll_options(poll: Any) -> list[str]:
+    """A poll's option titles (Poll entity: `options[].title`), in the order shown."""
+    if not isinstance(poll, dict):
+        return []
+    titles = (o.get("title") for o in poll.get("options") or [] if isinstance(o, dict))
+    return [str(t) for t in titles if t]
+
+
+def quoted_status(quote: Any) -> dict[str, Any] | None:
+    """Mastodon 4.5 quote posts: `quote` is a Quote (`state`, `quoted_status`: the full status)
+    or a ShallowQuote (`quoted_status_id` only). Kept as Bluesky's `extra.quoted` is: what the
+    account put in front of its readers, by whom, where."""
+    if not isinstance(quote, dict):
+        return None
+    status = quote.get("quoted_status")
+    if isinstance(status, dict) and (status.get("url") or status.get("uri")):
+        account = status.get("account") or {}
+        options = poll_options(status.get("poll"))
+        text = "\n\n".join(
+            p for p in (html_to_text(status.get("content")), "\n".join(options)) if p
+        )
+        return {
+            "native_id": str(status.get("id")),
+            "uri": status.get("uri"),
+            "permalink": _permalink(status),
+            "author": account.get("acct"),
+            "text": text,
+            "images": [m.url for m in media_refs(status.get("media_attachments") or [])],
+            "state": quote.get("state"),
+        }
+    if quote.get("quoted_status_id"):
+        return {"native_id": str(quote["quoted_status_id"]), "state": quote.get("state")}
+    return None
 
 
 def _permalink(status: dict[str, Any]) -> str:

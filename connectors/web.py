@@ -10,18 +10,18 @@ It stops at
 of the byte budget as its ceiling, so the budget is never overrun). Every HTML page becomes an
 `Item(kind="page")` keyed by its URL without the fragment.
 
-A crawl is a snapshot, not an incremental listing: when it finished without hitting a limit it
-claims completeness for all time (`complete_since` = 1970-01-01), so a stored page that is no longer
-reachable is marked deleted; a truncated crawl makes no claim. A page that is now disallowed by
-robots.txt is not fetched and therefore counts as gone, like a page that now answers 404.
+A crawl is a snapshot, and never evidence of deletion on its own: a page seen by an earlier crawl
+and not reached now is re-checked at its URL (`connectors.recheck`), and only a 404/410 there marks
+it deleted. A crawl cut short by a limit or a failed page is partial coverage (`cut_short`).
 
-The HTML helpers here (`html_to_text`, `img_refs`, `merge_media`) are shared with the feed-based
-connectors, which carry HTML in their payloads.
+A page's text comes from `connectors.html.html_to_text` like every connector's; its publication
+time from whatever the page declares: `article:published_time`, Schema.org JSON-LD
+`datePublished`, the common meta tags (`parsely-pub-date`, `sailthru.date`, Dublin Core), an
+`itemprop="datePublished"`, then a `<time datetime>`.
 """
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,11 +31,13 @@ from urllib.robotparser import RobotFileParser
 import requests
 from bs4 import BeautifulSoup, Tag, UnicodeDammit
 
-from connectors.base import Connector, FetchResult, FetchWindow, Item, MediaRef
+from connectors.base import Connector, FetchResult, FetchWindow, Item
 from connectors.errors import DisallowedHost, RobotsDisallowed, SkippableError
+from connectors.html import html_to_text, img_refs, merge_media
 from connectors.http import USER_AGENT, HopCheck
+from connectors.pagemeta import modified_time, page_title, published_time
+from connectors.recheck import recheck_missing
 from connectors.scope import UrlScope
-from connectors.timeparse import parse_utc
 from connectors.urlsafety import UnsafeUrl, parse_target
 
 EVERYTHING = datetime(1970, 1, 1, tzinfo=UTC)
@@ -48,40 +50,6 @@ SKIP_EXTENSIONS = frozenset(
 # Elements that are never visible text. Navigation menus repeat on every page and are not what a
 # page publishes, so they are dropped too (images inside them are still collected).
 INVISIBLE = ("script", "style", "noscript", "template", "svg", "head", "nav")
-BLOCKS = (
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "main",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "td",
-    "th",
-    "tr",
-    "ul",
-)
 MAX_CRAWL_DELAY = 5.0  # seconds; a larger robots.txt Crawl-delay is capped to keep runs bounded
 # Page failures after which the crawl stops instead of trying the next page.
 # too_large: a page is read with the rest of the byte budget as its ceiling, so the budget is spent.
@@ -90,43 +58,7 @@ STOP_REASONS = frozenset({"rate_limited", "transient_exhausted", "too_large"})
 BUDGET_REASONS = frozenset({"account_deadline", "run_budget"})
 
 
-# -- HTML helpers (shared) ---------------------------------------------------------------------
-def html_to_text(html: str | BeautifulSoup | Tag) -> str:
-    """Visible text of an HTML fragment or document, whitespace collapsed. Block elements are
-    separated by a space; inline ones are not (so "<b>next</b>." stays "next.")."""
-    soup = BeautifulSoup(str(html), "html.parser")
-    for tag in soup.find_all(BLOCKS):
-        tag.insert_before(" ")
-        tag.insert_after(" ")
-    return re.sub(r"\s+", " ", soup.get_text("")).strip()
-
-
-def img_refs(html: str | BeautifulSoup | Tag, base: str) -> list[MediaRef]:
-    """`<img src>` as absolute MediaRefs with their alt text; data: URIs are skipped."""
-    soup = html if isinstance(html, (BeautifulSoup, Tag)) else BeautifulSoup(html, "html.parser")
-    refs = []
-    for img in soup.find_all("img"):
-        src = str(img.get("src") or "").strip()
-        if not src or src.startswith("data:"):
-            continue
-        url = urljoin(base, src)
-        if urlsplit(url).scheme in ("http", "https"):
-            refs.append(MediaRef(url, "image", str(img.get("alt") or "").strip() or None))
-    return refs
-
-
-def merge_media(refs: list[MediaRef]) -> list[MediaRef]:
-    """De-duplicate by URL keeping first-seen order; a later alt text fills a missing one."""
-    merged: dict[str, MediaRef] = {}
-    for ref in refs:
-        seen = merged.get(ref.url)
-        if seen is None:
-            merged[ref.url] = ref
-        elif seen.alt is None and ref.alt:
-            merged[ref.url] = MediaRef(seen.url, seen.role, ref.alt)
-    return list(merged.values())
-
-
+# -- URLs ------------------------------------------------------------------------------------
 def normalise_url(url: str) -> str:
     """Lower-case scheme and host, drop default ports and the fragment, '/' for an empty path."""
     parts = urlsplit(url)
@@ -199,9 +131,35 @@ class WebConnector(Connector):
                 crawl.seen.add(link)
                 if robots.can_fetch(USER_AGENT, link):
                     crawl.queue.append(link)
-        cursor = {"crawled_at": self.clock.now().isoformat(), "pages": crawl.pages}
+        return self._result(crawl, window, robots, scope)
+
+    def _result(
+        self, crawl: _Crawl, window: FetchWindow, robots: RobotFileParser, scope: UrlScope
+    ) -> FetchResult:
+        """A crawl claims nothing about pages it did not reach (a page may lose its links and
+        stay online): pages seen last time and missing now are re-checked at their URL, and only
+        a 404/410 there marks one deleted. Pages robots.txt now disallows are not asked."""
+        check = recheck_missing(
+            self.http,
+            dict(window.cursor.get("seen") or {}),
+            {i.native_id for i in crawl.items},
+            self.clock.now(),
+            may_fetch=lambda u: (
+                _in_scope(u, scope) and robots.can_fetch(USER_AGENT, u) and self.http.permits(u)
+            ),
+        )
+        cursor = {
+            "crawled_at": self.clock.now().isoformat(),
+            "pages": crawl.pages,
+            "seen": {**check.pending, **{i.native_id: i.permalink for i in crawl.items}},
+        }
         return FetchResult(
-            crawl.items, cursor, None if crawl.truncated else EVERYTHING, crawl.notes
+            crawl.items,
+            cursor,
+            None,
+            crawl.notes + check.notes,
+            gone=check.gone,
+            cut_short="crawl_incomplete" if crawl.truncated else None,
         )
 
     def _root_url(self) -> str:
@@ -304,12 +262,10 @@ def page_item(url: str, html: str) -> Item:
     soup = BeautifulSoup(html, "html.parser")
     base_tag = soup.find("base", href=True)
     base = urljoin(url, str(base_tag["href"])) if isinstance(base_tag, Tag) else url
-    title_tag = soup.find("title")
-    title = title_tag.get_text(strip=True) if title_tag else _meta(soup, "og:title")
+    title = page_title(soup)
     media = merge_media(img_refs(soup, base))
     links = _links(soup, base)
-    published = _parse_time(_meta(soup, "article:published_time") or _time_datetime(soup))
-    edited = _parse_time(_meta(soup, "article:modified_time"))
+    published, edited = published_time(soup), modified_time(soup)
     for tag in soup.find_all(INVISIBLE):
         tag.decompose()
     main = soup.find("main") or soup.select_one('[role="main"]') or soup.body or soup
@@ -338,20 +294,3 @@ def _links(soup: BeautifulSoup, base: str) -> list[str]:
         if urlsplit(absolute).scheme in ("http", "https"):
             found[normalise_url(absolute)] = None
     return list(found)
-
-
-def _meta(soup: BeautifulSoup, prop: str) -> str | None:
-    tag = soup.find("meta", attrs={"property": prop}) or soup.find("meta", attrs={"name": prop})
-    content = tag.get("content") if isinstance(tag, Tag) else None
-    return str(content).strip() if content else None
-
-
-def _time_datetime(soup: BeautifulSoup) -> str | None:
-    tag = soup.find("time", datetime=True)
-    return str(tag["datetime"]) if isinstance(tag, Tag) else None
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    """ISO 8601 as sites write it. A value without an offset is taken as UTC (the page gives no
-    zone; hours may be off, the date rarely is); unparseable values are ignored."""
-    return parse_utc(value)

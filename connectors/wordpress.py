@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
-from bs4 import BeautifulSoup
 
 from connectors.base import Connector, FetchResult, FetchWindow, Item, MediaRef
 from connectors.errors import SkippableError
+from connectors.html import embed_links, html_to_text, img_refs, inline_text
 from connectors.http import ConnectorProblem
+from connectors.paging import PageNumber, PageRequest, Walk, walk
 from connectors.timeparse import parse_utc
 from hallmonitor.config import Account
 
@@ -45,37 +46,6 @@ def iso_z(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figcaption",
-           "figure", "tr", "pre")
-
-
-def plain(html: str | None) -> str:
-    """Rendered HTML (titles carry entities such as &#8217;) as plain text; block elements end a
-    line, inline ones (links, emphasis) do not."""
-    if not html:
-        return ""
-    soup = BeautifulSoup(html, "html.parser")
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for block in soup.find_all(_BLOCKS):
-        block.append("\n")
-    lines = (line.strip() for line in soup.get_text().splitlines())
-    return "\n".join(line for line in lines if line)
-
-
-def content_images(html: str | None, base: str) -> list[MediaRef]:
-    """`<img>` in content.rendered; lazy-loading plugins put the real URL in data-src."""
-    if not html:
-        return []
-    refs = []
-    for img in BeautifulSoup(html, "html.parser").find_all("img"):
-        src = img.get("data-src") or img.get("src")
-        if src and not str(src).startswith("data:"):
-            alt = img.get("alt")
-            refs.append(MediaRef(urljoin(base, str(src)), "image", str(alt) if alt else None))
-    return refs
-
-
 def featured_media(post: dict[str, Any]) -> tuple[list[MediaRef], list[str]]:
     """`_embedded["wp:featuredmedia"][0]`: a media object, or an error object when the caller may
     not read it (then there is nothing to download, and we say so)."""
@@ -84,8 +54,10 @@ def featured_media(post: dict[str, Any]) -> tuple[list[MediaRef], list[str]]:
         return [], []
     media = embedded[0]
     if "code" in media or not media.get("source_url"):
-        return [], [f"wordpress: post {post.get('id')}: featured media unavailable "
-                    f"({media.get('code', 'no source_url')})"]
+        return [], [
+            f"wordpress: post {post.get('id')}: featured media unavailable "
+            f"({media.get('code', 'no source_url')})"
+        ]
     return [MediaRef(media["source_url"], "image", media.get("alt_text") or None)], []
 
 
@@ -106,7 +78,8 @@ class WordPressConnector(Connector):
 
     def fetch(self, window: FetchWindow) -> FetchResult:
         items = [self.profile_item(self._get_json(f"{self.api_base}/wp-json/"))]
-        posts, complete, notes = self._posts(window)
+        listing = self._posts(window)
+        posts, complete, notes = listing.items, listing.complete, list(listing.notes)
         for post in posts:
             item, post_notes = self.post_item(post)
             items.append(item)
@@ -120,7 +93,15 @@ class WordPressConnector(Connector):
         if complete and newest is not None and (stored is None or newest > stored):
             cursor["newest_gmt"] = iso_z(newest)
         since = window.since if complete and not self._incremental(window) else None
-        return FetchResult(items=items, cursor=cursor, complete_since=since, notes=notes)
+        how = "wordpress: the REST API's posts filtered by date, every page read"
+        return FetchResult(
+            items=items,
+            cursor=cursor,
+            complete_since=since,
+            notes=notes,
+            complete_how=how if since else None,
+            cut_short=listing.cut_short,
+        )
 
     def _incremental(self, window: FetchWindow) -> bool:
         return bool(window.cursor.get("newest_gmt")) and not window.full_rescan
@@ -135,46 +116,61 @@ class WordPressConnector(Connector):
             return {"modified_after": iso_z(window.since)}
         return {"after": iso_z(window.since)}
 
-    def _posts(self, window: FetchWindow) -> tuple[list[dict[str, Any]], bool, list[str]]:
-        pages = self._pages(f"{self.api_base}/wp-json/wp/v2/posts",
-                            {"_embed": 1, "per_page": PAGE_SIZE, **self._filter(window)})
-        posts, complete, notes = pages
+    def _posts(self, window: FetchWindow) -> Walk[dict[str, Any]]:
+        listing = self._pages(
+            f"{self.api_base}/wp-json/wp/v2/posts",
+            {"_embed": 1, "per_page": PAGE_SIZE, **self._filter(window)},
+        )
         # Caching plugins (and WordPress before 5.7 for modified_after) may ignore the filter:
         # keep the window honest on our side too.
         column = "modified_gmt" if window.full_rescan else "date_gmt"
-        posts = [p for p in posts if (parse_gmt(p.get(column)) or window.since) >= window.since]
-        return posts, complete, notes
+        listing.items = [
+            p for p in listing.items if (parse_gmt(p.get(column)) or window.since) >= window.since
+        ]
+        return listing
 
-    def _pages(self, url: str, params: dict[str, Any]
-               ) -> tuple[list[dict[str, Any]], bool, list[str]]:
-        """All pages of a collection: until X-WP-TotalPages, an empty page or the end error."""
-        found: list[dict[str, Any]] = []
-        seen: set[Any] = set()
-        for page in range(1, self.settings.max_pages + 1):
-            body, response = self.http.get_json(url, params={**params, "page": page},
-                                                classify=_classify, ok_statuses=(200, 400))
+    def _pages(
+        self, url: str, params: dict[str, Any], label: str = "wordpress: posts"
+    ) -> Walk[dict[str, Any]]:
+        """All pages of a collection: until X-WP-TotalPages, an empty page or the end error.
+        A post published while we page shifts the pages by one: the walk drops the repeat."""
+
+        def fetch(request: PageRequest) -> tuple[Any, requests.Response]:
+            body, response = self.http.get_json(
+                request.url, params=request.params, classify=_classify, ok_statuses=(200, 400)
+            )
             if response.status_code == 400:
                 if isinstance(body, dict) and body.get("code") in _END_OF_PAGES:
-                    return found, True, []
+                    return [], response  # asked past the last page: the end, not a failure
                 raise SkippableError(f"wordpress: HTTP 400: {_message(body)}", reason="http_error")
-            if not isinstance(body, list) or not all(isinstance(p, dict) and "id" in p
-                                                     for p in body):
+            return body, response
+
+        def rows(body: Any) -> list[dict[str, Any]]:
+            if not isinstance(body, list) or not all(
+                isinstance(p, dict) and "id" in p for p in body
+            ):
                 raise SkippableError("wordpress: collection page is not a list", reason="malformed")
-            ids = {p["id"] for p in body}
-            if body and ids <= seen:
-                return found, False, [f"wordpress: page {page} repeats items already seen; stopped"]
-            # A post published while we page shifts the pages by one: drop the repeat.
-            found += [p for p in body if p["id"] not in seen]
-            seen |= ids
-            total = response.headers.get("X-WP-TotalPages", "")
-            if not body or (total.isdigit() and page >= int(total)):
-                return found, True, []
-        return found, False, [f"wordpress: stopped after {self.settings.max_pages} pages"]
+            return body
+
+        return walk(
+            fetch,
+            PageRequest(url, {**params, "page": 1}),
+            PageNumber("page", total_header="X-WP-TotalPages"),
+            rows=rows,
+            key=lambda p: str(p["id"]),
+            label=label,
+            max_pages=self.settings.max_pages,
+            max_items=self.settings.max_items,
+        )
 
     def _comments(self, post: dict[str, Any], notes: list[str]) -> list[Item]:
         try:
-            comments, _, more = self._pages(f"{self.api_base}/wp-json/wp/v2/comments",
-                                            {"post": post["id"], "per_page": PAGE_SIZE})
+            listing = self._pages(
+                f"{self.api_base}/wp-json/wp/v2/comments",
+                {"post": post["id"], "per_page": PAGE_SIZE},
+                label=f"wordpress: comments on {post['id']}",
+            )
+            comments, more = listing.items, listing.notes
         except SkippableError as exc:
             # e.g. 401 rest_cannot_read_post on a password-protected post: only its comments lost.
             if exc.reason not in _COMMENT_GAPS:
@@ -190,42 +186,69 @@ class WordPressConnector(Connector):
             raise SkippableError("wordpress: /wp-json is not a REST API index", reason="malformed")
         home = site.get("home") or site.get("url") or self.api_base
         icon = site.get("site_icon_url")  # WordPress 5.9+ lists the site icon in the index
-        description = site.get("description") or ""
+        description = inline_text(site.get("description"))  # the tagline carries entities
         return Item(
-            native_id="profile", kind="profile", permalink=home, published_at=None,
-            text=description, author=None, raw=site,
+            native_id="profile",
+            kind="profile",
+            permalink=home,
+            published_at=None,
+            text=description,
+            author=None,
+            raw=site,
             media=[MediaRef(icon, "avatar")] if icon else [],
-            extra={"display_name": plain(site.get("name")), "website": home, "emails": [],
-                   "links": [home]})
+            extra={
+                "display_name": inline_text(site.get("name")),
+                "website": home,
+                "emails": [],
+                "links": [home],
+            },
+        )
 
     def post_item(self, post: dict[str, Any]) -> tuple[Item, list[str]]:
         html = (post.get("content") or {}).get("rendered") or ""
         media, notes = featured_media(post)
         link = post.get("link") or (post.get("guid") or {}).get("rendered") or self.api_base
-        for ref in content_images(html, link):
+        for ref in img_refs(html, link) if html else []:
             if ref.url not in {m.url for m in media}:
                 media.append(ref)
+        # An embedded video (<iframe> from YouTube, Vimeo...) has no <img>: keep where it plays.
+        embeds = embed_links(html, link) if html else []
         published = parse_gmt(post.get("date_gmt"))
         modified = parse_gmt(post.get("modified_gmt"))
         authors = (post.get("_embedded") or {}).get("author") or [{}]
         return Item(
-            native_id=str(post["id"]), kind="post", permalink=link, published_at=published,
-            title=plain((post.get("title") or {}).get("rendered")) or None, text=plain(html),
-            author=authors[0].get("name"), html=html or None, media=media,
+            native_id=str(post["id"]),
+            kind="post",
+            permalink=link,
+            published_at=published,
+            title=inline_text((post.get("title") or {}).get("rendered")) or None,
+            text=html_to_text(html),
+            author=authors[0].get("name"),
+            html=html or None,
+            media=media,
             edited_at=modified if modified and published and modified > published else None,
-            extra={"excerpt": plain((post.get("excerpt") or {}).get("rendered"))},
-            raw=post), notes
+            extra={
+                "excerpt": html_to_text((post.get("excerpt") or {}).get("rendered")),
+                "links": embeds,
+            },
+            raw=post,
+        ), notes
 
     def comment_item(self, comment: dict[str, Any], post: dict[str, Any]) -> Item:
         # Comment and post ids are separate sequences: prefix so native ids stay unique.
         parent = comment.get("parent")
         html = (comment.get("content") or {}).get("rendered") or ""
         return Item(
-            native_id=f"comment-{comment['id']}", kind="comment",
+            native_id=f"comment-{comment['id']}",
+            kind="comment",
             permalink=comment.get("link") or post.get("link") or self.api_base,
-            published_at=parse_gmt(comment.get("date_gmt")), text=plain(html),
-            author=comment.get("author_name"), html=html or None,
-            parent_native_id=f"comment-{parent}" if parent else str(post["id"]), raw=comment)
+            published_at=parse_gmt(comment.get("date_gmt")),
+            text=html_to_text(html),
+            author=comment.get("author_name"),
+            html=html or None,
+            parent_native_id=f"comment-{parent}" if parent else str(post["id"]),
+            raw=comment,
+        )
 
     # -- HTTP -------------------------------------------------------------------------------
     def _get_json(self, url: str) -> Any:
@@ -236,10 +259,13 @@ class WordPressConnector(Connector):
 def _classify(response: requests.Response) -> ConnectorProblem | None:
     """WordPress has no rate limiting of its own, but hosts and WAFs answer 403/429. A 403 from a
     firewall challenge is not a token problem: say so."""
-    if response.status_code == 403 and (response.headers.get("cf-mitigated")
-                                        or "json" not in response.headers.get("Content-Type", "")):
-        return SkippableError("wordpress: blocked by the site's firewall (HTTP 403)",
-                              reason="forbidden")
+    if response.status_code == 403 and (
+        response.headers.get("cf-mitigated")
+        or "json" not in response.headers.get("Content-Type", "")
+    ):
+        return SkippableError(
+            "wordpress: blocked by the site's firewall (HTTP 403)", reason="forbidden"
+        )
     return None
 
 

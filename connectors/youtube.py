@@ -20,8 +20,9 @@ import requests
 
 from connectors.base import Connector, FetchResult, FetchWindow, Item, MediaRef
 from connectors.errors import RetriableError, SkippableError
-from connectors.graph import dig, high_water_cursor, parse_time
 from connectors.http import ConnectorProblem
+from connectors.paging import Cursor, PageRequest, Walk, dig, high_water_cursor, walk
+from connectors.timeparse import parse_utc
 
 # Reasons from the YouTube Data API "Errors" reference (errors[].reason).
 QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
@@ -64,63 +65,87 @@ class YouTubeConnector(Connector):
         channel = self._channel()
         uploads = dig(channel, "contentDetails", "relatedPlaylists", "uploads")
         if not isinstance(uploads, str) or not uploads:
-            raise SkippableError(f"channel {self.account.locator} has no uploads playlist",
-                                 reason="malformed")
-        videos, complete, notes = self._uploads(uploads, window.since)
+            raise SkippableError(
+                f"channel {self.account.locator} has no uploads playlist", reason="malformed"
+            )
+        videos, listing = self._uploads(uploads, window.since)
+        complete = listing.complete
         return FetchResult(
             items=[_profile(channel), *videos],
             cursor=high_water_cursor(window, [v.published_at for v in videos], complete),
             complete_since=window.since if complete else None,
-            notes=notes,
+            notes=listing.notes,
+            complete_how="youtube: the channel's uploads playlist, newest first, read back to the "
+            "window's start"
+            if complete
+            else None,
+            cut_short=listing.cut_short,
         )
 
     def _get(self, resource: str, params: dict[str, Any]) -> dict[str, Any]:
+        return self._get_page(resource, params)[0]
+
+    def _get_page(
+        self, resource: str, params: dict[str, Any]
+    ) -> tuple[dict[str, Any], requests.Response]:
         # Google APIs take the key in the X-Goog-Api-Key header ("Using API keys", Google Cloud
         # docs), which keeps it out of every URL; the HttpClient would redact `key=` anyway.
-        body, _ = self.http.get_json(f"{self.api_base}/{resource}", params=params,
-                                     headers={"X-Goog-Api-Key": self.token()}, classify=classify)
+        body, response = self.http.get_json(
+            f"{self.api_base}/{resource}",
+            params=params,
+            headers={"X-Goog-Api-Key": self.token()},
+            classify=classify,
+        )
         if not isinstance(body, dict) or not isinstance(body.get("items", []), list):
             raise SkippableError(f"malformed YouTube {resource} response", reason="malformed")
-        return body
+        return body, response
 
     def _channel(self) -> dict[str, Any]:
         locator = self.account.locator
         selector = {"forHandle": locator} if locator.startswith("@") else {"id": locator}
-        body = self._get("channels", {"part": "snippet,contentDetails,brandingSettings",
-                                      **selector})
+        body = self._get(
+            "channels", {"part": "snippet,contentDetails,brandingSettings", **selector}
+        )
         items = body.get("items") or []
         if not items or not isinstance(items[0], dict):
             raise SkippableError(f"YouTube channel {locator} not found", reason="not_found")
         return dict(items[0])
 
-    def _uploads(self, playlist: str, since: datetime) -> tuple[list[Item], bool, list[str]]:
-        videos: list[Item] = []
+    def _uploads(self, playlist: str, since: datetime) -> tuple[list[Item], Walk[Item]]:
+        """The uploads, newest first, until one is older than `since`. A video uploaded while we
+        page pushes every later page down by one, so a page may repeat the previous page's last
+        video: the walk drops the repeat (it must never reach the store twice)."""
         notes: list[str] = []
-        seen_tokens: set[str] = set()
-        token: str | None = None
-        for _ in range(self.settings.max_pages):
-            body = self._get("playlistItems", {
-                "part": "snippet,contentDetails,status", "playlistId": playlist,
-                "maxResults": min(self.settings.page_size, 50), "pageToken": token})
-            passed = False
-            for row in body.get("items") or []:
-                video = _video(row, notes)
-                if video is None or video.published_at is None:
-                    continue
-                if video.published_at < since:
-                    passed = True  # uploads run newest first: the rest is older still
-                    continue
-                videos.append(video)
-            next_token = body.get("nextPageToken")
-            if passed or not next_token:
-                return videos, True, notes
-            if next_token in seen_tokens:
-                notes.append("playlistItems: nextPageToken repeated; stopped paging")
-                return videos, False, notes
-            seen_tokens.add(next_token)
-            token = str(next_token)
-        notes.append(f"playlistItems: stopped after {self.settings.max_pages} pages (max_pages)")
-        return videos, False, notes
+
+        def fetch(request: PageRequest) -> tuple[Any, requests.Response]:
+            return self._get_page("playlistItems", request.params or {})
+
+        def rows(body: Any) -> list[Item]:
+            found = (_video(row, notes) for row in body.get("items") or [])
+            return [v for v in found if v is not None and v.published_at is not None]
+
+        first = PageRequest(
+            f"{self.api_base}/playlistItems",
+            {
+                "part": "snippet,contentDetails,status",
+                "playlistId": playlist,
+                "maxResults": min(self.settings.page_size, 50),
+            },
+        )
+        uploads = walk(
+            fetch,
+            first,
+            Cursor("nextPageToken", param="pageToken"),
+            rows=rows,
+            key=lambda v: v.native_id,
+            label="playlistItems",
+            # uploads run newest first: an older one means the rest is older still
+            past=lambda v: v.published_at is not None and v.published_at < since,
+            max_pages=self.settings.max_pages,
+            max_items=self.settings.max_items,
+        )
+        uploads.notes[:0] = notes
+        return uploads.items, uploads
 
 
 def _profile(channel: dict[str, Any]) -> Item:
@@ -133,11 +158,21 @@ def _profile(channel: dict[str, Any]) -> Item:
     if isinstance(banner, str):
         media.append(MediaRef(banner, role="banner"))
     return Item(
-        native_id="profile", kind="profile",
-        permalink=f"https://www.youtube.com/channel/{channel.get('id', '')}", published_at=None,
-        text=snippet.get("description") or "", title=snippet.get("title"), media=media,
-        extra={"display_name": snippet.get("title"), "website": None, "emails": [], "links": [],
-               "custom_url": snippet.get("customUrl"), "channel_id": channel.get("id")},
+        native_id="profile",
+        kind="profile",
+        permalink=f"https://www.youtube.com/channel/{channel.get('id', '')}",
+        published_at=None,
+        text=snippet.get("description") or "",
+        title=snippet.get("title"),
+        media=media,
+        extra={
+            "display_name": snippet.get("title"),
+            "website": None,
+            "emails": [],
+            "links": [],
+            "custom_url": snippet.get("customUrl"),
+            "channel_id": channel.get("id"),
+        },
         raw=channel,
     )
 
@@ -153,14 +188,18 @@ def _video(row: dict[str, Any], notes: list[str]) -> Item | None:
         notes.append(f"video {video_id}: skipped ({snippet.get('title') or privacy} placeholder)")
         return None
     title = snippet.get("title") or ""
-    published = parse_time(dig(row, "contentDetails", "videoPublishedAt")) or parse_time(
-        snippet.get("publishedAt"))
+    published = parse_utc(dig(row, "contentDetails", "videoPublishedAt")) or parse_utc(
+        snippet.get("publishedAt")
+    )
     thumbnail = _largest(snippet.get("thumbnails"))
     return Item(
-        native_id=video_id, kind="post", permalink=f"https://www.youtube.com/watch?v={video_id}",
-        published_at=published, text="\n\n".join(p for p in (title, snippet.get("description"))
-                                                  if p),
-        title=title, author=snippet.get("videoOwnerChannelTitle") or snippet.get("channelTitle"),
+        native_id=video_id,
+        kind="post",
+        permalink=f"https://www.youtube.com/watch?v={video_id}",
+        published_at=published,
+        text="\n\n".join(p for p in (title, snippet.get("description")) if p),
+        title=title,
+        author=snippet.get("videoOwnerChannelTitle") or snippet.get("channelTitle"),
         media=[MediaRef(thumbnail, role="video_thumbnail")] if thumbnail else [],
         extra={"playlist_item_id": row.get("id"), "privacy": privacy},
         raw=row,
@@ -171,8 +210,9 @@ def _largest(thumbnails: Any) -> str | None:
     """The widest of `thumbnails.{default,medium,high,standard,maxres}` (not all are present)."""
     if not isinstance(thumbnails, dict):
         return None
-    sizes = [t for t in thumbnails.values()
-             if isinstance(t, dict) and isinstance(t.get("url"), str)]
+    sizes = [
+        t for t in thumbnails.values() if isinstance(t, dict) and isinstance(t.get("url"), str)
+    ]
     if not sizes:
         return None
     return str(max(sizes, key=lambda t: t.get("width") or 0)["url"])

@@ -15,7 +15,7 @@ import os
 import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,6 @@ from connectors.base import Item
 from connectors.http import AccessRecord
 from hallmonitor.config import Account, DistrictConfig
 from warehouse.db import insert_sql, stage_keys
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def post_id_for(district_id: str, platform: str, account_id: str, native_id: str) -> str:
@@ -181,7 +179,7 @@ def record_access(
 @dataclass
 class Coverage:
     account_id: str
-    status: str  # complete | gap | not_permitted | quarantined
+    status: str  # complete | partial (cut short by a limit) | gap | not_permitted | quarantined
     reason: str | None = None
     error: str | None = None
     items_fetched: int = 0
@@ -267,9 +265,11 @@ def store_items(
     complete_since: datetime | None,
     now: datetime,
     media_shas: dict[str, str] | None = None,
+    evidence: DeletionEvidence | None = None,
 ) -> ItemStats:
-    """Upsert a batch of one account's items; mark vanished ones deleted when the connector says
-    it saw the whole window. Returns what changed."""
+    """Upsert a batch of one account's items; mark deleted those the platform says are gone:
+    absent from a complete listing (`complete_since`), or named in `evidence.gone`. Returns
+    what changed."""
     stats = ItemStats()
     media_shas = media_shas or {}
     ids = {post_id_for(district_id, account.platform, account.id, i.native_id): i for i in items}
@@ -303,14 +303,28 @@ def store_items(
             stats.touched.append(pid)
         else:
             con.execute(
-                "UPDATE posts SET last_seen = ?, deleted_at = NULL, raw_json = ? WHERE post_id = ?",
+                "UPDATE posts SET last_seen = ?, deleted_at = NULL, deleted_how = NULL, "
+                "raw_json = ? WHERE post_id = ?",
                 [now, _json(item.raw), pid],
             )
             stats.unchanged += 1
         _replace_post_media(con, pid, media)
+    evidence = evidence or DeletionEvidence()
     if complete_since is not None:
-        stats.deleted = _mark_deleted(con, district_id, account, set(ids), complete_since, now)
+        stats.deleted = _mark_deleted(
+            con, district_id, account, set(ids), complete_since, now, evidence.complete_how
+        )
+    stats.deleted += _mark_gone(con, district_id, account, evidence.gone, set(ids), now)
     return stats
+
+
+@dataclass(frozen=True)
+class DeletionEvidence:
+    """How the platform said items are gone (connectors.base.FetchResult): `complete_how` names
+    the complete listing behind `complete_since`; `gone` maps native ids to a re-check's answer."""
+
+    complete_how: str | None = None
+    gone: dict[str, str] = field(default_factory=dict)
 
 
 # Columns that hold an item's current content: written on first sight and on every edit.
@@ -336,14 +350,15 @@ def _write_current(
     current = [item.permalink, item.author, item.published_at, item.edited_at, item.title,
                item.text, _json(media), _json(item.extra), _json(item.raw), parent, version, chash]
     keys = ["post_id", "district_id", "account_id", "platform", "native_id", "kind"]
-    columns = [*keys, *CURRENT_COLUMNS, "first_seen", "last_seen", "deleted_at"]
-    refreshed = (*CURRENT_COLUMNS, "last_seen", "deleted_at")
-    updates = ", ".join(f"{c} = excluded.{c}" for c in refreshed)
+    columns = [*keys, *CURRENT_COLUMNS, "first_seen", "last_seen", "deleted_at", "deleted_how"]
+    updates = ", ".join(
+        f"{c} = excluded.{c}" for c in (*CURRENT_COLUMNS, "last_seen", "deleted_at", "deleted_how")
+    )
     con.execute(
         f"INSERT INTO posts ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
         f"ON CONFLICT (post_id) DO UPDATE SET {updates}",
         [pid, district_id, account.id, account.platform, item.native_id, item.kind, *current,
-         now, now, None],
+         now, now, None, None],
     )
 
 
@@ -390,6 +405,12 @@ def _replace_post_media(
         )
 
 
+# Kinds a complete listing vouches for. Comments come from per-post listings that are partial
+# (a thread that could not be read this night, a reply count the platform had not updated), so a
+# missing comment is never taken for a deleted one.
+LISTED_KINDS = ("post", "share")
+
+
 def _mark_deleted(
     con: duckdb.DuckDBPyConnection,
     district_id: str,
@@ -397,22 +418,47 @@ def _mark_deleted(
     seen: set[str],
     complete_since: datetime,
     now: datetime,
+    how: str | None,
 ) -> int:
-    """Items in the window the connector vouched for, but absent now, are gone from the platform.
-    Undated items (web pages) count only when the connector saw everything
-    (complete_since=EPOCH)."""
-    include_undated = complete_since <= EPOCH
+    """Posts and shares published in the window a complete listing covered, but absent from it,
+    are gone from the platform; the listing is recorded as how that was established."""
     rows = con.execute(
         "SELECT post_id FROM posts WHERE district_id = ? AND account_id = ? AND deleted_at IS NULL "
-        "AND kind <> 'profile' AND (published_at >= ? OR (published_at IS NULL AND ?))",
-        [district_id, account.id, complete_since, include_undated],
+        f"AND kind IN ({', '.join('?' for _ in LISTED_KINDS)}) AND published_at >= ?",
+        [district_id, account.id, *LISTED_KINDS, complete_since],
     ).fetchall()
     gone = [r[0] for r in rows if r[0] not in seen]
+    listing = how or f"{account.platform}: the platform's complete listing"
+    note = f"absent from {listing} (complete since {complete_since.isoformat()})"
     if gone:
         con.executemany(
-            "UPDATE posts SET deleted_at = ? WHERE post_id = ?", [[now, pid] for pid in gone]
+            "UPDATE posts SET deleted_at = ?, deleted_how = ? WHERE post_id = ?",
+            [[now, note, pid] for pid in gone],
         )
     return len(gone)
+
+
+def _mark_gone(
+    con: duckdb.DuckDBPyConnection,
+    district_id: str,
+    account: Account,
+    gone: dict[str, str],
+    seen: set[str],
+    now: datetime,
+) -> int:
+    """Items the platform itself said are gone (a permalink answering 404/410 when re-checked)."""
+    marked = 0
+    for native_id, how in gone.items():
+        pid = post_id_for(district_id, account.platform, account.id, native_id)
+        if pid in seen:
+            continue  # listed again in the same fetch: not gone after all
+        row = con.execute(
+            "UPDATE posts SET deleted_at = ?, deleted_how = ? WHERE post_id = ? "
+            "AND deleted_at IS NULL RETURNING post_id",
+            [now, how, pid],
+        ).fetchall()
+        marked += len(row)
+    return marked
 
 
 # -- media -----------------------------------------------------------------------------------------

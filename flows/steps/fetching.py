@@ -69,6 +69,9 @@ class FetchOutcome:
     items: list[Item] = field(default_factory=list)
     cursor: dict[str, Any] = field(default_factory=dict)
     complete_since: datetime | None = None
+    complete_how: str | None = None
+    gone: dict[str, str] = field(default_factory=dict)  # native id -> how the platform said so
+    cut_short: str | None = None  # a limit ended the fetch early: coverage is partial
     media: list[MediaDownload] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reason: str | None = None  # set when the account could not be completed
@@ -187,6 +190,8 @@ def fetch_account(
         return outcome
     outcome.cursor, outcome.complete_since = result.cursor, result.complete_since
     outcome.notes = [http.redact_text(note) for note in result.notes]
+    outcome.complete_how, outcome.gone = result.complete_how, dict(result.gone)
+    outcome.cut_short = result.cut_short
     outcome.media = download_media(http, result.items, media_root, known_media)
     outcome.items = [strip_media_secrets(item, http) for item in result.items]
     outcome.finished_at = clock.now()

@@ -88,9 +88,14 @@ def load_outcome(
             shas = {m.url: m.sha256 for m in outcome.media if m.sha256}
             urls = sorted({ref.url for item in outcome.items for ref in item.media} - set(shas))
             shas.update(store.media_shas_for(con, urls))
+            evidence = store.DeletionEvidence(outcome.complete_how, outcome.gone)
             stats = store.store_items(
-                con, run_id, district_id, account, outcome.items, outcome.complete_since, now, shas
+                con, run_id, district_id, account, outcome.items, outcome.complete_since, now, shas,
+                evidence,
             )
+            if outcome.cut_short:  # stored what was read, but the night missed the rest
+                coverage.status, coverage.reason = "partial", outcome.cut_short
+                coverage.error = "; ".join(outcome.notes[-3:]) or None
             coverage.media_new = store.record_media(con, outcome.media, now)
             coverage.items_new, coverage.items_changed = stats.new, stats.changed
             coverage.items_deleted = stats.deleted

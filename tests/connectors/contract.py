@@ -16,7 +16,9 @@ recorded responses under `tests/fixtures/http/<platform>/`). Implement:
 - `account(base_url)`   the `Account` to fetch; point `api_base` (or the locator) at `base_url`.
                         The suite allows exactly `Connector.api_hosts(account)` as hosts, so this
                         also checks that the connector declares the hosts it uses.
-- `add_item()`          publish one item newer than all others; return its native id.
+- `add_item(rich)`      publish one item newer than all others; return its native id. With
+                        `rich=True` its body is `rich_body(html)`: RICH_HTML where the platform
+                        carries HTML (statuses, blog posts, feed entries, pages), else RICH_PLAIN.
 - `make_empty()`        the account now has no posts (a profile item may remain).
 - `assert_incremental(requests)`  given the requests of the second fetch (made with the cursor
                         the first fetch returned), assert they ask only for what is new (since_id,
@@ -28,6 +30,11 @@ Override when the platform differs from the defaults:
 - `auth_error(request)` the platform's response to a revoked token (default 401 JSON).
 - `rate_limited(request)` the platform's throttling response (default 429, Retry-After: 1).
 - `min_requests`, `min_items`, `items_when_empty`, `since`, `now`.
+- `listing_path`        the path of the paged listing; in mode "publish_during_paging" an item is
+                        published right after its first page is served (later pages shift by one).
+- `rotate_out()`        for listings that are not a complete by-date listing (feeds, crawls): drop
+                        the oldest item from the listing (its page stays online) and list the rest
+                        out of date order; return its native id. None (default): not applicable.
 
 The suite switches `mode` to "auth_error" (every request answered by `auth_error`) or
 "rate_limit_once" (the first request answered by `rate_limited`, then normal); the base class
@@ -37,7 +44,11 @@ What the suite checks (tests/connectors/test_contract.py): permalinks present an
 times timezone-aware UTC, native ids unique, cursor and raw payloads JSON-able, a second fetch
 with the returned cursor asks only for new items and returns the new one, an empty account ends
 cleanly, auth errors raise SkippableError(reason auth/forbidden), a single throttle is retried
-and succeeds, and the access log holds one record per request with the account's basis.
+and succeeds, and the access log holds one record per request with the account's basis. And,
+for what a platform sends: all visible text of a rich post is kept in order with line breaks; an
+item published while paging (repeated across pages) is kept once and passes the data-quality
+suite; a completeness claim names its listing; a fetch cut short by the page ceiling claims
+nothing and says so; an item that leaves a non-chronological feed or a crawl is not deleted.
 """
 
 from __future__ import annotations
@@ -58,8 +69,27 @@ from demo.fakeplatform import FakePlatform, Handler, Request, Response
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
 
-Mode = Literal["normal", "auth_error", "rate_limit_once"]
+Mode = Literal["normal", "auth_error", "rate_limit_once", "publish_during_paging"]
 BASIS = "sponsored account: district-owned (contract test)"
+# Every kind of block a post's HTML may hold, and the lines a reader sees, in order.
+RICH_HTML = (
+    "<p>Field trip checklist:</p><ul><li>permission slip</li><li>packed lunch</li></ul>"
+    "<blockquote><p>Be on time.</p></blockquote><h2>Pickup</h2><pre>bus 7\n  at 3 pm</pre>"
+)
+RICH_LINES = [
+    "Field trip checklist:",
+    "permission slip",
+    "packed lunch",
+    "Be on time.",
+    "Pickup",
+    "bus 7",
+    "  at 3 pm",
+]
+RICH_PLAIN = "\n".join(RICH_LINES)
+
+
+def rich_body(html: bool) -> str:
+    return RICH_HTML if html else RICH_PLAIN
 
 
 class ContractScenario(ABC):
@@ -68,6 +98,7 @@ class ContractScenario(ABC):
     min_items: ClassVar[int] = 3
     min_requests: ClassVar[int] = 2
     items_when_empty: ClassVar[int] = 0  # non-profile items an "empty" account still yields
+    listing_path: ClassVar[str] = ""
     since: ClassVar[datetime] = datetime(2000, 1, 1, tzinfo=UTC)
     now: ClassVar[datetime] = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -88,7 +119,10 @@ class ContractScenario(ABC):
     def account(self, base_url: str) -> Account: ...
 
     @abstractmethod
-    def add_item(self) -> str: ...
+    def add_item(self, rich: bool = False) -> str: ...
+
+    def rotate_out(self) -> str | None:
+        return None
 
     @abstractmethod
     def make_empty(self) -> None: ...
@@ -110,7 +144,11 @@ class ContractScenario(ABC):
             if self.mode == "rate_limit_once":
                 self.mode = "normal"
                 return self.rate_limited(request)
-            return handler(request)
+            answer = handler(request)
+            if self.mode == "publish_during_paging" and request.path == self.listing_path:
+                self.mode = "normal"
+                self.add_item()
+            return answer
 
         return gated
 
@@ -146,8 +184,9 @@ def started(scenario: S) -> Iterator[S]:
         scenario.fake.stop()
 
 
-def fetch_counting(fake: FakePlatform, connector: Connector,
-                   window: FetchWindow) -> tuple[FetchResult, list[Request]]:
+def fetch_counting(
+    fake: FakePlatform, connector: Connector, window: FetchWindow
+) -> tuple[FetchResult, list[Request]]:
     """Fetch, and return the result with the requests this fetch made (tests assert on them)."""
     before = len(fake.requests)
     result = connector.fetch(window)

@@ -3,6 +3,7 @@ and on small synthetic feeds for edge cases, all served from loopback."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from connectors.base import FetchResult, FetchWindow, Item, MediaRef
+from connectors.base import FetchResult, FetchSettings, FetchWindow, Item, MediaRef
 from connectors.errors import SkippableError
 from connectors.http import HttpClient, HttpSettings
 from connectors.rss import RssConnector
@@ -97,7 +98,7 @@ def test_wordpress_feed_with_content_encoded(feed: Feed) -> None:
         "image",
     )
     assert all("768x543" not in ref.url for ref in item.media), "srcset variants are not images"
-    assert result.complete_since == min(i.published_at for i in result.items if i.published_at)
+    assert result.complete_since is None, "a feed is never a complete listing"
 
 
 def test_nytimes_feed_with_media_content(feed: Feed) -> None:
@@ -140,7 +141,7 @@ def test_atom_feed_uses_updated_and_img_alt(feed: Feed) -> None:
             "That's very exciting! The bad news is that it's a risk factor for a lot of things.",
         )
     ]
-    assert result.complete_since == datetime(2017, 5, 15, tzinfo=UTC)
+    assert result.complete_since is None
 
 
 @pytest.mark.parametrize(
@@ -298,7 +299,7 @@ def test_malformed_bodies(feed: Feed, body: bytes, outcome: str | int) -> None:
 
 
 # -- incremental fetching -------------------------------------------------------------------------
-def test_window_since_drops_older_items_and_bounds_the_claim(feed: Feed) -> None:
+def test_window_since_drops_older_items_and_makes_no_claim(feed: Feed) -> None:
     serve_file(feed, "atom-xkcd.xml")
     since = datetime(2017, 5, 18, tzinfo=UTC)
     result = feed.fetch(since=since)
@@ -306,7 +307,7 @@ def test_window_since_drops_older_items_and_bounds_the_claim(feed: Feed) -> None
         "https://xkcd.com/1840/",
         "https://xkcd.com/1839/",
     ]
-    assert result.complete_since == since, "older items were not returned, so not claimed"
+    assert result.complete_since is None, "a feed is never evidence of deletion"
     assert result.cursor["newest"] == "2017-05-22T00:00:00+00:00"
 
 
@@ -326,6 +327,8 @@ def test_conditional_refetch_and_not_modified(feed: Feed) -> None:
         "last_modified": modified,
         "newest": "2017-05-22T00:00:00+00:00",
         "horizon": "2000-01-01T00:00:00+00:00",  # the first fetch's since: items kept back to it
+        # each item's permalink, to re-check when it leaves the feed
+        "seen": {f"https://xkcd.com/{n}/": f"https://xkcd.com/{n}/" for n in range(1837, 1841)},
     }
     second = feed.fetch(cursor=first_result.cursor)
     assert second.items == [] and second.complete_since is None
@@ -361,9 +364,161 @@ def test_incremental_night_keeps_every_feed_item_back_to_the_horizon() -> None:
 
     first = FetchWindow(since=datetime(2026, 8, 1, tzinfo=UTC), cursor={})
     assert _horizon(first) == datetime(2026, 8, 1, tzinfo=UTC)
-    later = FetchWindow(since=datetime(2026, 11, 20, tzinfo=UTC),
-                        cursor={"horizon": "2026-08-01T00:00:00+00:00"})
+    later = FetchWindow(
+        since=datetime(2026, 11, 20, tzinfo=UTC), cursor={"horizon": "2026-08-01T00:00:00+00:00"}
+    )
     assert _horizon(later) == datetime(2026, 8, 1, tzinfo=UTC)
-    rescan = FetchWindow(since=datetime(2026, 7, 1, tzinfo=UTC), full_rescan=True,
-                         cursor={"horizon": "2026-08-01T00:00:00+00:00"})
+    rescan = FetchWindow(
+        since=datetime(2026, 7, 1, tzinfo=UTC),
+        full_rescan=True,
+        cursor={"horizon": "2026-08-01T00:00:00+00:00"},
+    )
     assert _horizon(rescan) == datetime(2026, 7, 1, tzinfo=UTC)
+
+
+# -- what a feed says, kept whole (titles, ids, encodings) -----------------------------------------
+def rss(items: str, encoding: str = "UTF-8") -> str:
+    """An RSS 2.0 document shaped like WordPress's (content:encoded, dc:creator)."""
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n<rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>District news</title>'
+        f"<link>https://news.example-schools.org</link><description>News</description>{items}"
+        "</channel></rss>"
+    )
+
+
+def rss_item(number: int, day: int, link: bool = True, guid: str | None = None) -> str:
+    when = f"{day:02d} Dec 2025 15:00:00 +0000"
+    page = f"https://news.example-schools.org/{number}/"
+    return (
+        f"<item><title>Item {number}</title>"
+        + (f"<link>{page}</link>" if link else "")
+        + f"<pubDate>{['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][day % 7]}, {when}</pubDate>"
+        + f"<guid>{guid or page}</guid><description>Body {number}</description></item>"
+    )
+
+
+def test_html_titles_lose_markup_and_entities(feed: Feed) -> None:
+    atom = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>Board</title><id>urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6</id>"
+        "<updated>2025-12-03T10:00:00Z</updated>"
+        '<entry><title type="html">AT&amp;amp;T &lt;b&gt;news&lt;/b&gt;</title>'
+        '<link rel="alternate" href="https://news.example-schools.org/att/"/>'
+        "<id>tag:news.example-schools.org,2025:att</id><updated>2025-12-03T10:00:00Z</updated>"
+        '<content type="html">&lt;p&gt;Grant&lt;/p&gt;</content></entry>'
+        '<entry><title type="text">Less &lt;than&gt; more</title>'
+        '<link rel="alternate" href="https://news.example-schools.org/lt/"/>'
+        "<id>tag:news.example-schools.org,2025:lt</id><updated>2025-12-02T10:00:00Z</updated>"
+        "</entry></feed>"
+    )
+    feed.response = (200, {"Content-Type": "application/atom+xml"}, atom.encode())
+    result = feed.fetch()
+    assert [i.title for i in result.items] == ["AT&T news", "Less <than> more"]
+    # An RSS title with escaped markup, as WordPress writes it.
+    feed.response = (
+        200,
+        RSS_TYPE,
+        rss(
+            "<item><title>Bus &amp;amp; &lt;em&gt;rail&lt;/em&gt; changes</title>"
+            "<link>https://news.example-schools.org/bus/</link>"
+            "<guid>https://news.example-schools.org/?p=9</guid></item>"
+        ).encode(),
+    )
+    assert feed.fetch().items[0].title == "Bus & rail changes"
+
+
+def test_non_web_ids_are_never_permalinks(feed: Feed) -> None:
+    items = rss_item(1, 2, link=False, guid="urn:uuid:0b7c4c2e-2f7a-4e0d-9a55-2b8c7a1f0e11")
+    items += rss_item(2, 3, link=False, guid="tag:news.example-schools.org,2025:2")
+    items += rss_item(3, 4)
+    feed.response = (200, RSS_TYPE, rss(items).encode())
+    result = feed.fetch()
+    permalinks = {i.native_id: i.permalink for i in result.items}
+    feed_url = feed.fake.base_url + "/feed/?type=rss"
+    assert permalinks["urn:uuid:0b7c4c2e-2f7a-4e0d-9a55-2b8c7a1f0e11"] == feed_url
+    assert permalinks["tag:news.example-schools.org,2025:2"] == feed_url
+    assert (
+        permalinks["https://news.example-schools.org/3/"] == "https://news.example-schools.org/3/"
+    )
+    assert set(result.cursor["seen"]) == {"https://news.example-schools.org/3/"}
+
+
+@pytest.mark.parametrize(
+    ("codec", "headers"),
+    [
+        ("utf-16", {"Content-Type": "text/xml"}),  # with BOM, served without a charset
+        ("utf-16-le", {"Content-Type": "text/xml"}),  # no BOM: the declaration says it
+        ("utf-16-be", {}),  # no Content-Type at all
+        ("utf-8", {}),
+    ],
+    ids=["utf16-bom-text-xml", "utf16le-text-xml", "utf16be-untyped", "utf8-untyped"],
+)
+def test_feeds_without_charset_or_type_are_read_by_their_declaration(
+    feed: Feed, codec: str, headers: dict[str, str]
+) -> None:
+    body = rss(
+        rss_item(1, 2).replace("Item 1", "Élèves à l'école"),
+        encoding="utf-16" if codec.startswith("utf-16") else "UTF-8",
+    ).encode(codec)
+    feed.response = (200, headers, body)
+    result = feed.fetch()
+    assert [i.title for i in result.items] == ["Élèves à l'école"]
+    assert result.notes == [], "no encoding or media-type warning"
+
+
+# -- a feed is never evidence of deletion ----------------------------------------------------------
+def test_item_that_rotated_out_of_the_feed_is_not_gone_but_a_404_permalink_is(
+    feed: Feed,
+) -> None:
+    pages = {"/1/": 200, "/2/": 404, "/3/": 410}
+    for path, status in pages.items():
+        feed.fake.route(path, lambda request, status=status: (status, {}, "page"))
+    feed.response = (
+        200,
+        RSS_TYPE,
+        rss(rss_item(4, 5) + rss_item(3, 4) + rss_item(2, 3) + rss_item(1, 2)).encode(),
+    )
+    first = feed.fetch(api_base=True)
+    assert first.gone == {} and first.complete_since is None
+    feed.response = (200, RSS_TYPE, rss(rss_item(5, 6) + rss_item(4, 5)).encode())
+    second = feed.fetch(cursor=first.cursor, api_base=True)
+    assert second.complete_since is None
+    assert set(second.gone) == {
+        "https://news.example-schools.org/2/",
+        "https://news.example-schools.org/3/",
+    }
+    assert "answered HTTP 404 when re-checked" in second.gone["https://news.example-schools.org/2/"]
+    assert "answered HTTP 410" in second.gone["https://news.example-schools.org/3/"]
+    asked = [r.path for r in feed.fake.requests if r.path in pages]
+    assert sorted(asked) == ["/1/", "/2/", "/3/"], "each missing item's permalink asked once"
+    # Re-checked items are forgotten: the next fetch asks nothing again.
+    assert set(second.cursor["seen"]) == {
+        "https://news.example-schools.org/5/",
+        "https://news.example-schools.org/4/",
+    }
+
+
+def test_a_huge_feed_is_capped_and_recorded_as_partial(feed: Feed) -> None:
+    items = "".join(rss_item(n, 1 + n % 28) for n in range(1, 3001))
+    feed.response = (200, RSS_TYPE, rss(items).encode())
+    http_feed = feed
+    account = Account(
+        id="news", kind="sponsored", platform="rss", locator=http_feed.fake.base_url + "/feed/"
+    )
+    http = HttpClient(account.id, "sponsored", RssConnector.api_hosts(account), sleep=no_sleep)
+    connector = RssConnector(
+        account, http, FixedClock(datetime(2026, 1, 1, tzinfo=UTC)), FetchSettings(max_items=500)
+    )
+    started = time.process_time()
+    result = connector.fetch(FetchWindow(since=LONG_AGO, cursor={}))
+    assert time.process_time() - started < 10
+    assert len(result.items) == 500
+    assert [i.native_id for i in result.items[:2]] == [
+        "https://news.example-schools.org/1/",
+        "https://news.example-schools.org/2/",
+    ], "the feed's first entries are the ones kept"
+    assert result.cut_short == "item_limit"
+    assert any("3000 entries" in note for note in result.notes)
+    assert not any("warning" in note for note in result.notes), "the cut feed is well-formed"

@@ -12,7 +12,7 @@ import pytest
 from connectors.base import FetchResult, FetchSettings, FetchWindow, Item, MediaRef
 from connectors.errors import SkippableError
 from connectors.http import HttpClient, HttpSettings
-from connectors.web import EVERYTHING, WebConnector
+from connectors.web import WebConnector
 from demo.fakeplatform import FakePlatform, Request, Response
 from hallmonitor.clock import FixedClock
 from hallmonitor.config import Account
@@ -91,11 +91,14 @@ def by_path(result: FetchResult, site: Site) -> dict[str, Item]:
     return {item.native_id.removeprefix(site.fake.base_url): item for item in result.items}
 
 
-def test_full_crawl_stays_on_origin_and_claims_completeness(site: Site) -> None:
+def test_full_crawl_stays_on_origin_and_claims_nothing_about_pages_it_did_not_reach(
+    site: Site,
+) -> None:
     result, requested = crawl(site)
     assert requested == FULL_CRAWL
     assert set(by_path(result, site)) == PAGES
-    assert result.complete_since == EVERYTHING
+    assert result.complete_since is None and result.cut_short is None
+    assert set(result.cursor["seen"]) == {i.native_id for i in result.items}
     assert site.other.requests == [], (
         "a link to another origin (same host, other port) is not followed"
     )
@@ -137,7 +140,7 @@ def test_robots_rules(site: Site, robots: Response, private_requested: bool) -> 
     site.robots = robots
     result, requested = crawl(site)
     assert ("/private/gradebook.html" in requested) is private_requested
-    assert result.complete_since == EVERYTHING
+    assert result.complete_since is None and result.cut_short is None
 
 
 def test_unreachable_robots_txt_skips_the_site(site: Site) -> None:
@@ -188,8 +191,8 @@ def test_root_not_found_is_a_gap(site: Site) -> None:
 def test_limits(site: Site, settings: FetchSettings, pages: int, complete: bool) -> None:
     result, _ = crawl(site, settings)
     assert len(result.items) == pages
-    assert (result.complete_since == EVERYTHING) is complete
-    assert (result.complete_since is None) is not complete
+    assert result.complete_since is None
+    assert (result.cut_short is None) is complete
     assert bool(result.notes) is not complete
 
 
@@ -213,9 +216,8 @@ def test_byte_limit(site: Site, spare: int, pages: int, complete: bool) -> None:
         return
     result, requested = crawl(site, settings)
     assert len(result.items) == pages
-    assert (result.complete_since == EVERYTHING) is complete
+    assert (result.cut_short is None) is complete
     if not complete:
-        assert result.complete_since is None
         assert "/about.html" in requested, "the page that broke the budget was asked for"
         assert any("too_large" in n or "ceiling" in n for n in result.notes)
 
@@ -247,7 +249,7 @@ def test_page_content_is_extracted(site: Site) -> None:
         MediaRef(base + "/assets/open-house.jpg", "image", "Families in the library")
     ]
     assert about.published_at == datetime(2025, 8, 15, tzinfo=UTC)
-    assert about.text.startswith("About us Our district serves 4,000 students.")
+    assert about.text.startswith("About us\n\nOur district serves 4,000 students.")
 
 
 def test_redirect_to_a_crawled_page_is_not_a_second_item(site: Site) -> None:
@@ -261,13 +263,13 @@ def test_gone_page_is_absent_but_the_crawl_is_complete(site: Site) -> None:
     result, requested = crawl(site)
     assert "/old-page" in requested
     assert site.fake.base_url + "/old-page" not in {i.native_id for i in result.items}
-    assert result.complete_since == EVERYTHING
+    assert result.cut_short is None
 
 
 def test_failing_page_leaves_the_crawl_without_a_claim(site: Site) -> None:
     site.fake.routes["/about.html"] = lambda request: (403, {}, "staff only")
     result, _ = crawl(site)
-    assert result.complete_since is None
+    assert result.complete_since is None and result.cut_short == "crawl_incomplete"
     assert any("/about.html" in note for note in result.notes)
     assert site.fake.base_url + "/news/" in {i.native_id for i in result.items}
 

@@ -171,3 +171,53 @@ def test_media_lookup_for_a_batch_returns_only_stored_files_among_its_urls(tmp_p
         found = store.media_shas_for(con, ["http://127.0.0.1/a.png", "http://127.0.0.1/b.png",
                                            "http://127.0.0.1/new.png"])
     assert found == {"http://127.0.0.1/a.png": "aa" * 32}
+
+
+# -- how a deletion was established ----------------------------------------------------------------
+def _how(db: Path, native_id: str) -> tuple[bool, str | None]:
+    with connect(db, read_only=True) as con:
+        row = con.execute(
+            "SELECT deleted_at IS NOT NULL, deleted_how FROM posts WHERE native_id = ?", [native_id]
+        ).fetchone()
+    assert row is not None
+    return bool(row[0]), row[1]
+
+
+def test_deletion_by_a_complete_listing_records_the_listing(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    since = NOW - timedelta(days=5)
+    _store(db, [_item("a", "keep", 1), _item("b", "gone", 2)])
+    with connect(db) as con:
+        evidence = store.DeletionEvidence("mastodon: the account's statuses, newest first")
+        stats = store.store_items(
+            con, "run", "d1", ACCOUNT, [_item("a", "keep", 1)], since, NOW, None, evidence
+        )
+    assert stats.deleted == 1
+    deleted, how = _how(db, "b")
+    assert deleted and how is not None
+    assert how.startswith("absent from mastodon: the account's statuses, newest first")
+    assert _how(db, "a") == (False, None)
+
+
+def test_missing_comment_is_never_deleted_by_a_listing(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    comment = _item("c1", "a reply", 1)
+    comment.kind, comment.parent_native_id = "comment", "a"
+    _store(db, [_item("a", "post", 1), comment])
+    stats = _store(db, [_item("a", "post", 1)], complete_since=NOW - timedelta(days=5))
+    assert stats.deleted == 0 and _how(db, "c1") == (False, None)
+
+
+def test_item_the_platform_says_is_gone_is_deleted_with_its_answer(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    _store(db, [_item("old", "rotated out of the feed", 40), _item("x", "x", 1)])
+    answer = "permalink http://127.0.0.1/old answered HTTP 404 when re-checked at ..."
+    with connect(db) as con:
+        evidence = store.DeletionEvidence(gone={"old": answer})
+        stats = store.store_items(con, "run", "d1", ACCOUNT, [], None, NOW, None, evidence)
+    assert stats.deleted == 1
+    assert _how(db, "old") == (True, answer)
+    assert _how(db, "x") == (False, None), "no listing claim: nothing else is touched"
+    # It comes back: no longer deleted, and the evidence is cleared with the mark.
+    _store(db, [_item("old", "rotated out of the feed", 40)])
+    assert _how(db, "old") == (False, None)

@@ -18,7 +18,7 @@ from typing import Any
 
 from demo.fakeplatform import Handler, Request, Response
 from hallmonitor.config import Account
-from tests.connectors.contract import ContractScenario
+from tests.connectors.contract import ContractScenario, rich_body
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "http" / "bluesky"
 DID = "did:plc:etdcb47v54mwv2wdufhi4tu6"
@@ -28,16 +28,19 @@ PROFILE = "/xrpc/app.bsky.actor.getProfile"
 THREAD = "/xrpc/app.bsky.feed.getPostThread"
 CDN_HOSTS = ("https://cdn.bsky.app", "https://av-cdn.bsky.app", "https://cdn.bsky.social")
 # A 1x1 PNG for every image URL.
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
 
 
 def load(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
-def thread_view(post: dict[str, Any], replies: list[dict[str, Any]] | None = None
-                ) -> dict[str, Any]:
+def thread_view(
+    post: dict[str, Any], replies: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {"$type": "app.bsky.feed.defs#threadViewPost", "post": post, "replies": replies or []}
 
 
@@ -53,6 +56,7 @@ def reply_to(parent: dict[str, Any], template: dict[str, Any], rkey: str) -> dic
 
 class BlueskyScenario(ContractScenario):
     platform = "bluesky"
+    listing_path = FEED
     min_items = 50
     now = datetime(2024, 1, 31, 12, 0, tzinfo=UTC)
     page_size = 20
@@ -69,21 +73,32 @@ class BlueskyScenario(ContractScenario):
 
     # -- contract -----------------------------------------------------------------------------
     def routes(self) -> dict[str, Handler]:
-        return {PROFILE: self._scripted(self._profile), FEED: self._scripted(self._feed),
-                THREAD: self._scripted(self._thread), "/img/*": self._image,
-                "/imgproxy/*": self._image}
+        return {
+            PROFILE: self._scripted(self._profile),
+            FEED: self._scripted(self._feed),
+            THREAD: self._scripted(self._thread),
+            "/img/*": self._image,
+            "/imgproxy/*": self._image,
+        }
 
     def account(self, base_url: str) -> Account:
-        return Account(id="bsky-teacher", kind="employee", owner="E200", platform="bluesky",
-                       locator=f"https://bsky.app/profile/{HANDLE}", api_base=base_url)
+        return Account(
+            id="bsky-teacher",
+            kind="employee",
+            owner="E200",
+            platform="bluesky",
+            locator=f"https://bsky.app/profile/{HANDLE}",
+            api_base=base_url,
+        )
 
-    def add_item(self) -> str:
+    def add_item(self, rich: bool = False) -> str:
         template = next(e for e in self.feed if not e.get("reason") and not e.get("reply"))
         entry = copy.deepcopy(template)
         newest = max((_entry_time(e) for e in self.feed), default=self.now - timedelta(days=1))
         when = (newest + timedelta(minutes=1)).isoformat(timespec="milliseconds")
         entry["post"]["uri"] = f"at://{DID}/app.bsky.feed.post/3kzznewpost2a"
-        entry["post"]["record"].update(text="A new post", createdAt=when.replace("+00:00", "Z"))
+        text = rich_body(html=False) if rich else "A new post"
+        entry["post"]["record"].update(text=text, createdAt=when.replace("+00:00", "Z"))
         entry["post"]["indexedAt"] = entry["post"]["record"]["createdAt"]
         self.feed.insert(0, entry)
         return str(entry["post"]["uri"])
@@ -100,9 +115,16 @@ class BlueskyScenario(ContractScenario):
 
     def rate_limited(self, request: Request) -> Response:
         reset = int((self.now + timedelta(seconds=2)).timestamp())
-        return 429, {"ratelimit-limit": "3000", "ratelimit-remaining": "0",
-                     "ratelimit-reset": str(reset), "ratelimit-policy": "3000;w=300"}, {
-            "error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}
+        return (
+            429,
+            {
+                "ratelimit-limit": "3000",
+                "ratelimit-remaining": "0",
+                "ratelimit-reset": str(reset),
+                "ratelimit-policy": "3000;w=300",
+            },
+            {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+        )
 
     # -- the fake AppView ---------------------------------------------------------------------
     def on(self, path: str, *answers: Response) -> None:
@@ -123,6 +145,7 @@ class BlueskyScenario(ContractScenario):
             if queue:
                 return queue.pop(0) if len(queue) > 1 else queue[0]
             return handler(request)
+
         return scripted
 
     def _profile(self, request: Request) -> Response:
@@ -139,7 +162,7 @@ class BlueskyScenario(ContractScenario):
             start = 1 + next(i for i, e in enumerate(self.feed) if e["post"]["cid"] == cid)
         if self.repeat_cursor:
             start = 0  # a broken server: every cursor leads back to the first page
-        page = self.feed[start:start + limit]
+        page = self.feed[start : start + limit]
         body: dict[str, Any] = {"feed": page}
         if start + limit < len(self.feed):
             last = page[-1]

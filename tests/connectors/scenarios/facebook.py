@@ -17,7 +17,7 @@ from typing import Any
 
 from demo.fakeplatform import FakePlatform, Handler, Request, Response
 from hallmonitor.config import Account
-from tests.connectors.contract import ContractScenario
+from tests.connectors.contract import ContractScenario, rich_body
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "http"
 TOKEN = "EAAB-page-token-secret"
@@ -32,18 +32,29 @@ def load(platform: str, name: str) -> Any:
 
 def graph_error(code: int, message: str = "error", **extra: Any) -> dict[str, Any]:
     """A Graph API error body (shape from the Graph API "Handling Errors" doc)."""
-    return {"error": {"message": message, "type": "OAuthException", "code": code,
-                      "fbtrace_id": "AbC", **extra}}
+    return {
+        "error": {
+            "message": message,
+            "type": "OAuthException",
+            "code": code,
+            "fbtrace_id": "AbC",
+            **extra,
+        }
+    }
 
 
-def first_page(recorded: dict[str, Any], fake: FakePlatform, since: str | None,
-               time_field: str) -> dict[str, Any]:
+def first_page(
+    recorded: dict[str, Any], fake: FakePlatform, since: str | None, time_field: str
+) -> dict[str, Any]:
     """A recorded first page served by the fake: `next` re-pointed at the fake with cursor
     `page2`, and rows older than `since` dropped (which also ends the edge, as the API does)."""
     body = copy.deepcopy(recorded)
     if "next" in body.get("paging", {}):
-        body["paging"]["next"] = body["paging"]["next"].replace(
-            "https://graph.facebook.com", fake.base_url).replace("after=after", "after=page2")
+        body["paging"]["next"] = (
+            body["paging"]["next"]
+            .replace("https://graph.facebook.com", fake.base_url)
+            .replace("after=after", "after=page2")
+        )
     if since:
         cutoff = datetime.fromtimestamp(int(since), UTC)
         kept = [r for r in body["data"] if datetime.fromisoformat(r[time_field]) >= cutoff]
@@ -79,8 +90,13 @@ class GraphScenario(ContractScenario):
         raise NotImplementedError
 
     def auth_error(self, request: Request) -> Response:
-        return 400, {}, graph_error(190, "Error validating access token: Session has expired",
-                                    error_subcode=463)
+        return (
+            400,
+            {},
+            graph_error(
+                190, "Error validating access token: Session has expired", error_subcode=463
+            ),
+        )
 
     def rate_limited(self, request: Request) -> Response:
         return 400, {}, load("facebook", "error-code4-rate-limit.json")
@@ -88,6 +104,7 @@ class GraphScenario(ContractScenario):
 
 class FacebookScenario(GraphScenario):
     platform = "facebook"
+    listing_path = f"/v19.0/{PAGE}/feed"
     since = datetime(2020, 1, 1, tzinfo=UTC)
     now = datetime(2021, 7, 12, tzinfo=UTC)
 
@@ -95,27 +112,45 @@ class FacebookScenario(GraphScenario):
         self.kind = kind
         self.profile = {**load("facebook", "page-profile.json"), "id": PAGE}  # align with feed
         self.page1 = load("facebook", "page-feed.json")
-        self.page2: dict[str, Any] = {"data": [load("facebook", "post-album-subattachments.json")],
-                                      "paging": {"cursors": {"before": "b2", "after": "a2"}}}
+        self.page2: dict[str, Any] = {
+            "data": [load("facebook", "post-album-subattachments.json")],
+            "paging": {"cursors": {"before": "b2", "after": "a2"}},
+        }
         self.comments = load("facebook", "comments-synthetic.json")
         super().__init__()
 
     def account(self, base_url: str) -> Account:
         extra = {"owner": "e100"} if self.kind == "employee" else {}
-        return Account.model_validate({
-            "id": "fb-district", "kind": self.kind, "platform": "facebook",
-            "locator": PAGE, "api_base": f"{base_url}/v19.0", "token_env": "FB_TOKEN", **extra})
+        return Account.model_validate(
+            {
+                "id": "fb-district",
+                "kind": self.kind,
+                "platform": "facebook",
+                "locator": PAGE,
+                "api_base": f"{base_url}/v19.0",
+                "token_env": "FB_TOKEN",
+                **extra,
+            }
+        )
 
-    def add_item(self) -> str:
-        newest = max(datetime.fromisoformat(p["created_time"]) for p in self.page1["data"]
-                     ) if self.page1["data"] else self.now - timedelta(days=2)
+    def add_item(self, rich: bool = False) -> str:
+        newest = (
+            max(datetime.fromisoformat(p["created_time"]) for p in self.page1["data"])
+            if self.page1["data"]
+            else self.now - timedelta(days=2)
+        )
         when = max(newest, datetime(2021, 7, 9, 21, tzinfo=UTC)) + timedelta(hours=1)
         post_id = f"{PAGE}_{int(when.timestamp())}"
-        self.page1["data"].insert(0, {
-            "id": post_id, "message": "New post",
-            "created_time": when.strftime("%Y-%m-%dT%H:%M:%S+0000"),
-            "permalink_url": f"https://www.facebook.com/{PAGE}/posts/{post_id.split('_')[1]}/",
-            "comments": {"data": [], "summary": {"total_count": 0}}})
+        self.page1["data"].insert(
+            0,
+            {
+                "id": post_id,
+                "message": rich_body(html=False) if rich else "New post",
+                "created_time": when.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "permalink_url": f"https://www.facebook.com/{PAGE}/posts/{post_id.split('_')[1]}/",
+                "comments": {"data": [], "summary": {"total_count": 0}},
+            },
+        )
         return post_id
 
     def make_empty(self) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from demo.fakeplatform import Request, Response
 from hallmonitor.config import Account
+from tests.connectors.contract import rich_body
 from tests.connectors.scenarios.facebook import GraphScenario, first_page, graph_error, load
 
 IG = "17841406338772941"
@@ -23,6 +24,7 @@ CAROUSEL = "17896129349106152"
 
 class InstagramScenario(GraphScenario):
     platform = "instagram"
+    listing_path = f"/v19.0/{IG}/media"
     since = datetime(2021, 1, 1, tzinfo=UTC)
     now = datetime(2021, 8, 20, tzinfo=UTC)
 
@@ -36,20 +38,35 @@ class InstagramScenario(GraphScenario):
 
     def account(self, base_url: str) -> Account:
         extra = {"owner": "e100"} if self.kind == "employee" else {}
-        return Account.model_validate({
-            "id": "ig-district", "kind": self.kind, "platform": "instagram",
-            "locator": IG, "api_base": f"{base_url}/v19.0", "token_env": "IG_TOKEN", **extra})
+        return Account.model_validate(
+            {
+                "id": "ig-district",
+                "kind": self.kind,
+                "platform": "instagram",
+                "locator": IG,
+                "api_base": f"{base_url}/v19.0",
+                "token_env": "IG_TOKEN",
+                **extra,
+            }
+        )
 
-    def add_item(self) -> str:
+    def add_item(self, rich: bool = False) -> str:
         times = [datetime.fromisoformat(m["timestamp"]) for m in self.page1["data"]]
         # Newer than everything, comments included (the newest comment is 2021-08-13T10:00).
         when = max([*times, datetime(2021, 8, 13, 10, tzinfo=UTC)]) + timedelta(hours=1)
         media_id = f"1790000{int(when.timestamp())}"
-        self.page1["data"].insert(0, {
-            "id": media_id, "caption": "New post", "media_type": "IMAGE", "comments_count": 0,
-            "media_url": f"https://scontent-gmp1-1.cdninstagram.com/v/{media_id}_n.jpg",
-            "permalink": f"https://www.instagram.com/p/New{media_id[-6:]}/",
-            "timestamp": when.strftime("%Y-%m-%dT%H:%M:%S+0000")})
+        self.page1["data"].insert(
+            0,
+            {
+                "id": media_id,
+                "caption": rich_body(html=False) if rich else "New post",
+                "media_type": "IMAGE",
+                "comments_count": 0,
+                "media_url": f"https://scontent-gmp1-1.cdninstagram.com/v/{media_id}_n.jpg",
+                "permalink": f"https://www.instagram.com/p/New{media_id[-6:]}/",
+                "timestamp": when.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+            },
+        )
         return media_id
 
     def make_empty(self) -> None:
@@ -78,8 +95,19 @@ class InstagramScenario(GraphScenario):
 
     def rate_limited(self, request: Request) -> Response:
         # Instagram's business-use-case throttle (80002), with its usage header.
-        usage = json.dumps({IG: [{"type": "instagram", "call_count": 100, "total_cputime": 10,
-                                  "total_time": 10, "estimated_time_to_regain_access": 0}]})
+        usage = json.dumps(
+            {
+                IG: [
+                    {
+                        "type": "instagram",
+                        "call_count": 100,
+                        "total_cputime": 10,
+                        "total_time": 10,
+                        "estimated_time_to_regain_access": 0,
+                    }
+                ]
+            }
+        )
         return 400, {"X-Business-Use-Case-Usage": usage}, graph_error(80002)
 
 

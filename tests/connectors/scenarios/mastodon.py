@@ -19,7 +19,7 @@ from typing import Any
 
 from demo.fakeplatform import Handler, Request, Response
 from hallmonitor.config import Account
-from tests.connectors.contract import ContractScenario
+from tests.connectors.contract import ContractScenario, rich_body
 from tests.connectors.scenarios.bluesky import PNG
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "http" / "mastodon"
@@ -41,8 +41,12 @@ def recorded_timeline() -> list[dict[str, Any]]:
     edited["account"] = owner
     edited["uri"] = edited["uri"].replace("117020566092212359", ACCOUNT_ID)
     edited["url"] = edited["url"].replace("mastodonpy_test_2", "mastodonpy_test")
-    statuses = [*load("account-statuses.json"), load("status-with-media.json"),
-                load("status-reblog.json"), edited]
+    statuses = [
+        *load("account-statuses.json"),
+        load("status-with-media.json"),
+        load("status-reblog.json"),
+        edited,
+    ]
     return sorted(statuses, key=lambda s: int(s["id"]), reverse=True)
 
 
@@ -50,6 +54,7 @@ class MastodonScenario(ContractScenario):
     platform = "mastodon"
     min_items = 8
     now = datetime(2026, 8, 1, 13, 54, 30, tzinfo=UTC)
+    listing_path = STATUSES_PATH
     page_size = 3  # the instance's cap; smaller than what the connector asks for
 
     def __init__(self) -> None:
@@ -58,29 +63,40 @@ class MastodonScenario(ContractScenario):
         self.contexts: dict[str, list[dict[str, Any]]] = {}
         # Scripted answers per path, served before the normal handler (the last one repeats).
         self.script: dict[str, list[Response]] = {}
-        self.rate_headers = {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "299",
-                             "X-RateLimit-Reset": RESET}
+        self.rate_headers = {
+            "X-RateLimit-Limit": "300",
+            "X-RateLimit-Remaining": "299",
+            "X-RateLimit-Reset": RESET,
+        }
         super().__init__()
 
     # -- contract -----------------------------------------------------------------------------
     def routes(self) -> dict[str, Handler]:
-        return {"/api/v1/accounts/lookup": self._scripted(self._lookup),
-                STATUSES_PATH: self._scripted(self._statuses),
-                "/api/v1/statuses/*": self._scripted(self._context),
-                "/system/*": lambda request: (200, {"Content-Type": "image/png"}, PNG)}
+        return {
+            "/api/v1/accounts/lookup": self._scripted(self._lookup),
+            STATUSES_PATH: self._scripted(self._statuses),
+            "/api/v1/statuses/*": self._scripted(self._context),
+            "/system/*": lambda request: (200, {"Content-Type": "image/png"}, PNG),
+        }
 
     def account(self, base_url: str) -> Account:
-        return Account(id="mastodon-teacher", kind="employee", owner="E100", platform="mastodon",
-                       locator="@mastodonpy_test", api_base=base_url)
+        return Account(
+            id="mastodon-teacher",
+            kind="employee",
+            owner="E100",
+            platform="mastodon",
+            locator="@mastodonpy_test",
+            api_base=base_url,
+        )
 
-    def add_item(self) -> str:
+    def add_item(self, rich: bool = False) -> str:
         newest = self.timeline[0] if self.timeline else load("account-statuses.json")[0]
         status = copy.deepcopy(load("account-statuses.json")[0])
         status["id"] = str(int(newest["id"]) + 1000)
         status["created_at"] = _iso(_time(newest["created_at"]) + timedelta(minutes=1))
         status["url"] = f"{RECORDED_BASE}/@mastodonpy_test/{status['id']}"
         status["uri"] = f"{RECORDED_BASE}/ap/users/{ACCOUNT_ID}/statuses/{status['id']}"
-        status["content"] = "<p>A new toot</p>"
+        status["content"] = rich_body(html=True) if rich else "<p>A new toot</p>"
         self.timeline.insert(0, status)
         return str(status["id"])
 
@@ -94,8 +110,11 @@ class MastodonScenario(ContractScenario):
 
     def rate_limited(self, request: Request) -> Response:
         reset = _iso(self.now + timedelta(seconds=2))
-        return 429, {**self.rate_headers, "X-RateLimit-Remaining": "0",
-                     "X-RateLimit-Reset": reset}, {"error": "Too many requests"}
+        return (
+            429,
+            {**self.rate_headers, "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset},
+            {"error": "Too many requests"},
+        )
 
     def auth_error(self, request: Request) -> Response:
         return 401, {}, {"error": "This API requires an authenticated user"}
@@ -113,6 +132,7 @@ class MastodonScenario(ContractScenario):
             if queue:
                 return queue.pop(0) if len(queue) > 1 else queue[0]
             return handler(request)
+
         return scripted
 
     def _lookup(self, request: Request) -> Response:
@@ -129,14 +149,19 @@ class MastodonScenario(ContractScenario):
         headers = dict(self.rate_headers)
         if page and len(page) == limit:
             url = f"{self.fake.base_url}{STATUSES_PATH}?limit={limit}"
-            headers["Link"] = (f'<{url}&max_id={page[-1]["id"]}>; rel="next", '
-                               f'<{url}&min_id={page[0]["id"]}>; rel="prev"')
+            headers["Link"] = (
+                f'<{url}&max_id={page[-1]["id"]}>; rel="next", '
+                f'<{url}&min_id={page[0]["id"]}>; rel="prev"'
+            )
         return 200, headers, self.serve(page)
 
     def _context(self, request: Request) -> Response:
         status_id = request.path.removeprefix("/api/v1/statuses/").removesuffix("/context")
-        return 200, dict(self.rate_headers), self.serve(
-            {"ancestors": [], "descendants": self.contexts.get(status_id, [])})
+        return (
+            200,
+            dict(self.rate_headers),
+            self.serve({"ancestors": [], "descendants": self.contexts.get(status_id, [])}),
+        )
 
 
 def _time(value: str) -> datetime:

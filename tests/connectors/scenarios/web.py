@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from demo.fakeplatform import Handler, Request, Response
 from hallmonitor.config import Account
-from tests.connectors.contract import ContractScenario
+from tests.connectors.contract import ContractScenario, rich_body
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>{meta}</head>
 <body><nav><a href="/">Home</a> <a href="/news/">News</a></nav>
@@ -20,6 +20,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title
 
 class WebScenario(ContractScenario):
     platform = "web"
+    listing_path = "/news/"
     items_when_empty = 1
 
     def __init__(self) -> None:
@@ -27,6 +28,8 @@ class WebScenario(ContractScenario):
             (n, datetime(2025, 11, 3, 14, 0, tzinfo=UTC) + timedelta(days=n)) for n in (1, 2, 3)
         ]
         self.empty = False
+        self.rich: set[int] = set()
+        self.unlisted: set[int] = set()
         super().__init__()
 
     def routes(self) -> dict[str, Handler]:
@@ -35,13 +38,21 @@ class WebScenario(ContractScenario):
     def account(self, base_url: str) -> Account:
         return Account(id="district-site", kind="sponsored", platform="web", locator=base_url + "/")
 
-    def add_item(self) -> str:
+    def add_item(self, rich: bool = False) -> str:
         number = max(n for n, _ in self.news) + 1
         self.news.append((number, max(t for _, t in self.news) + timedelta(days=1)))
+        if rich:
+            self.rich.add(number)
         return f"{self.fake.base_url}/news/{number}.html"
 
     def make_empty(self) -> None:
         self.empty = True
+
+    def rotate_out(self) -> str | None:
+        """The news index drops its oldest story's link (the story itself stays online)."""
+        oldest = min(self.news, key=lambda n: n[1])
+        self.unlisted.add(oldest[0])
+        return f"{self.fake.base_url}/news/{oldest[0]}.html"
 
     def assert_incremental(self, requests: list[Request]) -> None:
         newest = max(n for n, _ in self.news)
@@ -67,7 +78,11 @@ class WebScenario(ContractScenario):
                 ),
             )
         if request.path == "/news/" and not self.empty:
-            links = "".join(f'<li><a href="/news/{n}.html">News {n}</a></li>' for n, _ in self.news)
+            links = "".join(
+                f'<li><a href="/news/{n}.html">News {n}</a></li>'
+                for n, _ in self.news
+                if n not in self.unlisted
+            )
             return 200, {}, PAGE.format(title="News", meta="", body=f"<ul>{links}</ul>")
         for number, when in self.news:
             if request.path == f"/news/{number}.html" and not self.empty:
@@ -78,7 +93,9 @@ class WebScenario(ContractScenario):
                     PAGE.format(
                         title=f"News {number}",
                         meta=meta,
-                        body=f'<p>Story {number}.</p><img src="/img/{number}.jpg" alt="">',
+                        body=rich_body(html=True)
+                        if number in self.rich
+                        else f'<p>Story {number}.</p><img src="/img/{number}.jpg" alt="">',
                     ),
                 )
         return 404, {"Content-Type": "text/html"}, "<h1>Not found</h1>"

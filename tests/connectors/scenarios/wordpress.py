@@ -17,7 +17,7 @@ from typing import Any
 
 from demo.fakeplatform import Handler, Request, Response
 from hallmonitor.config import Account
-from tests.connectors.contract import ContractScenario
+from tests.connectors.contract import ContractScenario, rich_body
 from tests.connectors.scenarios.bluesky import PNG
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "http" / "wordpress"
@@ -25,9 +25,11 @@ RECORDED_BASE = "https://demo.worona.org"
 INDEX = "/wp-json/"
 POSTS = "/wp-json/wp/v2/posts"
 COMMENTS = "/wp-json/wp/v2/comments"
-END_OF_PAGES = {"code": "rest_post_invalid_page_number",
-                "message": "The page number requested is larger than the number of pages "
-                           "available.", "data": {"status": 400}}
+END_OF_PAGES = {
+    "code": "rest_post_invalid_page_number",
+    "message": "The page number requested is larger than the number of pages available.",
+    "data": {"status": 400},
+}
 
 
 def load(name: str) -> Any:
@@ -55,21 +57,38 @@ class WordPressScenario(ContractScenario):
 
     # -- contract -----------------------------------------------------------------------------
     def routes(self) -> dict[str, Handler]:
-        return {INDEX: self._scripted(self._index), POSTS: self._scripted(self._posts),
-                COMMENTS: self._scripted(self._comments),
-                "/wp-content/*": lambda request: (200, {"Content-Type": "image/png"}, PNG)}
+        return {
+            INDEX: self._scripted(self._index),
+            POSTS: self._scripted(self._posts),
+            COMMENTS: self._scripted(self._comments),
+            "/wp-content/*": lambda request: (200, {"Content-Type": "image/png"}, PNG),
+        }
 
     def account(self, base_url: str) -> Account:
-        return Account(id="worona-blog", kind="employee", owner="E300", platform="wordpress",
-                       locator=RECORDED_BASE, api_base=base_url)
+        return Account(
+            id="worona-blog",
+            kind="employee",
+            owner="E300",
+            platform="wordpress",
+            locator=RECORDED_BASE,
+            api_base=base_url,
+        )
 
-    def add_item(self) -> str:
+    def add_item(self, rich: bool = False) -> str:
         post = copy.deepcopy(self.posts[-1] if self.posts else load("posts-embed.json")[0])
         newest = max((gmt(p["date_gmt"]) for p in self.posts), default=self.now - timedelta(days=9))
         when = (newest + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
-        post.update(id=max((p["id"] for p in self.posts), default=0) + 100, date=when,
-                    date_gmt=when, modified=when, modified_gmt=when,
-                    link=f"{RECORDED_BASE}/a-new-post/", title={"rendered": "A new post"})
+        post.update(
+            id=max((p["id"] for p in self.posts), default=0) + 100,
+            date=when,
+            date_gmt=when,
+            modified=when,
+            modified_gmt=when,
+            link=f"{RECORDED_BASE}/a-new-post/",
+            title={"rendered": "A new post"},
+        )
+        if rich:
+            post["content"] = {"rendered": rich_body(html=True), "protected": False}
         self.posts.insert(0, post)
         return str(post["id"])
 
@@ -83,8 +102,15 @@ class WordPressScenario(ContractScenario):
         assert pages[0].arg("modified_after") is None
 
     def auth_error(self, request: Request) -> Response:
-        return 401, {}, {"code": "rest_not_logged_in", "message": "You are not currently logged "
-                         "in.", "data": {"status": 401}}
+        return (
+            401,
+            {},
+            {
+                "code": "rest_not_logged_in",
+                "message": "You are not currently logged in.",
+                "data": {"status": 401},
+            },
+        )
 
     # -- the fake site ------------------------------------------------------------------------
     def on(self, path: str, *answers: Response) -> None:
@@ -99,6 +125,7 @@ class WordPressScenario(ContractScenario):
             if queue:
                 return queue.pop(0) if len(queue) > 1 else queue[0]
             return handler(request)
+
         return scripted
 
     def _index(self, request: Request) -> Response:
@@ -116,8 +143,7 @@ class WordPressScenario(ContractScenario):
         end = {**END_OF_PAGES, "code": "rest_comment_invalid_page_number"}
         return self._paged(request, rows, end)
 
-    def _paged(self, request: Request, rows: list[dict[str, Any]], end: dict[str, Any]
-               ) -> Response:
+    def _paged(self, request: Request, rows: list[dict[str, Any]], end: dict[str, Any]) -> Response:
         size = min(int(request.arg("per_page") or 10), self.page_size)
         page = 1 if self.repeat_pages else int(request.arg("page") or 1)
         pages = -(-len(rows) // size)
@@ -126,7 +152,7 @@ class WordPressScenario(ContractScenario):
             headers = {}
         if rows and page > pages:
             return 400, {}, end
-        return 200, headers, self.serve(rows[(page - 1) * size: page * size])
+        return 200, headers, self.serve(rows[(page - 1) * size : page * size])
 
 
 SCENARIO = WordPressScenario

@@ -17,7 +17,7 @@ from typing import Any
 
 from demo.fakeplatform import Handler, Request, Response
 from hallmonitor.config import Account
-from tests.connectors.contract import ContractScenario
+from tests.connectors.contract import ContractScenario, rich_body
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "http" / "youtube"
 KEY = "AIzaSy-test-api-key"
@@ -49,13 +49,19 @@ def token_offset(token: str | None) -> int:
 
 def youtube_error(code: int, reason: str, message: str) -> dict[str, Any]:
     """An error body in the shape of the recorded quotaExceeded answer."""
-    return {"error": {"code": code, "message": message,
-                      "errors": [{"message": message, "domain": "youtube", "reason": reason}]}}
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "errors": [{"message": message, "domain": "youtube", "reason": reason}],
+        }
+    }
 
 
 class YouTubeScenario(ContractScenario):
     platform = "youtube"
     token = KEY
+    listing_path = "/youtube/v3/playlistItems"
     since = datetime(2019, 1, 1, tzinfo=UTC)
     now = datetime(2019, 12, 1, tzinfo=UTC)
 
@@ -74,26 +80,47 @@ class YouTubeScenario(ContractScenario):
         return {"/youtube/v3/*": self._dispatch}
 
     def account(self, base_url: str) -> Account:
-        return Account(id="yt-district", kind="sponsored", platform="youtube",
-                       locator=self.locator, api_base=f"{base_url}/youtube/v3",
-                       token_env="YOUTUBE_API_KEY")
+        return Account(
+            id="yt-district",
+            kind="sponsored",
+            platform="youtube",
+            locator=self.locator,
+            api_base=f"{base_url}/youtube/v3",
+            token_env="YOUTUBE_API_KEY",
+        )
 
-    def add_item(self) -> str:
-        newest = max((datetime.fromisoformat(i["snippet"]["publishedAt"]) for i in self.items),
-                     default=self.now - timedelta(days=1))
+    def add_item(self, rich: bool = False) -> str:
+        newest = max(
+            (datetime.fromisoformat(i["snippet"]["publishedAt"]) for i in self.items),
+            default=self.now - timedelta(days=1),
+        )
         when = (newest + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
         video_id = f"NewVid{len(self.items):05d}"
-        self.items.insert(0, {
-            "kind": "youtube#playlistItem", "id": f"UU{video_id}",
-            "snippet": {"publishedAt": when, "channelId": CHANNEL, "title": "New upload",
-                        "description": "Fresh from the district.", "playlistId": UPLOADS,
-                        "thumbnails": {"high": {
+        self.items.insert(
+            0,
+            {
+                "kind": "youtube#playlistItem",
+                "id": f"UU{video_id}",
+                "snippet": {
+                    "publishedAt": when,
+                    "channelId": CHANNEL,
+                    "title": "New upload",
+                    "description": rich_body(html=False) if rich else "Fresh from the district.",
+                    "playlistId": UPLOADS,
+                    "thumbnails": {
+                        "high": {
                             "url": f"https://i.ytimg.com/vi/{video_id}/hqdefault.jpg",
-                            "width": 480, "height": 360}},
-                        "position": 0,
-                        "resourceId": {"kind": "youtube#video", "videoId": video_id}},
-            "contentDetails": {"videoId": video_id, "videoPublishedAt": when},
-            "status": {"privacyStatus": "public"}})
+                            "width": 480,
+                            "height": 360,
+                        }
+                    },
+                    "position": 0,
+                    "resourceId": {"kind": "youtube#video", "videoId": video_id},
+                },
+                "contentDetails": {"videoId": video_id, "videoPublishedAt": when},
+                "status": {"privacyStatus": "public"},
+            },
+        )
         return video_id
 
     def make_empty(self) -> None:
@@ -128,8 +155,11 @@ class YouTubeScenario(ContractScenario):
     def _channels(self, request: Request) -> dict[str, Any]:
         wanted = request.arg("id")
         handle = request.arg("forHandle")
-        found = [c for c in self.channels["items"]
-                 if c["id"] == wanted or (handle and c["snippet"].get("customUrl") == handle)]
+        found = [
+            c
+            for c in self.channels["items"]
+            if c["id"] == wanted or (handle and c["snippet"].get("customUrl") == handle)
+        ]
         body = {k: v for k, v in self.channels.items() if k != "items"}
         body["pageInfo"] = {"totalResults": len(found), "resultsPerPage": 5}
         if found:  # the API leaves `items` out when nothing matched
@@ -142,9 +172,11 @@ class YouTubeScenario(ContractScenario):
         offset = token_offset(request.arg("pageToken"))
         size = min(int(request.arg("maxResults") or 5), PAGE_SIZE)
         body: dict[str, Any] = {
-            "kind": "youtube#playlistItemListResponse", "etag": f"etag-{offset}",
+            "kind": "youtube#playlistItemListResponse",
+            "etag": f"etag-{offset}",
             "pageInfo": {"totalResults": len(self.items), "resultsPerPage": size},
-            "items": self.items[offset:offset + size]}
+            "items": self.items[offset : offset + size],
+        }
         if offset + size < len(self.items):
             body["nextPageToken"] = page_token(offset + size)
         return 200, {}, body
