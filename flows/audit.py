@@ -20,6 +20,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from dashboards.review.merge import merge_sidecar as merge_review_decisions
+from dashboards.review.sidecar import sidecar_path
 from hallmonitor.checking import evaluate_posts
 from hallmonitor.clock import Clock, clock_from
 from hallmonitor.config import Account, DistrictConfig, load_config
@@ -133,6 +135,7 @@ def run_audit_body(
     started = clock.now()
     decisions = plan(config, clock)
     with connect(db) as con:
+        merge_review_decisions(con, sidecar_path(db), started)  # decisions made since last run
         store.upsert_district(con, config, started)
         store.upsert_accounts(con, config, started)
         run_id = store.start_run(
@@ -186,6 +189,7 @@ def run_audit_body(
     stats = evaluate_posts(db, config, ruleset, touched, run_id, clock.now())
     summary.findings_new = stats.new
     with connect(db) as con:
+        merge_review_decisions(con, sidecar_path(db), clock.now())  # made during this run
         summary.findings_total = con.execute(
             "SELECT count(*) FROM findings WHERE district_id = ?", [config.district.id]
         ).fetchone()[0]

@@ -42,3 +42,5 @@ def main() -> None:
 # Set before any command imports Prefect or Great Expectations (they read it at import time).
 _quiet_environment()
 _register_commands()
+cli.add_command(importlib.import_module("dashboards.review.commands").review)
+cli.add_command(importlib.import_module("dashboards.review.commands").users)

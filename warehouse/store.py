@@ -510,7 +510,7 @@ def upsert_findings(
     for draft in drafts:
         d = {name: getattr(draft, name) for name in FINDING_FIELDS}
         found = con.execute(
-            "SELECT status FROM findings WHERE finding_id = ?", [d["finding_id"]]
+            "SELECT status, post_version FROM findings WHERE finding_id = ?", [d["finding_id"]]
         ).fetchone()
         if found is None:
             con.execute(
@@ -542,12 +542,15 @@ def upsert_findings(
             )
             stats.new += 1
         else:
-            reopen = found[0] == "superseded"
+            # A dismissed finding stays dismissed until the content changes; then it reopens
+            # (the review app shows both versions).
+            changed = found[0] == "dismissed" and found[1] != d["post_version"]
+            reopen = found[0] == "superseded" or changed
             con.execute(
                 "UPDATE findings SET post_version = ?, evidence_json = ?, summary = ?, level = ?, "
                 "severity = ?, citation_json = ?, pack_version = ?, last_seen = ?, last_run_id = ?, "
                 "status = CASE WHEN ? THEN 'open' ELSE status END, "
-                "status_reason = CASE WHEN ? THEN NULL ELSE status_reason END WHERE finding_id = ?",
+                "status_reason = CASE WHEN ? THEN ? ELSE status_reason END WHERE finding_id = ?",
                 [
                     d["post_version"],
                     _json(d["evidence"]),
@@ -560,6 +563,7 @@ def upsert_findings(
                     run_id,
                     reopen,
                     reopen,
+                    "content_changed" if changed else None,
                     d["finding_id"],
                 ],
             )
