@@ -102,6 +102,7 @@ def create_app(
         return {
             "snapshot_at": current.taken_at.isoformat() if current else None,
             "audit_running": snapshot.busy_since is not None,
+            "copies_put_off": snapshot.busy_count,
         }
 
     @app.middleware("http")

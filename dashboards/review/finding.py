@@ -29,6 +29,7 @@ class Image:
     height: int
     boxes: list[dict[str, Any]]  # {x, y, w, h, label}
     ocr_text: str
+    ocr_segments: list[Segment] = field(default_factory=list)
 
 
 @dataclass
@@ -99,10 +100,18 @@ def load_detail(con: duckdb.DuckDBPyConnection, finding: dict[str, Any]) -> Deta
     post = None
     versions: list[Version] = []
     images: list[Image] = []
+    # Spans index the text the check read: the post's, or the OCR text of one of its images.
+    spans = evidence.get("spans") or []
+    in_image = evidence.get("text_source") == "image"
     if finding["post_id"]:
         post = _post(con, finding["post_id"])
-        versions = _versions(con, finding["post_id"], finding["post_version"], evidence)
+        versions = _versions(
+            con, finding["post_id"], finding["post_version"], [] if in_image else spans
+        )
         images = _images(con, finding["post_id"], evidence)
+        for image in images:
+            marked = in_image and image.sha256 == evidence.get("media_sha256")
+            image.ocr_segments = segments(image.ocr_text, spans if marked else [])
     history = _history(con, finding)
     reviews = _rows(
         con,
@@ -139,14 +148,13 @@ def _post(con: duckdb.DuckDBPyConnection, post_id: str) -> dict[str, Any] | None
 
 
 def _versions(
-    con: duckdb.DuckDBPyConnection, post_id: str, flagged: int | None, evidence: dict[str, Any]
+    con: duckdb.DuckDBPyConnection, post_id: str, flagged: int | None, spans: list[Any]
 ) -> list[Version]:
     rows = con.execute(
         "SELECT version, text, title, captured_at, edited_at FROM post_versions "
         "WHERE post_id = ? ORDER BY version",
         [post_id],
     ).fetchall()
-    spans = evidence.get("spans") or []
     found = []
     for version, text, title, captured, edited in rows:
         item = Version(version, text or "", title, captured, edited)

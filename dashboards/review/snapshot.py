@@ -48,6 +48,7 @@ class Snapshot:
         self._retired: list[Generation] = []
         self._lock = threading.Lock()  # one refresh or merge into the copy at a time
         self.busy_since: datetime | None = None  # the warehouse was held by a writer
+        self.busy_count = 0  # copies put off because a writer held the warehouse
 
     def _fingerprint(self) -> tuple[int, ...]:
         parts: list[int] = []
@@ -71,6 +72,7 @@ class Snapshot:
                 if "lock" not in str(exc).lower():
                     raise
                 self.busy_since = self.busy_since or datetime.now(UTC)
+                self.busy_count += 1
                 if self.current is None:
                     self._adopt_latest()
                 return False

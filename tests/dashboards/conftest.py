@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from dashboards.review.app import create_app
 from tests.dashboards.builders import PASSWORD, Built, build
+from tests.dashboards.live import DemoWorld, build_demo
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +61,9 @@ def as_user(app_client: TestClient) -> Callable[[str], TestClient]:
 
 def page_csrf(client: TestClient, url: str = "/queue") -> str:
     return csrf_of(client.get(url).text)
+
+
+@pytest.fixture(scope="session")
+def demo_world(tmp_path_factory: pytest.TempPathFactory) -> DemoWorld:
+    """The demo district after one real nightly audit, built once per session (about a minute)."""
+    return build_demo(tmp_path_factory.mktemp("review-demo") / "world")

@@ -1,0 +1,104 @@
+"""A real review server in its own process on 127.0.0.1, and the demo district's warehouse after
+one real nightly audit (class photo with faces, a flyer with the district mark, a gradebook).
+
+Both are for the slower tests: the concurrency test and the browser tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from dashboards.review.sidecar import ensure_schema, sidecar_path
+from dashboards.review.users import add_user
+from tests.dashboards.builders import PASSWORD
+
+NOW = datetime(2026, 11, 18, 20, 0, tzinfo=UTC)  # a Wednesday evening in Chicago
+ORTIZ = "eortiz@prairievalley.k12.example"  # monitor of Prairie Valley High (pvhs)
+PARK = "jpark@prairievalley.k12.example"  # monitor of Lincoln Elementary
+HALE = "superintendent@prairievalley.k12.example"
+
+
+@dataclass
+class DemoWorld:
+    config: Path
+    db: Path
+    base_url: str  # the sample platform server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def build_demo(base: Path) -> DemoWorld:
+    """Run the real nightly audit once against the demo's sample server; add the users."""
+    from flows.audit import nightly_audit
+    from hallmonitor.demo import DemoSite, prepare_district
+
+    base.mkdir(parents=True, exist_ok=True)
+    site = DemoSite(NOW).start()
+    base_url = site.base_url
+    try:
+        district = prepare_district(base, base_url, NOW)
+        db = base / "warehouse.duckdb"
+        nightly_audit(str(district), str(db), now=NOW.isoformat(), trigger="test")
+    finally:
+        site.stop()
+    side = sidecar_path(db)
+    ensure_schema(side)
+    add_user(side, ORTIZ, "monitor", "m-ortiz", PASSWORD)
+    add_user(side, PARK, "monitor", "m-park", PASSWORD)
+    add_user(side, HALE, "superintendent", "s-hale", PASSWORD)
+    return DemoWorld(district, db, base_url)
+
+
+def copy_world(world: DemoWorld, target: Path) -> DemoWorld:
+    shutil.copytree(world.db.parent, target)
+    return DemoWorld(target / "district", target / "warehouse.duckdb", world.base_url)
+
+
+class LiveServer:
+    """`hallmonitor review` in a subprocess; stopped by its own PID."""
+
+    def __init__(self, config: Path, db: Path, *extra: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.log = db.parent / f"review-{self.port}.log"
+        self._log_handle = self.log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from flows.cli import main; main()", "review",
+             "--config", str(config), "--db", str(db), "--host", "127.0.0.1",
+             "--port", str(self.port), "--insecure-cookies", "--refresh-seconds", "1", *extra],
+            stdout=self._log_handle, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"review server exited: {self.log.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("review server did not start")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log_handle.close()
