@@ -70,10 +70,11 @@ def copy_world(world: DemoWorld, target: Path) -> DemoWorld:
 class LiveServer:
     """`hallmonitor review` in a subprocess; stopped by its own PID."""
 
-    def __init__(self, config: Path, db: Path, *extra: str) -> None:
-        self.port = free_port()
+    def __init__(self, config: Path, db: Path, *extra: str, port: int = 0,
+                 env: dict[str, str] | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.log = db.parent / f"review-{self.port}.log"
         self._log_handle = self.log.open("wb")
         self.proc = subprocess.Popen(
@@ -102,3 +103,61 @@ class LiveServer:
                 self.proc.kill()
                 self.proc.wait()
         self._log_handle.close()
+
+
+NODE_DIR = Path(__file__).resolve().parent / "node"
+CLIENT_ID = "hallmonitor-review"
+CLIENT_SECRET = "review-test-client-secret"
+
+
+def node_tools_ready() -> bool:
+    return shutil.which("node") is not None and (NODE_DIR / "node_modules" / "oidc-provider").is_dir()
+
+
+class OpenIdProvider:
+    """node's oidc-provider on 127.0.0.1, for one app redirect URI; stopped by its own PID."""
+
+    def __init__(self, redirect_uri: str, log_dir: Path) -> None:
+        self.port = free_port()
+        self.issuer = f"http://127.0.0.1:{self.port}"
+        self.log = log_dir / f"oidc-{self.port}.log"
+        self._log_handle = self.log.open("wb")
+        self.proc = subprocess.Popen(
+            ["node", str(NODE_DIR / "provider.mjs"), str(self.port), redirect_uri, CLIENT_SECRET],
+            stdout=self._log_handle, stderr=subprocess.STDOUT, cwd=NODE_DIR)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"provider exited: {self.log.read_text()}")
+            try:
+                url = f"{self.issuer}/.well-known/openid-configuration"
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("provider did not start")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log_handle.close()
+
+
+def sso_server(config: Path, db: Path, log_dir: Path) -> tuple[LiveServer, OpenIdProvider]:
+    """The app with single sign-on against a fresh provider; both on 127.0.0.1."""
+    port = free_port()
+    provider = OpenIdProvider(f"http://127.0.0.1:{port}/oidc/callback", log_dir)
+    try:
+        server = LiveServer(config, db, "--oidc-issuer", provider.issuer, "--oidc-client-id",
+                            CLIENT_ID, "--public-url", f"http://127.0.0.1:{port}", port=port,
+                            env={"HALLMONITOR_OIDC_CLIENT_SECRET": CLIENT_SECRET})
+    except RuntimeError:
+        provider.stop()
+        raise
+    return server, provider
