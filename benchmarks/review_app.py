@@ -36,7 +36,8 @@ CHECKS = ("confidentiality", "media_opt_out", "logo_use", "contact_info", "condu
 def write_district(base: Path) -> Path:
     (base / "roster").mkdir(parents=True)
     schools = "\n".join(f"  - {{id: {s}, name: {s.title()} High}}" for s in SCHOOLS)
-    (base / "district.yaml").write_text(f"""id: bench
+    (base / "district.yaml").write_text(
+        f"""id: bench
 name: Benchmark Schools
 policy: west-fargo-debh-ap
 timezone: America/Chicago
@@ -46,17 +47,23 @@ schools:
 {schools}
 monitors:
   - {{id: m1, name: Mo Nitor, email: mo@bench.example, role: monitor, schools: [north, south]}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     accounts = ["accounts:"]
     for i in range(40):
-        accounts.append(f"  - {{id: acct-{i}, name: Account {i}, kind: sponsored, platform: rss, "
-                        f"school: {SCHOOLS[i % 4]}, locator: 'https://a{i}.bench.example/feed'}}")
+        accounts.append(
+            f"  - {{id: acct-{i}, name: Account {i}, kind: sponsored, platform: rss, "
+            f"school: {SCHOOLS[i % 4]}, locator: 'https://a{i}.bench.example/feed'}}"
+        )
     (base / "accounts.yaml").write_text("\n".join(accounts) + "\n", encoding="utf-8")
     (base / "roster" / "students.csv").write_text(
-        "student_id,first_name,last_name,preferred_name,school,grade,media_opt_out,"
-        "photo_consent\n", encoding="utf-8")
+        "student_id,first_name,last_name,preferred_name,school,grade,media_opt_out,photo_consent\n",
+        encoding="utf-8",
+    )
     (base / "roster" / "staff.csv").write_text(
-        "employee_id,first_name,last_name,email,school,role\n", encoding="utf-8")
+        "employee_id,first_name,last_name,email,school,role\n", encoding="utf-8"
+    )
     return base
 
 
@@ -66,8 +73,10 @@ def fill_warehouse(db: Path, findings: int) -> None:
     posts = max(1, findings // 2)
     checks = "['" + "','".join(CHECKS) + "']"
     with connect(db) as con:
-        con.execute("INSERT INTO districts VALUES ('bench', 'Benchmark Schools', "
-                    "'west-fargo-debh-ap', 'America/Chicago', NULL, now())")
+        con.execute(
+            "INSERT INTO districts VALUES ('bench', 'Benchmark Schools', "
+            "'west-fargo-debh-ap', 'America/Chicago', NULL, now())"
+        )
         con.execute(f"""
             INSERT INTO posts (post_id, district_id, account_id, platform, native_id, kind,
                 permalink, text, current_version, content_hash, first_seen, last_seen)
@@ -77,7 +86,7 @@ def fill_warehouse(db: Path, findings: int) -> None:
                 || 'at the next match. Student ' || (i % 997) || ' scored twice.',
                 2, 'h' || i, TIMESTAMPTZ '2026-01-01' + to_minutes(i), now()
             FROM range({posts}) t(i)""")
-        con.execute(f"""
+        con.execute("""
             INSERT INTO post_versions (post_id, version, content_hash, text, captured_at)
             SELECT post_id, v, content_hash || v, text || CASE WHEN v = 1 THEN ' (first)' ELSE ''
                 END, first_seen + to_days(v - 1) FROM posts, range(1, 3) t(v)""")
@@ -133,12 +142,17 @@ def main() -> None:
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
         login = client.get("/login").text
         token = re.search(r'name="csrf" value="([^"]+)"', login).group(1)  # type: ignore[union-attr]
-        client.post("/login", data={"username": "mo@bench.example", "password": PASSWORD,
-                                    "csrf": token})
+        client.post(
+            "/login", data={"username": "mo@bench.example", "password": PASSWORD, "csrf": token}
+        )
         timed(client, "/queue")  # warm-up
-        results: dict[str, list[float]] = {"queue, first page": [], "queue, deep pages": [],
-                                           "queue, filtered": [], "queue, text search": [],
-                                           "finding page": []}
+        results: dict[str, list[float]] = {
+            "queue, first page": [],
+            "queue, deep pages": [],
+            "queue, filtered": [],
+            "queue, text search": [],
+            "finding page": [],
+        }
         url = "/queue"
         in_scope: list[str] = []
         for _ in range(args.requests):
@@ -159,12 +173,17 @@ def main() -> None:
             results["finding page"].append(ms)
     print(f"{'page':22} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for name, values in results.items():
-        print(f"{name:22} {len(values):5d} {statistics.median(values):8.1f} "
-              f"{percentile(values, 0.95):8.1f} {max(values):8.1f}")
-    worst = max(percentile(results["queue, first page"], 0.95),
-                percentile(results["finding page"], 0.95))
-    print(f"target p95 < 300 ms for the queue and a finding page: "
-          f"{'met' if worst < 300 else 'NOT met'} ({worst:.0f} ms)")
+        print(
+            f"{name:22} {len(values):5d} {statistics.median(values):8.1f} "
+            f"{percentile(values, 0.95):8.1f} {max(values):8.1f}"
+        )
+    worst = max(
+        percentile(results["queue, first page"], 0.95), percentile(results["finding page"], 0.95)
+    )
+    print(
+        f"target p95 < 300 ms for the queue and a finding page: "
+        f"{'met' if worst < 300 else 'NOT met'} ({worst:.0f} ms)"
+    )
 
 
 if __name__ == "__main__":

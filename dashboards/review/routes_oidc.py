@@ -33,8 +33,15 @@ async def oidc_start(request: Request) -> Response:
         raise Refused(503, "The sign-in provider cannot be reached; try again later.") from exc
     response = see_other(url)
     # Lax, not strict: the provider's redirect back is a cross-site top-level navigation.
-    response.set_cookie(STATE_COOKIE, state, httponly=True, secure=ctx.secure_cookies,
-                        samesite="lax", max_age=600, path="/oidc")
+    response.set_cookie(
+        STATE_COOKIE,
+        state,
+        httponly=True,
+        secure=ctx.secure_cookies,
+        samesite="lax",
+        max_age=600,
+        path="/oidc",
+    )
     return response
 
 
@@ -56,8 +63,9 @@ async def oidc_callback(request: Request) -> Response:
     monitor = monitor_by_email(ctx.config, email) if email else None
     if not email or claims.get("email_verified") is False or monitor is None:
         with transaction(ctx.sidecar) as con:
-            log_event(con, email or "-", "signin.sso_refused", "user", email,
-                      {"sub": claims.get("sub")})
+            log_event(
+                con, email or "-", "signin.sso_refused", "user", email, {"sub": claims.get("sub")}
+            )
         raise Refused(403, "Your account is not a monitor of this district.")
     user = get_user(ctx.sidecar, email)
     if user is None:

@@ -50,17 +50,52 @@ def png(width: int = 320, height: int = 200) -> bytes:
     return out.getvalue()
 
 
-def _finding_row(fid: str, account: str, post: str | None, check: str, severity: str,
-                 at: datetime, summary: str, spans: list[dict], version: int = 1,
-                 status: str = "open") -> list:
-    evidence = {"summary": summary, "category": "student record disclosed", "spans": spans,
-                "details": {}, "detector": "roster", "score": 0.97}
+def _finding_row(
+    fid: str,
+    account: str,
+    post: str | None,
+    check: str,
+    severity: str,
+    at: datetime,
+    summary: str,
+    spans: list[dict],
+    version: int = 1,
+    status: str = "open",
+) -> list:
+    evidence = {
+        "summary": summary,
+        "category": "student record disclosed",
+        "spans": spans,
+        "details": {},
+        "detector": "roster",
+        "score": 0.97,
+    }
     citation = {"policy": "DEBH-AP", "section": "3.2", "quote": "Do not disclose student records."}
-    return [fid, "riverbend", account, post, version, "post", check, f"wf.{check}",
-            "confidential-information", json.dumps(citation),
-            "violation" if severity in ("high", "critical") else "advisory", severity,
-            "student record disclosed", summary, json.dumps(evidence), "west-fargo-debh-ap",
-            "2026.11.1", status, None, at, at, "run-1", "run-1"]
+    return [
+        fid,
+        "riverbend",
+        account,
+        post,
+        version,
+        "post",
+        check,
+        f"wf.{check}",
+        "confidential-information",
+        json.dumps(citation),
+        "violation" if severity in ("high", "critical") else "advisory",
+        severity,
+        "student record disclosed",
+        summary,
+        json.dumps(evidence),
+        "west-fargo-debh-ap",
+        "2026.11.1",
+        status,
+        None,
+        at,
+        at,
+        "run-1",
+        "run-1",
+    ]
 
 
 def _post(con, post_id: str, account: str, text: str, at: datetime, versions: list[str]) -> None:
@@ -68,13 +103,23 @@ def _post(con, post_id: str, account: str, text: str, at: datetime, versions: li
         "INSERT INTO posts (post_id, district_id, account_id, platform, native_id, kind, "
         "permalink, text, current_version, content_hash, first_seen, last_seen) VALUES "
         "(?, 'riverbend', ?, 'rss', ?, 'post', ?, ?, ?, 'h', ?, ?)",
-        [post_id, account, post_id, f"https://rhs.riverbend.example/{post_id}", text,
-         len(versions), at, at])
+        [
+            post_id,
+            account,
+            post_id,
+            f"https://rhs.riverbend.example/{post_id}",
+            text,
+            len(versions),
+            at,
+            at,
+        ],
+    )
     for number, body in enumerate(versions, start=1):
         con.execute(
             "INSERT INTO post_versions (post_id, version, content_hash, text, captured_at) "
-            "VALUES (?, ?, ?, ?, ?)", [post_id, number, f"h{number}", body,
-                                       at + timedelta(days=number - 1)])
+            "VALUES (?, ?, ?, ?, ?)",
+            [post_id, number, f"h{number}", body, at + timedelta(days=number - 1)],
+        )
 
 
 def build(base: Path, extra_findings: int = 0) -> Built:
@@ -83,36 +128,84 @@ def build(base: Path, extra_findings: int = 0) -> Built:
     db = base / "warehouse.duckdb"
     built = Built(config, db)
     with connect(db) as con:
-        con.execute("INSERT INTO districts VALUES ('riverbend', 'Riverbend Public Schools', "
-                    "'west-fargo-debh-ap', 'America/Chicago', NULL, ?)", [T0])
+        con.execute(
+            "INSERT INTO districts VALUES ('riverbend', 'Riverbend Public Schools', "
+            "'west-fargo-debh-ap', 'America/Chicago', NULL, ?)",
+            [T0],
+        )
         rows = []
         text = "Great game tonight, Zephyrine Quillfeather scored twice!"
         _post(con, "p-rhs", "rhs-athletics", text, T0, [text])
         start = text.index("Zephyrine")
-        rows.append(_finding_row("f-rhs", "rhs-athletics", "p-rhs", "confidentiality", "high",
-                                 T0, "Zephyrine Quillfeather named (S-771903)",
-                                 [{"start": start, "end": start + 22, "label": "student"}]))
+        rows.append(
+            _finding_row(
+                "f-rhs",
+                "rhs-athletics",
+                "p-rhs",
+                "confidentiality",
+                "high",
+                T0,
+                "Zephyrine Quillfeather named (S-771903)",
+                [{"start": start, "end": start + 22, "label": "student"}],
+            )
+        )
         _post(con, "p-rms", "rms-news", "RMS spelling bee: Bart V. won", T0, ["RMS spelling"])
-        rows.append(_finding_row("f-rms", "rms-news", "p-rms", "media_opt_out", "critical",
-                                 T0, "Bartholomew named, opted out", []))
+        rows.append(
+            _finding_row(
+                "f-rms",
+                "rms-news",
+                "p-rms",
+                "media_opt_out",
+                "critical",
+                T0,
+                "Bartholomew named, opted out",
+                [],
+            )
+        )
         _post(con, "p-evil", "band", HOSTILE_TEXT, T0, [HOSTILE_TEXT])
-        rows.append(_finding_row("f-evil", "band", "p-evil", "contact_info", "medium",
-                                 T0 + timedelta(hours=1), "Markup <b>in</b> the summary",
-                                 [{"start": 9, "end": 17, "label": "markup"}]))
+        rows.append(
+            _finding_row(
+                "f-evil",
+                "band",
+                "p-evil",
+                "contact_info",
+                "medium",
+                T0 + timedelta(hours=1),
+                "Markup <b>in</b> the summary",
+                [{"start": 9, "end": 17, "label": "markup"}],
+            )
+        )
         old, new = "Coach says: call me at 555-0101", "Coach says: call the office"
         _post(con, "p-edit", "coach-smith", new, T0, [old, new])
-        rows.append(_finding_row("f-edit", "coach-smith", "p-edit", "contact_info", "medium",
-                                 T0 + timedelta(hours=2), "Personal phone number", [
-                                     {"start": 23, "end": 31, "label": "phone"}]))
+        rows.append(
+            _finding_row(
+                "f-edit",
+                "coach-smith",
+                "p-edit",
+                "contact_info",
+                "medium",
+                T0 + timedelta(hours=2),
+                "Personal phone number",
+                [{"start": 23, "end": 31, "label": "phone"}],
+            )
+        )
         rows[-1][4] = 1  # flagged on version 1, since edited
         _image(con, db, "p-rhs")
         for i in range(extra_findings):
             account = ("rhs-athletics", "band", "rms-news", "district-fb")[i % 4]
-            rows.append(_finding_row(f"x{i:06d}", account, "p-rhs", "logo_use",
-                                     SEVERITIES[i % 4], T0 + timedelta(minutes=i),
-                                     f"Logo use #{i}", []))
-        con.executemany(
-            "INSERT INTO findings VALUES (" + ", ".join("?" * 23) + ")", rows)
+            rows.append(
+                _finding_row(
+                    f"x{i:06d}",
+                    account,
+                    "p-rhs",
+                    "logo_use",
+                    SEVERITIES[i % 4],
+                    T0 + timedelta(minutes=i),
+                    f"Logo use #{i}",
+                    [],
+                )
+            )
+        con.executemany("INSERT INTO findings VALUES (" + ", ".join("?" * 23) + ")", rows)
     built.ids = {"rhs": "f-rhs", "rms": "f-rms", "evil": "f-evil", "edit": "f-edit"}
     ensure_schema(sidecar_path(db))
     for username, (role, monitor) in USERS.items():
@@ -126,14 +219,28 @@ def _image(con, db: Path, post_id: str) -> None:
     folder = media_dir(db) / sha[:2]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / sha).write_bytes(data)
-    con.execute("INSERT INTO media VALUES (?, 'image/png', ?, ?, ?)",
-                [sha, len(data), f"{sha[:2]}/{sha}", T0])
-    con.execute("INSERT INTO post_media VALUES (?, 0, ?, 'image', 'Team photo', ?)",
-                [post_id, f"https://rhs.riverbend.example/{sha}.png", sha])
-    analysis = {"sha256": sha, "ok": True, "width": 320, "height": 200,
-                "faces": [{"box": [60, 40, 60, 70], "score": 0.91},
-                          {"box": [200, 50, 60, 70], "score": 0.88}],
-                "logos": [], "ocr_text": "GO OTTERS"}
-    con.execute("INSERT INTO media_analysis (sha256, analyser_version, marks_key, ok, "
-                "face_count, analysis_json, analysed_at) VALUES (?, 'v', '', true, 2, ?, ?)",
-                [sha, json.dumps(analysis), T0])
+    con.execute(
+        "INSERT INTO media VALUES (?, 'image/png', ?, ?, ?)",
+        [sha, len(data), f"{sha[:2]}/{sha}", T0],
+    )
+    con.execute(
+        "INSERT INTO post_media VALUES (?, 0, ?, 'image', 'Team photo', ?)",
+        [post_id, f"https://rhs.riverbend.example/{sha}.png", sha],
+    )
+    analysis = {
+        "sha256": sha,
+        "ok": True,
+        "width": 320,
+        "height": 200,
+        "faces": [
+            {"box": [60, 40, 60, 70], "score": 0.91},
+            {"box": [200, 50, 60, 70], "score": 0.88},
+        ],
+        "logos": [],
+        "ocr_text": "GO OTTERS",
+    }
+    con.execute(
+        "INSERT INTO media_analysis (sha256, analyser_version, marks_key, ok, "
+        "face_count, analysis_json, analysed_at) VALUES (?, 'v', '', true, 2, ?, ?)",
+        [sha, json.dumps(analysis), T0],
+    )

@@ -44,8 +44,9 @@ def csrf_of(html: str) -> str:
 
 def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
     page = client.get("/login")
-    response = client.post("/login", data={"username": username, "password": password,
-                                          "csrf": csrf_of(page.text)})
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf": csrf_of(page.text)}
+    )
     assert response.status_code == 303, response.text
     return client
 

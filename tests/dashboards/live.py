@@ -70,18 +70,37 @@ def copy_world(world: DemoWorld, target: Path) -> DemoWorld:
 class LiveServer:
     """`hallmonitor review` in a subprocess; stopped by its own PID."""
 
-    def __init__(self, config: Path, db: Path, *extra: str, port: int = 0,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, config: Path, db: Path, *extra: str, port: int = 0, env: dict[str, str] | None = None
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.log = db.parent / f"review-{self.port}.log"
         self._log_handle = self.log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from flows.cli import main; main()", "review",
-             "--config", str(config), "--db", str(db), "--host", "127.0.0.1",
-             "--port", str(self.port), "--insecure-cookies", "--refresh-seconds", "1", *extra],
-            stdout=self._log_handle, stderr=subprocess.STDOUT, env=env)
+            [
+                sys.executable,
+                "-c",
+                "from flows.cli import main; main()",
+                "review",
+                "--config",
+                str(config),
+                "--db",
+                str(db),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--insecure-cookies",
+                "--refresh-seconds",
+                "1",
+                *extra,
+            ],
+            stdout=self._log_handle,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -111,7 +130,8 @@ CLIENT_SECRET = "review-test-client-secret"
 
 
 def node_tools_ready() -> bool:
-    return shutil.which("node") is not None and (NODE_DIR / "node_modules" / "oidc-provider").is_dir()
+    installed = (NODE_DIR / "node_modules" / "oidc-provider").is_dir()
+    return shutil.which("node") is not None and installed
 
 
 class OpenIdProvider:
@@ -124,7 +144,10 @@ class OpenIdProvider:
         self._log_handle = self.log.open("wb")
         self.proc = subprocess.Popen(
             ["node", str(NODE_DIR / "provider.mjs"), str(self.port), redirect_uri, CLIENT_SECRET],
-            stdout=self._log_handle, stderr=subprocess.STDOUT, cwd=NODE_DIR)
+            stdout=self._log_handle,
+            stderr=subprocess.STDOUT,
+            cwd=NODE_DIR,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -154,9 +177,18 @@ def sso_server(config: Path, db: Path, log_dir: Path) -> tuple[LiveServer, OpenI
     port = free_port()
     provider = OpenIdProvider(f"http://127.0.0.1:{port}/oidc/callback", log_dir)
     try:
-        server = LiveServer(config, db, "--oidc-issuer", provider.issuer, "--oidc-client-id",
-                            CLIENT_ID, "--public-url", f"http://127.0.0.1:{port}", port=port,
-                            env={"HALLMONITOR_OIDC_CLIENT_SECRET": CLIENT_SECRET})
+        server = LiveServer(
+            config,
+            db,
+            "--oidc-issuer",
+            provider.issuer,
+            "--oidc-client-id",
+            CLIENT_ID,
+            "--public-url",
+            f"http://127.0.0.1:{port}",
+            port=port,
+            env={"HALLMONITOR_OIDC_CLIENT_SECRET": CLIENT_SECRET},
+        )
     except RuntimeError:
         provider.stop()
         raise

@@ -30,8 +30,9 @@ def _sign_in(url: str, username: str) -> httpx.Client:
     client = httpx.Client(base_url=url, timeout=30, follow_redirects=False)
     page = client.get("/login")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                           "csrf": token})
+    response = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf": token}
+    )
     assert response.status_code == 303
     return client
 
@@ -60,18 +61,30 @@ def test_app_and_audit_share_the_warehouse_without_losing_a_decision(
         ids = re.findall(r'href="/findings/([0-9a-f]{24})\?', client.get("/queue").text)
         assert len(ids) >= 3
         audit = subprocess.Popen(
-            [sys.executable, "-c", "from flows.cli import main; main()", "audit",
-             "--config", str(world.config), "--db", str(world.db),
-             "--now", (NOW + timedelta(days=1)).isoformat()],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-c",
+                "from flows.cli import main; main()",
+                "audit",
+                "--config",
+                str(world.config),
+                "--db",
+                str(world.db),
+                "--now",
+                (NOW + timedelta(days=1)).isoformat(),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         made, pages, busy_seen, status = [], 0, False, dict.fromkeys(ids, "open")
         deadline = time.monotonic() + 400
         while audit.poll() is None and time.monotonic() < deadline:
             fid = ids[len(made) % len(ids)]
             action = "confirm" if status[fid] == "open" else "reopen"
             note = f"decision {len(made)}"
-            response = client.post(f"/findings/{fid}/decide",
-                                   data={"csrf": csrf, "action": action, "note": note})
+            response = client.post(
+                f"/findings/{fid}/decide", data={"csrf": csrf, "action": action, "note": note}
+            )
             assert response.status_code == 303, response.text
             status[fid] = "confirmed" if action == "confirm" else "open"
             made.append(note)
@@ -85,9 +98,14 @@ def test_app_and_audit_share_the_warehouse_without_losing_a_decision(
         assert audit.returncode == 0, output
         # A decision made after the audit's last merge waits in the sidecar for the next run:
         # take its place here, then every decision must be in the warehouse.
-        tail = client.post(f"/findings/{ids[0]}/decide", data={
-            "csrf": csrf, "action": "confirm" if status[ids[0]] == "open" else "reopen",
-            "note": "after the audit"})
+        tail = client.post(
+            f"/findings/{ids[0]}/decide",
+            data={
+                "csrf": csrf,
+                "action": "confirm" if status[ids[0]] == "open" else "reopen",
+                "note": "after the audit",
+            },
+        )
         assert tail.status_code == 303
         made.append("after the audit")
     finally:

@@ -15,8 +15,12 @@ from tests.dashboards.conftest import page_csrf
 
 def _events(client: TestClient, action: str) -> list[tuple[str, str]]:
     with open_sidecar(sidecar_path(client.app.state.ctx.db_path)) as con:
-        return [(r[0], r[1]) for r in con.execute(
-            "SELECT actor, object_id FROM events WHERE action = ? ORDER BY id", [action])]
+        return [
+            (r[0], r[1])
+            for r in con.execute(
+                "SELECT actor, object_id FROM events WHERE action = ? ORDER BY id", [action]
+            )
+        ]
 
 
 def test_monitor_queue_lists_only_their_schools_most_severe_first(as_user) -> None:
@@ -33,8 +37,9 @@ def test_filters_stay_in_the_url_and_counts_follow_them(as_user) -> None:
     soup = BeautifulSoup(client.get("/queue?check=contact_info&school=rhs").text, "html.parser")
     assert [a.text for a in soup.select("a.row-link")] == ["contact_info", "contact_info"]
     assert soup.select_one("#f-check option[selected]")["value"] == "contact_info"
-    assert "check=contact_info" in soup.select_one("a.row-link")["href"].replace("%3D", "=") \
-        .replace("%26", "&")
+    assert "check=contact_info" in soup.select_one("a.row-link")["href"].replace(
+        "%3D", "="
+    ).replace("%26", "&")
     status_option = soup.select_one('#f-status option[value="open"]').text
     assert "(2)" in status_option
     searched = BeautifulSoup(client.get("/queue?q=spelling").text, "html.parser")
@@ -55,8 +60,10 @@ def test_monitor_gets_403_for_another_schools_finding_by_url_api_media_and_expor
     csrf = page_csrf(client)
     decided = client.post("/findings/f-rms/decide", data={"csrf": csrf, "action": "confirm"})
     assert decided.status_code == 403
-    bulk = client.post("/queue/bulk", data={"csrf": csrf, "action": "confirm",
-                                            "ids": ["f-rhs", "f-rms"], "confirmed": "yes"})
+    bulk = client.post(
+        "/queue/bulk",
+        data={"csrf": csrf, "action": "confirm", "ids": ["f-rhs", "f-rms"], "confirmed": "yes"},
+    )
     assert bulk.status_code == 403
     denied = _events(client, "access.denied")
     assert ("pat@riverbend.example", "/findings/f-rms") in denied
@@ -94,8 +101,7 @@ def test_hostile_post_renders_as_text(as_user) -> None:
     assert not soup.select("main img[onerror]")
     assert not [s for s in soup.find_all("script") if "pwned" in s.text]
     assert "Markup &lt;b&gt;in&lt;/b&gt;" in html
-    assert "default-src 'none'" in client.get("/findings/f-evil").headers[
-        "content-security-policy"]
+    assert "default-src 'none'" in client.get("/findings/f-evil").headers["content-security-policy"]
 
 
 def test_finding_page_shows_evidence_clause_account_image_and_versions(as_user) -> None:
@@ -134,8 +140,12 @@ def test_confirm_dismiss_escalate_reopen_and_their_rules(as_user) -> None:
     assert act("f-evil", action="escalate", note="ask the principal") == 303
     assert act("f-rhs", action="confirm") == 409  # already confirmed
     assert act("f-rhs", action="reopen", note="wrong student") == 303
-    statuses = {fid: BeautifulSoup(client.get(f"/findings/{fid}").text, "html.parser")
-                .select_one("#status").text for fid in ("f-rhs", "f-rms", "f-evil")}
+    statuses = {
+        fid: BeautifulSoup(client.get(f"/findings/{fid}").text, "html.parser")
+        .select_one("#status")
+        .text
+        for fid in ("f-rhs", "f-rms", "f-evil")
+    }
     assert statuses["f-rhs"] == "open"
     assert statuses["f-rms"].startswith("dismissed (Not a violation / false detection)")
     assert statuses["f-evil"] == "escalated"
@@ -146,29 +156,34 @@ def test_confirm_dismiss_escalate_reopen_and_their_rules(as_user) -> None:
 
 def test_a_claim_keeps_others_from_deciding(as_user, built: Built) -> None:
     lee = as_user("lee@riverbend.example")
-    assert lee.post("/findings/f-rhs/claim",
-                    data={"csrf": page_csrf(lee), "assignee": ""}).status_code == 303
+    assert (
+        lee.post("/findings/f-rhs/claim", data={"csrf": page_csrf(lee), "assignee": ""}).status_code
+        == 303
+    )
     pat = as_user("pat@riverbend.example")
-    refused = pat.post("/findings/f-rhs/decide", data={"csrf": page_csrf(pat),
-                                                      "action": "confirm"})
+    refused = pat.post("/findings/f-rhs/decide", data={"csrf": page_csrf(pat), "action": "confirm"})
     assert refused.status_code == 409
     assert "claimed by lee@riverbend.example" in pat.get("/queue").text
     # Assigning to a monitor who cannot see the account is refused.
     lee = as_user("lee@riverbend.example")
-    bad = lee.post("/findings/f-rms/claim", data={"csrf": page_csrf(lee),
-                                                  "assignee": "pat@riverbend.example"})
+    bad = lee.post(
+        "/findings/f-rms/claim", data={"csrf": page_csrf(lee), "assignee": "pat@riverbend.example"}
+    )
     assert bad.status_code == 400
 
 
 def test_bulk_action_asks_for_confirmation_first(as_user) -> None:
     client = as_user("pat@riverbend.example")
     csrf = page_csrf(client)
-    first = client.post("/queue/bulk", data={"csrf": csrf, "action": "confirm",
-                                             "ids": ["f-rhs", "f-evil"]})
+    first = client.post(
+        "/queue/bulk", data={"csrf": csrf, "action": "confirm", "ids": ["f-rhs", "f-evil"]}
+    )
     assert first.status_code == 200 and "Confirm 2 findings?" in first.text
     assert "open (3)" in client.get("/queue").text  # nothing decided yet
-    done = client.post("/queue/bulk", data={"csrf": csrf, "action": "confirm",
-                                            "ids": ["f-rhs", "f-evil"], "confirmed": "yes"})
+    done = client.post(
+        "/queue/bulk",
+        data={"csrf": csrf, "action": "confirm", "ids": ["f-rhs", "f-evil"], "confirmed": "yes"},
+    )
     assert done.status_code == 303
     soup = BeautifulSoup(client.get("/queue").text, "html.parser")
     assert [a["href"].split("?")[0] for a in soup.select("a.row-link")] == ["/findings/f-edit"]

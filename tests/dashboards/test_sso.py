@@ -14,8 +14,9 @@ from dashboards.review.sidecar import open_sidecar, sidecar_path
 from tests.dashboards.builders import Built
 from tests.dashboards.live import LiveServer, OpenIdProvider, node_tools_ready, sso_server
 
-pytestmark = pytest.mark.skipif(not node_tools_ready(),
-                                reason="node tools not installed (scripts/setup.sh installs them)")
+pytestmark = pytest.mark.skipif(
+    not node_tools_ready(), reason="node tools not installed (scripts/setup.sh installs them)"
+)
 
 
 @pytest.fixture
@@ -36,8 +37,11 @@ def _sign_in_with_provider(app_url: str, login: str) -> tuple[httpx.Client, http
             break
         if form is None or str(page.url).startswith(app_url):
             break
-        fields = dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"',
-                                 page.text))
+        fields = dict(
+            re.findall(
+                r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.text
+            )
+        )
         if 'name="login"' in page.text:
             fields.update({"login": login, "password": "anything"})
         page = client.post(urljoin(str(page.url), form.group(1)), data=fields)

@@ -24,25 +24,40 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 def _status(db: Path, fid: str) -> tuple[str, str | None]:
     with connect(db, read_only=True) as con:
-        return con.execute("SELECT status, status_reason FROM findings WHERE finding_id = ?",
-                           [fid]).fetchone()
+        return con.execute(
+            "SELECT status, status_reason FROM findings WHERE finding_id = ?", [fid]
+        ).fetchone()
 
 
 def test_merge_copies_decisions_and_events_once(built: Built) -> None:
     side = sidecar_path(built.db)
     decide(side, LEE, "f-rhs", "open", "confirm", at=NOW)
-    decide(side, LEE, "f-rms", "open", "dismiss", reason="false_detection", note="namesake",
-           post_version=1, at=NOW)
+    decide(
+        side,
+        LEE,
+        "f-rms",
+        "open",
+        "dismiss",
+        reason="false_detection",
+        note="namesake",
+        post_version=1,
+        at=NOW,
+    )
     with connect(built.db) as con:
         first = merge_sidecar(con, side)
         again = merge_sidecar(con, side)
-        reviews = con.execute("SELECT finding_id, disposition, reviewer FROM reviews "
-                              "ORDER BY review_id").fetchall()
-        logged = con.execute("SELECT count(*) FROM audit_log WHERE action LIKE 'finding.%' "
-                             "AND actor = 'review:lee@riverbend.example'").fetchone()[0]
+        reviews = con.execute(
+            "SELECT finding_id, disposition, reviewer FROM reviews ORDER BY review_id"
+        ).fetchall()
+        logged = con.execute(
+            "SELECT count(*) FROM audit_log WHERE action LIKE 'finding.%' "
+            "AND actor = 'review:lee@riverbend.example'"
+        ).fetchone()[0]
     assert (first.decisions, again.decisions, again.events) == (2, 0, 0)
-    assert reviews == [("f-rhs", "confirm", "lee@riverbend.example"),
-                       ("f-rms", "dismiss", "lee@riverbend.example")]
+    assert reviews == [
+        ("f-rhs", "confirm", "lee@riverbend.example"),
+        ("f-rms", "dismiss", "lee@riverbend.example"),
+    ]
     assert logged == 2
     assert _status(built.db, "f-rhs") == ("confirmed", None)
     assert _status(built.db, "f-rms") == ("dismissed", "false_detection")
@@ -106,8 +121,11 @@ def test_keyset_paging_walks_every_finding_once_in_order(tmp_path: Path, as_user
         url, seen = "/queue?status=all", []
         while url:
             soup = BeautifulSoup(client.get(url).text, "html.parser")
-            seen += [(r.select_one(".badge").text, a["href"].split("?")[0])
-                     for r in soup.select("tbody tr") for a in r.select("a.row-link")]
+            seen += [
+                (r.select_one(".badge").text, a["href"].split("?")[0])
+                for r in soup.select("tbody tr")
+                for a in r.select("a.row-link")
+            ]
             nxt = soup.select_one('a[rel="next"]')
             url = nxt["href"] if nxt else ""
     assert len(seen) == len({s[1] for s in seen}) == 134
@@ -118,10 +136,26 @@ def test_keyset_paging_walks_every_finding_once_in_order(tmp_path: Path, as_user
 def test_rule_precision_counts_confirmed_against_false_detections(built: Built) -> None:
     side = sidecar_path(built.db)
     decide(side, LEE, "f-rhs", "open", "confirm", at=NOW - timedelta(days=3))
-    decide(side, LEE, "f-evil", "open", "dismiss", reason="false_detection", post_version=1,
-           at=NOW - timedelta(days=2))
-    decide(side, LEE, "f-edit", "open", "dismiss", reason="duplicate", post_version=1,
-           at=NOW - timedelta(days=2))  # says nothing about the detector
+    decide(
+        side,
+        LEE,
+        "f-evil",
+        "open",
+        "dismiss",
+        reason="false_detection",
+        post_version=1,
+        at=NOW - timedelta(days=2),
+    )
+    decide(
+        side,
+        LEE,
+        "f-edit",
+        "open",
+        "dismiss",
+        reason="duplicate",
+        post_version=1,
+        at=NOW - timedelta(days=2),
+    )  # says nothing about the detector
     decide(side, LEE, "f-rms", "open", "confirm", at=NOW - timedelta(days=120))  # too old
     with connect(built.db) as con:
         merge_sidecar(con, side)
