@@ -187,3 +187,22 @@ def test_bulk_action_asks_for_confirmation_first(as_user) -> None:
     assert done.status_code == 303
     soup = BeautifulSoup(client.get("/queue").text, "html.parser")
     assert [a["href"].split("?")[0] for a in soup.select("a.row-link")] == ["/findings/f-edit"]
+
+
+def test_superintendent_reads_an_archived_monthly_summary_sandboxed(as_user, built: Built) -> None:
+    from warehouse.db import connect
+
+    with connect(built.db) as con:
+        con.execute(
+            "INSERT INTO report_archive (report_id, district_id, kind, period, "
+            "created_at, html, html_sha256) VALUES ('r1', 'riverbend', 'monthly', "
+            "'2026-10', now(), '<h1>October: 12 findings</h1>', 'x')"
+        )
+    client = as_user("sup@riverbend.example")
+    client.app.state.ctx.snapshot.refresh(force=True)
+    assert "/reports/monthly/r1" in client.get("/overview").text
+    report = client.get("/reports/monthly/r1")
+    assert report.status_code == 200 and "October: 12 findings" in report.text
+    assert report.headers["content-security-policy"].startswith("sandbox")
+    pat = as_user("pat@riverbend.example")
+    assert pat.get("/reports/monthly/r1").status_code == 403
