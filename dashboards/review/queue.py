@@ -220,3 +220,31 @@ def counts(
     found["school"] = schools
     found["account"] = {k: int(v) for k, v in per_account.items()}
     return found
+
+
+def neighbours(
+    con: duckdb.DuckDBPyConnection,
+    config: DistrictConfig,
+    who: Principal,
+    filters: Filters,
+    finding: dict[str, Any],
+) -> tuple[str | None, str | None]:
+    """The findings before and after this one in the queue it was opened from (keys n and p)."""
+    accounts = accounts_for(config, who, filters)
+    where, args = _where(config, filters, accounts)
+    rank = {"critical": 4, "high": 3, "medium": 2}.get(finding["severity"], 1)
+    seen, fid = finding["first_seen"], finding["finding_id"]
+    found: list[str | None] = []
+    for op, order in (
+        (">", "rank DESC, f.first_seen, f.finding_id"),
+        ("<", "rank, f.first_seen DESC, f.finding_id DESC"),
+    ):
+        later = "<" if op == ">" else ">"
+        row = con.execute(
+            f"SELECT f.finding_id, {SEVERITY_RANK} AS rank FROM findings f WHERE {where} AND "
+            f"({SEVERITY_RANK} {later} ? OR ({SEVERITY_RANK} = ? AND (f.first_seen {op} ? OR "
+            f"(f.first_seen = ? AND f.finding_id {op} ?)))) ORDER BY {order} LIMIT 1",
+            [*args, rank, rank, seen, seen, fid],
+        ).fetchone()
+        found.append(row[0] if row else None)
+    return found[1], found[0]

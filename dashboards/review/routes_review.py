@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -21,7 +22,7 @@ from dashboards.review.decisions import (
     decide,
 )
 from dashboards.review.finding import load_detail, load_finding, media_path
-from dashboards.review.queue import Filters, load_page
+from dashboards.review.queue import Filters, load_page, neighbours
 from dashboards.review.scope import principal_for
 from dashboards.review.sidecar import log_event, transaction
 from dashboards.review.users import get_user
@@ -133,8 +134,12 @@ def finding_page(request: Request, finding_id: str) -> Response:
     visitor = require(request, "monitor")
     ctx = ctx_of(request)
     finding = _scoped(request, visitor, finding_id)
+    back = request.query_params.get("back", "/queue")
+    back = back if back.startswith("/queue") else "/queue"
+    filters = Filters.from_query(dict(parse_qsl(urlsplit(back).query)))
     with ctx.snapshot.cursor() as con:
         detail = load_detail(con, finding)
+        previous, following = neighbours(con, ctx.config, visitor.who, filters, finding)
     _log(request, visitor, "finding.viewed", finding_id)
     account = next((a for a in ctx.config.accounts if a.id == finding["account_id"]), None)
     claim_ = claims_for(ctx.sidecar, [finding_id]).get(finding_id)
@@ -146,7 +151,9 @@ def finding_page(request: Request, finding_id: str) -> Response:
         account=account,
         claim=claim_,
         reasons=DISMISS_REASONS,
-        back=request.query_params.get("back", "/queue"),
+        back=back,
+        previous=previous,
+        following=following,
     )
 
 

@@ -206,3 +206,18 @@ def test_superintendent_reads_an_archived_monthly_summary_sandboxed(as_user, bui
     assert report.headers["content-security-policy"].startswith("sandbox")
     pat = as_user("pat@riverbend.example")
     assert pat.get("/reports/monthly/r1").status_code == 403
+
+
+def test_finding_page_links_to_the_next_and_previous_finding_of_its_queue(as_user) -> None:
+    client = as_user("pat@riverbend.example")
+    # Pat's open queue: f-rhs (high), f-evil (medium, older), f-edit (medium, newer).
+    soup = BeautifulSoup(client.get("/findings/f-evil?back=/queue").text, "html.parser")
+    assert soup.select_one("#prev-link")["href"].startswith("/findings/f-rhs?")
+    assert soup.select_one("#next-link")["href"].startswith("/findings/f-edit?")
+    first = BeautifulSoup(client.get("/findings/f-rhs?back=/queue").text, "html.parser")
+    assert first.select_one("#prev-link") is None
+    filtered = BeautifulSoup(
+        client.get("/findings/f-evil?back=/queue%3Fcheck%3Dcontact_info").text, "html.parser"
+    )
+    assert filtered.select_one("#prev-link") is None
+    assert filtered.select_one("#next-link")["href"].startswith("/findings/f-edit?")

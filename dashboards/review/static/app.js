@@ -1,5 +1,6 @@
 // Keyboard triage. Queue: j/k move between rows, x selects, Enter opens (the row's link has
-// focus). Finding page: c confirms, d and e move to the dismiss and escalate fields, u goes back.
+// focus). Finding page: c confirms, d and e move to the dismiss and escalate fields, n and p
+// go to the next and previous finding of the same queue, u goes back.
 // No key acts while typing in a field.
 (function () {
   "use strict";
@@ -35,6 +36,8 @@
       else if (event.key === "d") { target = document.getElementById("dismiss-reason"); if (target) { target.focus(); } }
       else if (event.key === "e") { target = document.getElementById("escalate-note"); if (target) { target.focus(); } }
       else if (event.key === "u") { target = document.getElementById("back-link"); if (target) { window.location.href = target.href; } }
+      else if (event.key === "n") { target = document.getElementById("next-link"); if (target) { window.location.href = target.href; } }
+      else if (event.key === "p") { target = document.getElementById("prev-link"); if (target) { window.location.href = target.href; } }
       if (target) { event.preventDefault(); }
     });
   }
