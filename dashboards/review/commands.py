@@ -69,7 +69,14 @@ def review(
     import uvicorn
 
     from dashboards.review.app import create_app
+    from hallmonitor.config import ConfigError, load_config
 
+    if not Path(db_path).is_file():
+        raise click.ClickException(f"no warehouse at {db_path}: run `hallmonitor audit` first")
+    try:
+        load_config(config_dir)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration problems:\n{exc}") from exc
     oidc = None
     if oidc_issuer:
         from dashboards.review.oidc import OidcClient
