@@ -130,8 +130,10 @@ CLIENT_SECRET = "review-test-client-secret"
 
 
 def node_tools_ready() -> bool:
+    """True when node and the test tools are installed. On CI (CI set) always True, so a set-up
+    that failed to install them fails the tests instead of skipping them unseen."""
     installed = (NODE_DIR / "node_modules" / "oidc-provider").is_dir()
-    return shutil.which("node") is not None and installed
+    return bool(os.environ.get("CI")) or (shutil.which("node") is not None and installed)
 
 
 class OpenIdProvider:
