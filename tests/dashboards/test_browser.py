@@ -10,6 +10,7 @@ Screenshots of the queue and a finding page go to docs/img/ for the README.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,7 +44,7 @@ DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(
-        not CHROMIUM.exists() or not node_tools_ready(),
+        not (CHROMIUM.exists() or os.environ.get("CI")) or not node_tools_ready(),
         reason="Debian's chromium or the node tools are missing (scripts/setup.sh)",
     ),
 ]
