@@ -115,6 +115,7 @@ async def users_change(request: Request) -> Response:
                 role,
                 monitor.id if monitor else None,
                 form.get("password") or None,
+                actor=visitor.who.username,
             )
         elif op in ("disable", "enable"):
             if username == visitor.who.username:

@@ -69,7 +69,7 @@ async def oidc_callback(request: Request) -> Response:
         raise Refused(403, "Your account is not a monitor of this district.")
     user = get_user(ctx.sidecar, email)
     if user is None:
-        user = add_user(ctx.sidecar, email, monitor.role, monitor.id, None)
+        user = add_user(ctx.sidecar, email, monitor.role, monitor.id, None, actor="sso")
     if user.disabled:
         raise Refused(403, "Your account is disabled.")
     token, _ = sessions.start(ctx.sidecar, email, "oidc", ctx.now())

@@ -71,7 +71,12 @@ def _check_password(password: str) -> None:
 
 
 def add_user(
-    path: Path, username: str, role: str, monitor_id: str | None, password: str | None
+    path: Path,
+    username: str,
+    role: str,
+    monitor_id: str | None,
+    password: str | None,
+    actor: str = "cli",
 ) -> User:
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
@@ -88,7 +93,7 @@ def add_user(
             "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
             [username, hashed, role, monitor_id, now, now],
         )
-        log_event(con, "cli", "user.added", "user", username, {"role": role})
+        log_event(con, actor, "user.added", "user", username, {"role": role})
     found = get_user(path, username)
     assert found is not None
     return found
