@@ -150,11 +150,11 @@ def _where(
         args.append(datetime.combine(filters.until + timedelta(days=1), time(0), tzinfo=tz))
     if filters.q:
         clauses.append(
-            "(f.summary ILIKE ? OR f.post_id IN (SELECT post_id FROM posts WHERE "
-            "district_id = f.district_id AND text ILIKE ?))"
+            "(f.summary ILIKE ? ESCAPE '\\' OR f.post_id IN (SELECT post_id FROM posts "
+            "WHERE district_id = ? AND text ILIKE ? ESCAPE '\\'))"
         )
         like = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        args += [like, like]
+        args += [like, config.district.id, like]
     return " AND ".join(clauses), args
 
 

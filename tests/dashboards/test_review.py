@@ -44,6 +44,10 @@ def test_filters_stay_in_the_url_and_counts_follow_them(as_user) -> None:
     assert "(2)" in status_option
     searched = BeautifulSoup(client.get("/queue?q=spelling").text, "html.parser")
     assert [a["href"].split("?")[0] for a in searched.select("a.row-link")] == ["/findings/f-rms"]
+    literal = BeautifulSoup(client.get("/queue?q=Quill_eather").text, "html.parser")
+    assert literal.select("a.row-link") == []  # _ and % are searched for as themselves
+    named = BeautifulSoup(client.get("/queue?q=quillFEATHER").text, "html.parser")
+    assert [a["href"].split("?")[0] for a in named.select("a.row-link")] == ["/findings/f-rhs"]
 
 
 def test_monitor_gets_403_for_another_schools_finding_by_url_api_media_and_export(
