@@ -71,14 +71,6 @@ def claim(sidecar: Path, who: Principal, finding_id: str, assignee: str | None =
         log_event(con, who.username, action, "finding", finding_id, {"to": target})
 
 
-def release(sidecar: Path, who: Principal, finding_id: str) -> None:
-    with transaction(sidecar) as con:
-        con.execute(
-            "DELETE FROM claims WHERE finding_id = ? AND username = ?", [finding_id, who.username]
-        )
-        log_event(con, who.username, "finding.released", "finding", finding_id)
-
-
 def decide(
     sidecar: Path,
     who: Principal,

@@ -21,7 +21,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.jose import JsonWebKey, jwt
 from authlib.jose.errors import JoseError
 
-from dashboards.review.sidecar import now_text, open_sidecar, parse_time, transaction
+from dashboards.review.sidecar import now_text, parse_time, transaction
 
 PENDING_FOR = timedelta(minutes=10)
 SCOPES = "openid email profile"
@@ -129,8 +129,3 @@ class OidcClient:
         except JoseError as exc:
             raise OidcError(f"the ID token was not valid ({exc.error})") from exc
         return dict(claims)
-
-
-def pending_count(sidecar: Path) -> int:
-    with open_sidecar(sidecar) as con:
-        return int(con.execute("SELECT count(*) FROM oidc_pending").fetchone()[0])
