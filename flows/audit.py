@@ -23,6 +23,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from connectors.http import HttpSettings
 from connectors.scope import Claim, claims_for
+from dashboards.review.merge import merge_sidecar as merge_review_decisions
+from dashboards.review.sidecar import sidecar_path
 from flows.district import load_district
 from flows.progress import Progress
 from flows.steps.checking import evaluate_posts
@@ -150,6 +152,7 @@ def run_audit_body(
     started = clock.now()
     decisions = plan(config, clock)
     with connect(db) as con:
+        merge_review_decisions(con, sidecar_path(db), started)  # decisions made since last run
         store.upsert_district(con, config, started)
         store.upsert_accounts(con, config, started)
         run_id = store.start_run(
@@ -215,6 +218,7 @@ def run_audit_body(
     stats = evaluate_posts(db, config, ruleset, touched, run_id, clock.now())
     summary.findings_new = stats.new
     with connect(db) as con:
+        merge_review_decisions(con, sidecar_path(db), clock.now())  # made during this run
         (summary.findings_total,) = con.execute(
             "SELECT count(*) FROM findings WHERE district_id = ?", [config.district.id]
         ).fetchone() or (0,)

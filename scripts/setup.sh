@@ -36,4 +36,13 @@ if ! .venv/bin/uv pip install -q -p .venv/bin/python -r requirements.lock -e ".[
   echo "setup: uv could not install; falling back to pip" >&2
   .venv/bin/python -m pip install -q -r requirements.lock -e ".[test,bench]"
 fi
+# Review app tests: oidc-provider and axe-core, exact versions from package.json, into a
+# project-local node_modules; no package-lock.json is written.
+node_tools=tests/dashboards/node
+if command -v npm >/dev/null 2>&1 && { [ ! -d "$node_tools/node_modules/oidc-provider" ] ||
+    [ ! -d "$node_tools/node_modules/axe-core" ]; }; then
+  if ! (cd "$node_tools" && npm install --no-package-lock --no-audit --no-fund --silent); then
+    echo "setup: npm could not install the review app's test tools (those tests will skip)" >&2
+  fi
+fi
 echo "setup: ready (.venv/bin/hallmonitor)"

@@ -560,6 +560,9 @@ _JSON_FIELDS = {"citation": "citation_json", "evidence": "evidence_json"}
 # superseded finding that is produced again is reopened).
 _REFRESHED = ("post_version", "evidence_json", "summary", "level", "severity", "citation_json",
               "pack_version", "last_seen", "last_run_id")
+# A dismissed finding whose post has a new version since: the decision was about other content.
+_CHANGED = ("(findings.status = 'dismissed' "
+            "AND findings.post_version IS DISTINCT FROM excluded.post_version)")
 
 
 @dataclass
@@ -582,7 +585,10 @@ def _finding_row(draft: Any) -> dict[str, Any]:
 def upsert_findings(
     con: duckdb.DuckDBPyConnection, drafts: list[Any], run_id: str, now: datetime
 ) -> FindingStats:
-    """Insert new findings as open and refresh known ones, in one INSERT ... ON CONFLICT."""
+    """Insert new findings as open and refresh known ones, in one INSERT ... ON CONFLICT. A known
+    finding keeps the status monitors gave it, except that a superseded one produced again is
+    reopened, and a dismissed one reopens (reason `content_changed`) when the post changed: the
+    review app then shows both versions."""
     if not drafts:
         return FindingStats()
     rows = [_finding_row(d) for d in drafts]
@@ -596,9 +602,10 @@ def upsert_findings(
     con.executemany(
         f"INSERT INTO findings ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
         f"ON CONFLICT (finding_id) DO UPDATE SET {refreshed}, "
-        "status = CASE WHEN findings.status = 'superseded' THEN 'open' ELSE findings.status END, "
+        f"status = CASE WHEN findings.status = 'superseded' OR {_CHANGED} THEN 'open' "
+        "ELSE findings.status END, "
         "status_reason = CASE WHEN findings.status = 'superseded' THEN NULL "
-        "ELSE findings.status_reason END",
+        f"WHEN {_CHANGED} THEN 'content_changed' ELSE findings.status_reason END",
         [[*r.values(), "open", now, now, run_id, run_id] for r in rows],
     )
     return FindingStats(new=len(ids) - known, seen_again=known)
