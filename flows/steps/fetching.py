@@ -16,14 +16,15 @@ from urllib.parse import urlsplit
 
 from connectors import connector_for
 from connectors.base import FetchSettings, FetchWindow, Item
-from connectors.errors import ConnectorError, NotPermitted, SkippableError
+from connectors.errors import ConnectorError, NotPermitted, Reason, SkippableError
 from connectors.http import AccessRecord, HttpClient, HttpSettings
+from flows.checkpoints import checkpoint
 from hallmonitor.clock import Clock
 from hallmonitor.config import Account, District
 from hallmonitor.permissions import FetchDecision
 from warehouse.store import CursorState, MediaDownload, write_media_file
 
-TRANSIENT_MEDIA_FAILURES = {"transient_exhausted", "transient", "request_error"}
+TRANSIENT_MEDIA_FAILURES = {Reason.TRANSIENT_EXHAUSTED, Reason.TRANSIENT, Reason.REQUEST_ERROR}
 MEDIA_HOST_BREAKER = 3
 MAX_MEDIA_PER_ACCOUNT = 500
 
@@ -60,7 +61,7 @@ class FetchOutcome:
     complete_since: datetime | None = None
     media: list[MediaDownload] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    reason: str | None = None  # set when the account could not be completed
+    reason: Reason | None = None  # set when the account could not be completed
     error: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -130,17 +131,15 @@ def fetch_account(
     try:
         result = connector.fetch(window)
     except SkippableError as exc:
-        if exc.reason == "transient_exhausted":
+        if exc.reason == Reason.TRANSIENT_EXHAUSTED:
             raise TransientAccountFailure(str(exc)) from exc
         outcome.reason, outcome.error = exc.reason, str(exc)
         outcome.finished_at = clock.now()
         return outcome
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        # A response shape the connector did not expect: this account is a gap, the run goes on.
-        outcome.reason = "malformed"
-        outcome.error = f"unexpected response from {account.platform}: {type(exc).__name__}: {exc}"
-        outcome.finished_at = clock.now()
-        return outcome
+    # Anything else (KeyError, TypeError, ...) is a bug in our code, not the platform's fault: it
+    # propagates, and the flow records the run as failed. A response the connector cannot read
+    # is the connector's to report, as SkippableError(reason=Reason.MALFORMED).
+    checkpoint("fetch")
     outcome.items, outcome.cursor = result.items, result.cursor
     outcome.complete_since, outcome.notes = result.complete_since, list(result.notes)
     outcome.media = download_media(http, result.items, media_root, known_media)
