@@ -148,3 +148,11 @@ def test_a_writer_gives_up_after_its_wait_limit(
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_lock_wait_setting_is_documented_in_operations() -> None:
+    from tests.conftest import ROOT
+    from warehouse.db import LOCK_WAIT_ENV
+
+    doc = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    assert f"`{LOCK_WAIT_ENV}`" in doc and "abandoned" in doc
