@@ -60,6 +60,8 @@ def due_posts(
 ) -> list[str]:
     """Current, not deleted items of these accounts whose current version has not been checked
     with this pack version and with the analyses its media have now."""
+    if not account_ids:
+        return []
     rows = con.execute(DUE_SQL, [district_id, account_ids, pack_id, pack_version]).fetchall()
     return [row[0] for row in rows]
 
