@@ -14,6 +14,8 @@ import pytest
 from demo.sample_server import DemoSite, prepare_district
 from flows.audit import nightly_audit
 from flows.checkpoints import POINTS
+from flows.district import load_district
+from flows.steps.recheck import recheck
 from tests.flows.recovery_helpers import audit_killed_at, q, snapshot
 
 NOW = datetime(2026, 11, 18, 20, 0, tzinfo=UTC)
@@ -59,3 +61,23 @@ def test_an_audit_killed_at_any_point_is_finished_by_the_next_run(
     again = nightly_audit(str(world["district"]), str(db), now=NOW.isoformat(), trigger="test")
     assert (again["media_analysed"], again["items_checked"], again["findings_new"]) == (0, 0, 0)
     assert snapshot(db) == world["expected"]
+
+
+def test_recheck_after_a_kill_restores_image_analyses_as_well_as_text_findings(
+    world: dict[str, Any],
+) -> None:
+    """`recheck` fetches nothing: it must analyse the images the killed run stored but never
+    analysed before it checks, or the image findings stay lost."""
+    tmp: Path = world["tmp"]
+    db = tmp / "killed-then-rechecked.duckdb"
+    audit_killed_at("loaded", world["district"], db, NOW.isoformat(), tmp)
+    assert q(db, "SELECT count(*) FROM media_analysis") == [(0,)]
+
+    stats = recheck(load_district(world["district"]), db, None, NOW)
+
+    assert (stats.media_analysed, stats.errors) == (3, 0)
+    assert snapshot(db) == world["expected"]
+    assert q(db, "SELECT trigger, status FROM fetch_runs ORDER BY started_at, status") == [
+        ("cli", "abandoned"),
+        ("recheck", "completed"),
+    ]
