@@ -161,8 +161,10 @@ def run_audit_body(
         {"run_id": r.run_id, "started_at": r.started_at.isoformat(), "trigger": r.trigger}
         for r in abandoned
     ]
-    for entry in summary.abandoned_runs:
-        logger.warning("closed stale run %s (started %s) as abandoned", *list(entry.values())[:2])
+    for stale in abandoned:
+        logger.warning(
+            "closed stale run %s (started %s) as abandoned", stale.run_id, stale.started_at
+        )
     try:
         _audit(config, ruleset, db, clock, started, summary, logger, show_progress)
     except BaseException as exc:
