@@ -1,10 +1,14 @@
 """The nightly audit as a Prefect flow: thin orchestration over plain functions.
 
     config → permission gate → fetch each permitted account (one task each, retried on network
-    faults, a per-platform concurrency limit) → validate + load (single writer) → checks → findings
+    faults, a per-platform concurrency limit) → validate + load (single writer) → analyse every
+    unanalysed image → check every unchecked item → findings
 
 `run_audit` is what `hallmonitor audit` and the schedule call. A run completes even when accounts
-fail: they become coverage gaps with their reason.
+fail (they become coverage gaps with their reason) and when one image or one item raises (a
+recorded item error). Analyses and checks are driven by what the warehouse says is not done, not
+by what this run fetched, so a run killed at any point is finished by the next one. A bug in our
+own code fails the run loudly: recorded `failed` with its error, then re-raised.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +26,16 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from connectors.errors import Reason
 from connectors.http import HttpSettings
 from connectors.scope import Claim, claims_for
 from dashboards.review.merge import merge_sidecar as merge_review_decisions
 from dashboards.review.sidecar import sidecar_path
+from flows.checkpoints import checkpoint
 from flows.district import load_district
+from flows.failures import error_text
 from flows.progress import Progress
-from flows.steps.checking import evaluate_posts
+from flows.steps.checking import check_pending
 from flows.steps.fetching import (
     AccessSink,
     FetchOutcome,
@@ -35,14 +43,14 @@ from flows.steps.fetching import (
     fetch_account,
     window_for,
 )
-from flows.steps.imaging import analyse_media
+from flows.steps.imaging import analyse_pending
 from flows.steps.loading import load_outcome
 from hallmonitor.clock import Clock, clock_from
 from hallmonitor.config import Account, DistrictConfig
 from hallmonitor.permissions import FetchDecision, decide
 from hallmonitor.redaction import redact_secrets_in_logs
-from warehouse import store
-from warehouse.db import connect, media_dir
+from warehouse import runs, store
+from warehouse.db import connect, lock_wait_seconds, media_dir
 
 PLATFORM_CONCURRENCY = 2  # simultaneous accounts per platform: be gentle with rate limits
 TASK_RETRIES = 2
@@ -62,8 +70,13 @@ class AuditSummary:
     items_deleted: int = 0
     media_new: int = 0
     media_analysed: int = 0
+    media_failed: int = 0  # analysis raised: recorded in item_errors, retried next run
+    items_checked: int = 0  # items run through the pack: this run's and any left unchecked
+    check_errors: int = 0  # items whose checks raised: recorded in item_errors
     findings_new: int = 0
     findings_total: int = 0
+    abandoned_runs: list[dict[str, Any]] = field(default_factory=list)  # closed at this start
+    lock_wait_seconds: float = 0.0  # waited for another process to release the warehouse file
 
 
 _semaphores: dict[str, threading.BoundedSemaphore] = defaultdict(
@@ -141,6 +154,9 @@ def nightly_audit(
 def run_audit_body(
     config_dir: str, db_path: str, now: str | None, trigger: str, show_progress: bool
 ) -> dict[str, Any]:
+    """Start the run (closing any stale one), do it, and record how it ended: `completed`, or
+    `failed` with its error (then re-raised: our bugs fail loudly). A process killed outright
+    leaves the run `running`; the next start closes it as `abandoned`."""
     from rules.engine import RuleSet
 
     logger = get_run_logger()
@@ -149,15 +165,91 @@ def run_audit_body(
     ruleset = RuleSet.for_district(config)  # validated before any fetch
     redact_secrets_in_logs(config)
     db = Path(db_path)
+    waited_before = lock_wait_seconds()
     started = clock.now()
-    decisions = plan(config, clock)
     with connect(db) as con:
         merge_review_decisions(con, sidecar_path(db), started)  # decisions made since last run
         store.upsert_district(con, config, started)
         store.upsert_accounts(con, config, started)
-        run_id = store.start_run(
+        run_id, abandoned = runs.begin_run(
             con, config.district.id, trigger, ruleset.pack.id, ruleset.pack.version, started
         )
+    summary = AuditSummary(run_id=run_id, db_path=str(db))
+    summary.abandoned_runs = [
+        {"run_id": r.run_id, "started_at": r.started_at.isoformat(), "trigger": r.trigger}
+        for r in abandoned
+    ]
+    for stale in abandoned:
+        logger.warning(
+            "closed stale run %s (started %s) as abandoned", stale.run_id, stale.started_at
+        )
+    try:
+        _audit(config, ruleset, db, clock, started, summary, logger, show_progress)
+    except BaseException as exc:
+        summary.lock_wait_seconds = round(lock_wait_seconds() - waited_before, 3)
+        with connect(db) as con:
+            runs.fail_run(con, run_id, error_text(exc, config), _public(summary), clock.now())
+            runs.record_lock_wait(con, run_id, summary.lock_wait_seconds)
+        raise
+    summary.lock_wait_seconds = round(lock_wait_seconds() - waited_before, 3)
+    with connect(db) as con:
+        merge_review_decisions(con, sidecar_path(db), clock.now())  # made during this run
+        (summary.findings_total,) = con.execute(
+            "SELECT count(*) FROM findings WHERE district_id = ?", [config.district.id]
+        ).fetchone() or (0,)
+        con.execute("BEGIN TRANSACTION")
+        store.finish_run(con, run_id, "completed", _public(summary), clock.now())
+        runs.record_lock_wait(con, run_id, summary.lock_wait_seconds)
+        store.audit(
+            con,
+            "hallmonitor",
+            "audit.completed",
+            "fetch_run",
+            run_id,
+            _public(summary),
+            clock.now(),
+        )
+        con.execute("COMMIT")
+    return _public(summary)
+
+
+def _audit(
+    config: DistrictConfig,
+    ruleset: Any,
+    db: Path,
+    clock: Clock,
+    started: datetime,
+    summary: AuditSummary,
+    logger: Any,
+    show_progress: bool,
+) -> None:
+    """Fetch and load every permitted account, then finish every analysis and check left to do
+    (this run's and any earlier run's)."""
+    _fetch_and_load(config, db, clock, started, summary, logger, show_progress)
+    checkpoint("loaded")
+    imaging = analyse_pending(db, config, summary.run_id, clock.now())
+    summary.media_analysed, summary.media_failed = imaging.analysed, imaging.failed
+    stats = check_pending(db, config, ruleset, summary.run_id, clock.now())
+    summary.items_checked, summary.check_errors = stats.targets, stats.errors
+    summary.findings_new = stats.new
+    for what, count in (("images", imaging.failed), ("items", stats.errors)):
+        if count:
+            logger.warning("%d %s raised and were skipped (see item_errors)", count, what)
+
+
+def _fetch_and_load(
+    config: DistrictConfig,
+    db: Path,
+    clock: Clock,
+    started: datetime,
+    summary: AuditSummary,
+    logger: Any,
+    show_progress: bool,
+) -> None:
+    run_id = summary.run_id
+    decisions = plan(config, clock)
+    summary.accounts = len(decisions)
+    with connect(db) as con:
         cursors = {a.id: store.load_cursor(con, config.district.id, a.id) for a, _ in decisions}
         known_media = store.known_media_urls(con)
         for account, decision in decisions:
@@ -167,10 +259,12 @@ def run_audit_body(
                     run_id,
                     config.district.id,
                     store.Coverage(
-                        account.id, "not_permitted", reason="no_permission", error=decision.reason
+                        account.id,
+                        "not_permitted",
+                        reason=Reason.NO_PERMISSION,
+                        error=decision.reason,
                     ),
                 )
-    summary = AuditSummary(run_id=run_id, db_path=str(db), accounts=len(decisions))
     summary.not_permitted = [
         {"account": a.id, "reason": d.reason} for a, d in decisions if not d.allowed
     ]
@@ -197,15 +291,13 @@ def run_audit_body(
                 run_deadline,
             )
             futures[future] = account
-    touched: list[str] = []
     with Progress(total=len(futures), enabled=show_progress, label="accounts") as progress:
         for future in as_completed(list(futures)):
             account = futures[future]
             outcome = _outcome_of(future, account, cursors, config, started)
-            coverage, changed = load_outcome(
+            coverage, _ = load_outcome(
                 db, run_id, config, account, outcome, sink.drain(account.id), clock.now()
             )
-            touched.extend(changed)
             _tally(summary, coverage)
             logger.info(
                 "%s: %s%s",
@@ -214,25 +306,6 @@ def run_audit_body(
                 f" ({coverage.reason}: {coverage.error})" if coverage.reason else "",
             )
             progress.advance(f"{account.id}: {coverage.status}")
-    summary.media_analysed = analyse_media(db, config, touched, clock.now())
-    stats = evaluate_posts(db, config, ruleset, touched, run_id, clock.now())
-    summary.findings_new = stats.new
-    with connect(db) as con:
-        merge_review_decisions(con, sidecar_path(db), clock.now())  # made during this run
-        (summary.findings_total,) = con.execute(
-            "SELECT count(*) FROM findings WHERE district_id = ?", [config.district.id]
-        ).fetchone() or (0,)
-        store.finish_run(con, run_id, "completed", _public(summary), clock.now())
-        store.audit(
-            con,
-            "hallmonitor",
-            "audit.completed",
-            "fetch_run",
-            run_id,
-            _public(summary),
-            clock.now(),
-        )
-    return _public(summary)
 
 
 def _outcome_of(
@@ -244,7 +317,7 @@ def _outcome_of(
         outcome = FetchOutcome(
             account.id, window_for(config.district, cursors[account.id], started)
         )
-        outcome.reason, outcome.error = "transient_exhausted", str(exc)
+        outcome.reason, outcome.error = Reason.TRANSIENT_EXHAUSTED, str(exc)
         return outcome
 
 

@@ -55,7 +55,9 @@ def audit(config_dir: str, db_path: str, now: str | None, as_json: bool) -> None
     """Run the nightly audit once, now (no Prefect server needed).
 
     Exits 0 when the run completed, even if some accounts could not be fetched (they are recorded
-    as coverage gaps); exits 2 on a configuration error, before anything is fetched."""
+    as coverage gaps) or some images or items raised (recorded item errors, retried next run);
+    exits 2 on a configuration error, before anything is fetched; exits 1 on an internal error
+    (the run is recorded as failed, and the next run finishes what it left)."""
     load_or_exit(config_dir)
     summary = run_audit(config_dir, db_path, now, trigger="cli")
     # JSON escapes control characters itself; the text summary carries servers' error text.
@@ -83,6 +85,21 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"{summary['items_deleted']} removed from the platform; media: {summary['media_new']} new",
         f"  findings: {summary['findings_new']} new ({summary['findings_total']} in the warehouse)",
     ]
+    if summary.get("media_failed") or summary.get("check_errors"):
+        lines.append(
+            f"  item errors: {summary.get('media_failed', 0)} images and "
+            f"{summary.get('check_errors', 0)} items raised; recorded and retried next run"
+        )
+    for run in summary.get("abandoned_runs", []):
+        lines.append(
+            f"  closed stale run {run['run_id']} (started {run['started_at']}) as abandoned; "
+            "its unfinished work was done by this run"
+        )
+    if summary.get("lock_wait_seconds"):
+        lines.append(
+            f"  waited {summary['lock_wait_seconds']:.1f} s for another process to release "
+            "the warehouse file"
+        )
     for gap in summary["gaps"]:
         lines.append(f"  coverage gap: {gap['account']} ({gap['reason']}): {gap['error']}")
     for skipped in summary["not_permitted"]:

@@ -2,6 +2,8 @@
 
 Targets are rebuilt from the warehouse (not from the fetch) so the nightly run and `recheck` see
 exactly the same thing: the current version of each item, with its media and their analyses.
+Which items are checked is decided by what has not been checked yet (warehouse.pending), not by
+what this run fetched, so work a crashed run left undone is finished by the next one.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from flows.checkpoints import checkpoint
+from flows.failures import error_text
 from flows.steps.imaging import image_text_targets, sponsored_phashes
 from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext, Target
 from rules.engine import FindingDraft
 from warehouse import store
 from warehouse.db import connect, stage_keys
+from warehouse.pending import Checked, due_posts, mark_checked, media_keys
+from warehouse.runs import ItemError, record_item_errors, resolve_item_errors
 
 TARGET_SQL = """
 SELECT p.post_id, p.current_version, p.account_id, p.platform, p.kind, p.permalink, p.text,
@@ -106,54 +112,114 @@ def _media_by_post(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, A
     return found
 
 
+CHECK_BATCH = 200  # items per transaction: a kill loses at most one batch of checking
+
+
 @dataclass
 class CheckStats:
     targets: int = 0
     findings: int = 0
     new: int = 0
     quarantined: int = 0
+    errors: int = 0  # items whose checks raised: recorded in item_errors, checked again next run
 
 
-def evaluate_posts(
+def check_pending(
+    db_path: Path,
+    config: DistrictConfig,
+    ruleset: Any,
+    run_id: str,
+    now: datetime,
+) -> CheckStats:
+    """Run the rule set over every item not yet checked with it (warehouse.pending: whoever left
+    it unchecked, this run or a crashed one) and upsert the findings, batch by batch. Each batch
+    writes its findings and its items' check state in one transaction."""
+    district_id = config.district.id
+    with connect(db_path, read_only=True) as con:
+        due = due_posts(
+            con, district_id, [a.id for a in config.accounts], ruleset.pack.id, ruleset.pack.version
+        )
+        phashes = sponsored_phashes(con, district_id)
+    ctx = CheckContext(config, now)
+    ctx.cached("sponsored_phashes", lambda: phashes)
+    stats = CheckStats()
+    for start in range(0, len(due), CHECK_BATCH):
+        _check_batch(db_path, config, ruleset, due[start : start + CHECK_BATCH], ctx, run_id, stats)
+    return stats
+
+
+def _check_batch(
     db_path: Path,
     config: DistrictConfig,
     ruleset: Any,
     post_ids: list[str],
+    ctx: CheckContext,
     run_id: str,
-    now: datetime,
-) -> CheckStats:
-    """Run the rule set over the given items and upsert the findings (validated first)."""
+    stats: CheckStats,
+) -> None:
+    from rules.detect.media_pipeline import ANALYSER_VERSION
     from warehouse.expectations import validate_findings
 
-    stats = CheckStats()
+    now, district_id = ctx.now, config.district.id
     with connect(db_path, read_only=True) as con:
         targets = load_targets(con, config, post_ids)
-        phashes = sponsored_phashes(con, config.district.id)
-    stats.targets = len(targets)
-    ctx = CheckContext(config, now)
-    ctx.cached("sponsored_phashes", lambda: phashes)
-    drafts = evaluate_targets(ruleset, targets, ctx)
-    stats.findings = len(drafts)
+        keys = media_keys(con, post_ids)
+    drafts, errors = evaluate_isolated(ruleset, targets, ctx, config)
+    failed = {e.subject_id for e in errors}
+    checked = [
+        Checked(t.post_id, t.version, keys[t.post_id]) for t in targets if t.post_id not in failed
+    ]
+    stats.targets += len(targets)
+    stats.findings += len(drafts)
+    stats.errors += len(errors)
     frame = findings_frame(drafts)
-    verdict = validate_findings(frame, now)
+    verdict = validate_findings(frame, now) if drafts else None
+    checkpoint("checking")
     with connect(db_path) as con:
         con.execute("BEGIN TRANSACTION")
-        if not verdict.success:
+        if verdict is not None and not verdict.success:
+            # Left unchecked: the batch is quarantined again next run until the rules are fixed.
+            rows = frame.astype(str).to_dict("records")
             store.quarantine(
-                con,
-                run_id,
-                config.district.id,
-                None,
-                "findings",
-                verdict.failures,
-                frame.astype(str).to_dict("records"),
-                now,
+                con, run_id, district_id, None, "findings", verdict.failures, rows, now
             )
-            stats.quarantined = len(drafts)
+            stats.quarantined += len(drafts)
         else:
-            stats.new = store.upsert_findings(con, drafts, run_id, now).new
+            stats.new += store.upsert_findings(con, drafts, run_id, now).new
+            pack = ruleset.pack
+            mark_checked(con, checked, pack.id, pack.version, ANALYSER_VERSION, run_id, now)
+            resolve_item_errors(con, district_id, "check", [c.post_id for c in checked], now)
+        record_item_errors(con, run_id, district_id, errors, now)
         con.execute("COMMIT")
-    return stats
+
+
+def evaluate_isolated(
+    ruleset: Any, targets: list[Target], ctx: CheckContext, config: DistrictConfig
+) -> tuple[list[FindingDraft], list[ItemError]]:
+    """`evaluate_targets`, but one item whose checks raise becomes an ItemError instead of the
+    end of the run. The batch is tried whole first (batched checks prepare once per batch); only
+    if it raises is it evaluated item by item, to find which ones."""
+    try:
+        return evaluate_targets(ruleset, targets, ctx), []
+    except Exception:  # noqa: BLE001 - find the failing items below; the rest are judged normally
+        pass
+    drafts: list[FindingDraft] = []
+    errors: list[ItemError] = []
+    for target in targets:
+        try:
+            drafts += evaluate_targets(ruleset, [target], ctx)
+        except Exception as exc:  # noqa: BLE001 - one post must not end the night: recorded
+            errors.append(
+                ItemError(
+                    "check",
+                    "post",
+                    target.post_id,
+                    target.account.id,
+                    type(exc).__name__,
+                    error_text(exc, config),
+                )
+            )
+    return drafts, errors
 
 
 def evaluate_targets(ruleset: Any, targets: list[Target], ctx: CheckContext) -> list[Any]:

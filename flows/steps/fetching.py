@@ -19,21 +19,22 @@ from urllib.parse import urlsplit
 
 from connectors import connector_for
 from connectors.base import FetchSettings, FetchWindow, Item
-from connectors.errors import ConnectorError, NotPermitted, SkippableError
+from connectors.errors import ConnectorError, NotPermitted, Reason, SkippableError
 from connectors.http import AccessRecord, Deadline, HttpClient, HttpSettings
 from connectors.scope import AccessPolicy, Claim
+from flows.checkpoints import checkpoint
 from hallmonitor.clock import Clock
 from hallmonitor.config import Account, District
 from hallmonitor.permissions import FetchDecision
 from warehouse.store import CursorState, MediaDownload, write_media_file
 
 TRANSIENT_MEDIA_FAILURES = {
-    "transient_exhausted",
-    "transient",
-    "request_error",
-    "response_deadline",
-    "account_deadline",
-    "run_budget",
+    Reason.TRANSIENT_EXHAUSTED,
+    Reason.TRANSIENT,
+    Reason.REQUEST_ERROR,
+    Reason.RESPONSE_DEADLINE,
+    Reason.ACCOUNT_DEADLINE,
+    Reason.RUN_BUDGET,
 }
 MEDIA_HOST_BREAKER = 3
 MAX_MEDIA_PER_ACCOUNT = 500
@@ -74,7 +75,7 @@ class FetchOutcome:
     cut_short: str | None = None  # a limit ended the fetch early: coverage is partial
     media: list[MediaDownload] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    reason: str | None = None  # set when the account could not be completed
+    reason: Reason | None = None  # set when the account could not be completed
     error: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -165,7 +166,7 @@ def fetch_account(
         raise NotPermitted(f"account {account.id} is not permitted: {decision.reason}")
     outcome = FetchOutcome(account.id, window, started_at=clock.now())
     if run_deadline is not None and time.monotonic() >= run_deadline:
-        outcome.reason, outcome.error = "run_budget", "the run's time budget was spent before it"
+        outcome.reason, outcome.error = Reason.RUN_BUDGET, "the run's time budget was spent before it"
         outcome.finished_at = clock.now()
         return outcome
     cls = connector_for(account.platform)
@@ -175,19 +176,15 @@ def fetch_account(
     try:
         result = connector.fetch(window)
     except SkippableError as exc:
-        if exc.reason == "transient_exhausted":
+        if exc.reason == Reason.TRANSIENT_EXHAUSTED:
             raise TransientAccountFailure(http.redact_text(str(exc))) from None
         outcome.reason, outcome.error = exc.reason, http.redact_text(str(exc))
         outcome.finished_at = clock.now()
         return outcome
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        # A response shape the connector did not expect: this account is a gap, the run goes on.
-        outcome.reason = "malformed"
-        outcome.error = http.redact_text(
-            f"unexpected response from {account.platform}: {type(exc).__name__}: {exc}"
-        )
-        outcome.finished_at = clock.now()
-        return outcome
+    # Anything else (KeyError, TypeError, ...) is a bug in our code, not the platform's fault: it
+    # propagates, and the flow records the run as failed. A response the connector cannot read
+    # is the connector's to report, as SkippableError(reason=Reason.MALFORMED).
+    checkpoint("fetch")
     outcome.cursor, outcome.complete_since = result.cursor, result.complete_since
     outcome.notes = [http.redact_text(note) for note in result.notes]
     outcome.complete_how, outcome.gone = result.complete_how, dict(result.gone)

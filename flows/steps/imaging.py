@@ -1,7 +1,13 @@
-"""The image step of the nightly audit: analyse each stored media file once (faces, marks,
+"""The image step: analyse every stored media file that has no current analysis (faces, marks,
 capture time, perceptual hash, text where it looks like a document) and cache the result in
 `media_analysis` by SHA-256. A file shared by many posts is analysed once; a cached row is redone
 only when the analyser or the district's registered marks change.
+
+What is pending is read from the warehouse (warehouse.pending), not from what this run fetched:
+media that a killed or failed run stored but never analysed is analysed by the next run (or by
+`recheck`). Each result is written as soon as it is ready, so a kill loses at most one image's
+work. An image whose analysis raises is recorded in `item_errors` and skipped; it stays pending
+and is tried again next run.
 
 Detectors are imported lazily: the weights load once per process, on the first image.
 """
@@ -9,67 +15,103 @@ Detectors are imported lazily: the weights load once per process, on the first i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from flows.checkpoints import checkpoint
+from flows.failures import error_text
 from hallmonitor.config import DistrictConfig
-from warehouse.db import connect, media_dir, stage_keys
+from warehouse.db import connect, insert_sql, media_dir
+from warehouse.pending import pending_media
+from warehouse.runs import ItemError, record_item_errors, resolve_item_errors
 
 if TYPE_CHECKING:
     from rules.detect.media_pipeline import MediaAnalysis
 
-STALE_SQL = """
-SELECT DISTINCT m.sha256, m.path FROM post_media pm
-JOIN media m ON m.sha256 = pm.sha256
-LEFT JOIN media_analysis a ON a.sha256 = m.sha256
-WHERE pm.post_id IN (SELECT post_id FROM _wanted)
-  AND (a.sha256 IS NULL OR a.analyser_version <> ? OR a.marks_key <> ?)
-"""
+ANALYSIS_COLUMNS = (
+    "sha256",
+    "analyser_version",
+    "marks_key",
+    "ok",
+    "error",
+    "phash",
+    "exif_time",
+    "exif_source",
+    "face_count",
+    "marks_found",
+    "analysis_json",
+    "analysed_at",
+)
 
 
-def analyse_media(db_path: Path, config: DistrictConfig, post_ids: list[str], now: datetime) -> int:
-    """Analyse the media of these posts that has no current analysis; returns how many."""
-    if not post_ids:
-        return 0
+@dataclass
+class ImagingStats:
+    analysed: int = 0
+    failed: int = 0  # raised: recorded in item_errors, tried again next run
+
+
+def analyse_pending(
+    db_path: Path, config: DistrictConfig, run_id: str, now: datetime
+) -> ImagingStats:
+    """Analyse the district's media that has no current analysis; see the module docstring."""
     from rules.detect.media_pipeline import ANALYSER_VERSION
 
+    district_id = config.district.id
     key, analyse_file = media_analyser(config)
     with connect(db_path, read_only=True) as con:
-        stage_keys(con, "_wanted", "post_id", post_ids)
-        stale = con.execute(STALE_SQL, [ANALYSER_VERSION, key]).fetchall()
-    if not stale:
-        return 0
+        pending = pending_media(con, district_id, ANALYSER_VERSION, key)
     root = media_dir(db_path)
-    results = [analyse_file(root / path) for _, path in stale]
-    with connect(db_path) as con:
-        con.execute("BEGIN TRANSACTION")
-        for result in results:
-            result.marks_key = key
-            con.execute(
-                "INSERT OR REPLACE INTO media_analysis (sha256, analyser_version, marks_key, ok, "
-                "error, phash, exif_time, exif_source, face_count, marks_found, analysis_json, "
-                "analysed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    result.sha256,
-                    result.analyser_version,
-                    key,
-                    result.ok,
-                    result.error,
-                    result.phash,
-                    result.exif_time,
-                    result.exif_source,
-                    len(result.faces),
-                    sorted({logo["mark"] for logo in result.logos}),
-                    result.to_json(),
-                    now,
-                ],
+    stats = ImagingStats()
+    for sha, path in pending:
+        try:
+            result = analyse_file(root / path)
+        except Exception as exc:  # noqa: BLE001 - one image must not end the night: recorded, retried
+            stats.failed += 1
+            error = ItemError(
+                "analyse", "media", sha, None, type(exc).__name__, error_text(exc, config)
             )
-        con.execute("COMMIT")
-    return len(results)
+            with connect(db_path) as con:
+                record_item_errors(con, run_id, district_id, [error], now)
+            continue
+        with connect(db_path) as con:
+            con.execute("BEGIN TRANSACTION")
+            _store(con, result, key, now)
+            resolve_item_errors(con, district_id, "analyse", [sha], now)
+            con.execute("COMMIT")
+        stats.analysed += 1
+        if stats.analysed == 1:
+            checkpoint("imaging")
+    return stats
+
+
+def _store(con: duckdb.DuckDBPyConnection, result: Any, key: str, now: datetime) -> None:
+    result.marks_key = key
+    con.execute(
+        insert_sql(
+            "media_analysis",
+            ANALYSIS_COLUMNS,
+            "ON CONFLICT (sha256) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in ANALYSIS_COLUMNS[1:]),
+        ),
+        [
+            result.sha256,
+            result.analyser_version,
+            key,
+            result.ok,
+            result.error,
+            result.phash,
+            result.exif_time,
+            result.exif_source,
+            len(result.faces),
+            sorted({logo["mark"] for logo in result.logos}),
+            result.to_json(),
+            now,
+        ],
+    )
 
 
 def media_analyser(config: DistrictConfig) -> tuple[str, Callable[[Path], MediaAnalysis]]:

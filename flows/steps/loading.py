@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from connectors.errors import Reason
 from connectors.http import AccessRecord
 from flows.steps.fetching import FetchOutcome, next_cursor_state
 from hallmonitor.config import Account, DistrictConfig
@@ -76,7 +77,7 @@ def load_outcome(
         if not outcome.ok:
             coverage.status, coverage.reason, coverage.error = "gap", outcome.reason, outcome.error
         elif verdict is not None and not verdict.success:
-            coverage.status, coverage.reason = "quarantined", "data_quality"
+            coverage.status, coverage.reason = "quarantined", Reason.DATA_QUALITY
             coverage.error = "; ".join(
                 f"{f['expectation']} on {f['column']}" for f in verdict.failures
             )

@@ -11,6 +11,9 @@ undated items last seen, since a date) and then:
   dismissed, escalated) keep their status. Findings of checks the pack no longer uses (say,
   an image check whose rule was switched off) are left alone.
 Targets are rebuilt exactly as the nightly audit does (flows.steps.checking.load_targets).
+Images no run has analysed yet (a crash, an analysis that raised) are analysed first; the items
+rechecked get their check state (warehouse.pending), so the next audit does not check them again;
+an item whose checks raise is a recorded item error, left for the next run.
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ from typing import Any
 
 import duckdb
 
-from flows.steps.checking import evaluate_targets, findings_frame, load_targets
-from flows.steps.imaging import sponsored_phashes
+from flows.failures import error_text
+from flows.steps.checking import evaluate_isolated, findings_frame, load_targets
+from flows.steps.imaging import analyse_pending, sponsored_phashes
 from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext
 from rules.engine import FindingDraft, RuleSet
-from warehouse import store
+from warehouse import runs, store
 from warehouse.db import connect
+from warehouse.pending import Checked, mark_checked, media_keys
 
 DECIDED = ("confirmed", "dismissed", "escalated")
 
@@ -47,6 +52,9 @@ class RecheckStats:
     superseded: int = 0
     kept_decided: int = 0  # decided findings no longer produced: status kept
     quarantined: int = 0  # the findings batch failed its expectations: nothing changed
+    errors: int = 0  # items whose checks raised: recorded in item_errors, left unchecked
+    media_analysed: int = 0  # images left unanalysed by earlier runs, analysed first
+    media_failed: int = 0  # images whose analysis raised: recorded in item_errors
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,52 +75,103 @@ ORDER BY post_id
 """
 
 
-def recheck(config: DistrictConfig, db_path: str | Path, since: date | None,
-            now: datetime) -> RecheckStats:
-    """Re-run the district's current rule set over stored items; see the module docstring."""
+def recheck(
+    config: DistrictConfig,
+    db_path: str | Path,
+    since: date | None,
+    now: datetime,
+) -> RecheckStats:
+    """Re-run the district's current rule set over stored items; see the module docstring.
+    A failure is recorded on the run (`failed`, with the error) and re-raised."""
     ruleset = RuleSet.for_district(config)  # validated first
-    start = since_start(config, since)
-    with connect(db_path) as con:
-        run_id = store.start_run(con, config.district.id, "recheck", ruleset.pack.id,
-                                 ruleset.pack.version, now)
-        post_ids = [r[0] for r in con.execute(SCOPE_SQL, [config.district.id, start, start])
-                    .fetchall()]
-        targets = load_targets(con, config, post_ids)
-        phashes = sponsored_phashes(con, config.district.id)
-    stats = RecheckStats(run_id, ruleset.pack.id, ruleset.pack.version, posts=len(targets),
-                         skipped=len(post_ids) - len(targets))
-    ctx = CheckContext(config, now)
-    ctx.cached("sponsored_phashes", lambda: phashes)
-    drafts = evaluate_targets(ruleset, targets, ctx)  # the same path as the nightly audit
-    stats.findings = len(drafts)
-    failures = _validate(drafts, now)
-    with connect(db_path) as con:
-        con.execute("BEGIN TRANSACTION")
-        if failures is not None:
-            store.quarantine(con, run_id, config.district.id, None, "findings", failures,
-                             findings_frame(drafts).astype(str).to_dict("records"), now)
-            stats.quarantined = len(drafts)
-        else:
-            _apply(con, ruleset, [t.post_id for t in targets], drafts, run_id, now, stats)
-        status = "completed" if failures is None else "failed"
-        store.finish_run(con, run_id, status, stats.as_dict(), now)
-        store.audit(con, "recheck", "recheck", "district", config.district.id,
-                    {**stats.as_dict(), "since": since.isoformat() if since else None}, now)
-        con.execute("COMMIT")
+    db = Path(db_path)
+    with connect(db) as con:
+        run_id, _ = runs.begin_run(
+            con, config.district.id, "recheck", ruleset.pack.id, ruleset.pack.version, now
+        )
+    stats = RecheckStats(run_id, ruleset.pack.id, ruleset.pack.version)
+    try:
+        _recheck(config, ruleset, db, since, now, stats)
+    except BaseException as exc:
+        with connect(db) as con:
+            runs.fail_run(con, run_id, error_text(exc, config), stats.as_dict(), now)
+        raise
     return stats
 
 
-def _apply(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, post_ids: list[str],
-           drafts: list[FindingDraft], run_id: str, now: datetime, stats: RecheckStats) -> None:
+def _recheck(
+    config: DistrictConfig,
+    ruleset: RuleSet,
+    db: Path,
+    since: date | None,
+    now: datetime,
+    stats: RecheckStats,
+) -> None:
+    from rules.detect.media_pipeline import ANALYSER_VERSION
+
+    district_id, run_id = config.district.id, stats.run_id
+    # Images an earlier run stored but never analysed (it crashed, or the analysis raised) are
+    # analysed first, so the image checks see them.
+    imaging = analyse_pending(db, config, run_id, now)
+    stats.media_analysed, stats.media_failed = imaging.analysed, imaging.failed
+    start = since_start(config, since)
+    with connect(db, read_only=True) as con:
+        post_ids = [r[0] for r in con.execute(SCOPE_SQL, [district_id, start, start]).fetchall()]
+        targets = load_targets(con, config, post_ids)
+        keys = media_keys(con, [t.post_id for t in targets])
+        phashes = sponsored_phashes(con, district_id)
+    stats.posts, stats.skipped = len(targets), len(post_ids) - len(targets)
+    ctx = CheckContext(config, now)
+    ctx.cached("sponsored_phashes", lambda: phashes)
+    # the same path as the nightly audit; an item whose checks raise is recorded, not fatal
+    drafts, errors = evaluate_isolated(ruleset, targets, ctx, config)
+    failed = {e.subject_id for e in errors}
+    judged = [t for t in targets if t.post_id not in failed]
+    stats.findings, stats.errors = len(drafts), len(errors)
+    failures = _validate(drafts, now)
+    with connect(db) as con:
+        con.execute("BEGIN TRANSACTION")
+        if failures is not None:
+            rows = findings_frame(drafts).astype(str).to_dict("records")
+            store.quarantine(con, run_id, district_id, None, "findings", failures, rows, now)
+            stats.quarantined = len(drafts)
+        else:
+            _apply(con, ruleset, [t.post_id for t in judged], drafts, run_id, now, stats)
+            checked = [Checked(t.post_id, t.version, keys[t.post_id]) for t in judged]
+            pack = ruleset.pack
+            mark_checked(con, checked, pack.id, pack.version, ANALYSER_VERSION, run_id, now)
+            runs.resolve_item_errors(con, district_id, "check", [c.post_id for c in checked], now)
+        runs.record_item_errors(con, run_id, district_id, errors, now)
+        status = "completed" if failures is None else "failed"
+        store.finish_run(con, run_id, status, stats.as_dict(), now)
+        detail = {**stats.as_dict(), "since": since.isoformat() if since else None}
+        store.audit(con, "recheck", "recheck", "district", district_id, detail, now)
+        con.execute("COMMIT")
+
+
+def _apply(
+    con: duckdb.DuckDBPyConnection,
+    ruleset: RuleSet,
+    post_ids: list[str],
+    drafts: list[FindingDraft],
+    run_id: str,
+    now: datetime,
+    stats: RecheckStats,
+) -> None:
     evaluated = sorted({bound.rule.check for bound in ruleset.rules})
-    con.execute("CREATE OR REPLACE TEMP TABLE _recheck_posts AS "
-                "SELECT * FROM (VALUES (NULL::VARCHAR)) t(post_id) WHERE false")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _recheck_posts AS "
+        "SELECT * FROM (VALUES (NULL::VARCHAR)) t(post_id) WHERE false"
+    )
     if post_ids:
         con.executemany("INSERT INTO _recheck_posts VALUES (?)", [[pid] for pid in post_ids])
-    before = dict(con.execute(
-        "SELECT finding_id, status FROM findings WHERE district_id = ? AND post_id IN "
-        "(SELECT post_id FROM _recheck_posts) AND list_contains(?, check_name)",
-        [ruleset.district_id, evaluated]).fetchall())
+    before = dict(
+        con.execute(
+            "SELECT finding_id, status FROM findings WHERE district_id = ? AND post_id IN "
+            "(SELECT post_id FROM _recheck_posts) AND list_contains(?, check_name)",
+            [ruleset.district_id, evaluated],
+        ).fetchall()
+    )
     produced = {d.finding_id for d in drafts}
     stats.new = store.upsert_findings(con, drafts, run_id, now).new
     stats.reopened = sum(1 for f in produced if before.get(f) == "superseded")
@@ -123,7 +182,9 @@ def _apply(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, post_ids: list[str]
     if gone:
         con.executemany(
             "UPDATE findings SET status = 'superseded', status_reason = ?, last_run_id = ? "
-            "WHERE finding_id = ?", [[reason, run_id, f] for f in gone])
+            "WHERE finding_id = ?",
+            [[reason, run_id, f] for f in gone],
+        )
     stats.superseded = len(gone)
 
 
