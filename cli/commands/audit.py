@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,9 @@ def audit(config_dir: str, db_path: str, now: str | None, as_json: bool) -> None
 
     Exits 0 when the run completed, even if some accounts could not be fetched (they are recorded
     as coverage gaps); exits 2 on a configuration error, before anything is fetched."""
-    load_or_exit(config_dir)
+    config = load_or_exit(config_dir)
+    if now:  # a bare date is a day in the district, resolved here where its time zone is known
+        now = clock_from(now, config.district.tz).now().isoformat()
     summary = run_audit(config_dir, db_path, now, trigger="cli")
     click.echo(json.dumps(summary, indent=2, default=str) if as_json else format_summary(summary))
 
@@ -94,16 +97,21 @@ def accounts() -> None:
 
 @accounts.command("check")
 @click.option("--config", "config_dir", required=True, type=click.Path(file_okay=False))
-@click.option("--now", default=None, help="Judge permissions as of this ISO time.")
+@click.option(
+    "--now", default=None, help="Judge permissions as of this ISO time or date (a district day)."
+)
 def accounts_check(config_dir: str, now: str | None) -> None:
     """List each account with "will fetch" or "will not fetch" and why."""
     config = load_or_exit(config_dir)
-    today = clock_from(now).now().astimezone(config.district.tz).date()
+    today = clock_from(now, config.district.tz).now().astimezone(config.district.tz).date()
     rows = [("account", "kind", "platform", "decision", "why")]
     for account in config.accounts:
         decision = decide(account, today)
         verdict = "will fetch" if decision.allowed else "will not fetch"
         why = decision.basis if decision.allowed else decision.reason
+        if decision.allowed and account.token_env and not os.environ.get(account.token_env):
+            # The audit would record a gap for it: say so now, with the variable to set.
+            verdict, why = "will not fetch", f"token variable {account.token_env} is not set"
         rows.append((account.id, account.kind, account.platform, verdict, why))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:

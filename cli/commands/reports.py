@@ -22,7 +22,9 @@ OUT = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=
                    help="Folder the reports are written to.")
 SEND = click.option("--send", is_flag=True,
                     help="E-mail the reports (SMTP settings: HALLMONITOR_SMTP_* variables).")
-NOW = click.option("--now", default=None, help="Pretend it is this ISO time (replays and tests).")
+NOW = click.option("--now", default=None,
+                   help="Pretend it is this ISO time (replays and tests); a bare date is noon "
+                        "that day in the district.")
 
 
 def _config_or_exit(config_dir: str) -> DistrictConfig:
@@ -66,7 +68,8 @@ def monthly(month: str | None, config_dir: str, db_path: str, out_dir: str, send
     from dashboards.reports.jobs import produce_monthly
 
     config = _config_or_exit(config_dir)
-    produced = _run(lambda: produce_monthly(config, db_path, out_dir, clock_from(now).now(),
+    moment = clock_from(now, config.district.tz).now()
+    produced = _run(lambda: produce_monthly(config, db_path, out_dir, moment,
                                             Month.parse(month) if month else None, send=send))
     for path in produced.paths:
         click.echo(f"wrote {path}")
@@ -89,8 +92,8 @@ def digest(config_dir: str, db_path: str, out_dir: str, send: bool, now: str | N
     from dashboards.reports.jobs import produce_digests
 
     config = _config_or_exit(config_dir)
-    produced = _run(lambda: produce_digests(config, db_path, out_dir, clock_from(now).now(),
-                                            send=send))
+    moment = clock_from(now, config.district.tz).now()
+    produced = _run(lambda: produce_digests(config, db_path, out_dir, moment, send=send))
     failed = False
     for item in produced:
         sent = f" -> sent to {', '.join(item.sent_to)}" if item.sent_to else ""
