@@ -86,14 +86,23 @@ def monthly(month: str | None, config_dir: str, db_path: str, out_dir: str, send
 @OUT
 @SEND
 @NOW
-def digest(config_dir: str, db_path: str, out_dir: str, send: bool, now: str | None) -> None:
+@click.option("--mark-delivered", is_flag=True,
+              help="Without --send: count the written files as delivered (move each monitor's "
+                   "'since' mark), for districts that hand the files over by other means.")
+def digest(config_dir: str, db_path: str, out_dir: str, send: bool, now: str | None,
+           mark_delivered: bool) -> None:
     """Each monitor's digest of new findings and connection health. Without --send it is a
-    preview: files are written and the next digest still starts where the last sent one ended."""
+    preview: files are written and the next digest still starts where the last sent one ended
+    (unless --mark-delivered)."""
     from dashboards.reports.jobs import produce_digests
 
     config = _config_or_exit(config_dir)
     moment = clock_from(now, config.district.tz).now()
-    produced = _run(lambda: produce_digests(config, db_path, out_dir, moment, send=send))
+    produced = _run(lambda: produce_digests(config, db_path, out_dir, moment, send=send,
+                                            advance=mark_delivered and not send))
+    if not send:
+        moved = "moved (--mark-delivered)" if mark_delivered else "not moved (a preview)"
+        click.echo(f"not e-mailed (no --send); monitors' 'since' marks {moved}", err=True)
     failed = False
     for item in produced:
         sent = f" -> sent to {', '.join(item.sent_to)}" if item.sent_to else ""

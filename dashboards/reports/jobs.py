@@ -1,8 +1,9 @@
 """Produce, archive and deliver the reports. The CLI and the Prefect flows both call these.
 
 Digest: one per monitor, new findings since that monitor's watermark. The watermark advances
-only when the digest was delivered (sent, or, with `advance=True`, written for a scheduled run
-with no e-mail configured), so a preview never swallows findings.
+only when the digest was delivered: sent, or, with `advance=True` (`--mark-delivered`), written
+with no e-mail configured. A preview, or a scheduled run whose SMTP settings were forgotten, never
+swallows findings.
 Monthly: one HTML + PDF per month; the PDF goes to every superintendent."""
 
 from __future__ import annotations
