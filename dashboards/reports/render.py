@@ -69,7 +69,7 @@ def _nights(count: int) -> str:
 
 def attention(summary: MonthlySummary) -> list[str]:
     """The few sentences a superintendent should read first (after the schedule alert)."""
-    points = []
+    points: list[str] = []
     cov = summary.coverage
     expected = cov.accounts_expected
     if not cov.has_data:
