@@ -91,3 +91,67 @@ def test_accounts_check_judges_a_bare_date_as_that_district_day(district: Path) 
     )
     assert result.exit_code == 0, result.output
     assert "(permissions judged for 2027-10-01 in America/Chicago)" in result.output
+
+
+# --- the demo district is the example a district copies -----------------------------------
+
+DEMO = Path(__file__).resolve().parents[2] / "demo" / "district"
+
+
+def test_accounts_check_works_on_the_demo_district_as_shipped() -> None:
+    result = CliRunner().invoke(cli, ["accounts", "check", "--config", str(DEMO)])
+    assert result.exit_code == 0, result.output
+    rows = result.output.splitlines()[1:-1]
+    assert len(rows) == 6
+    assert sum("will fetch" in row and "will not" not in row for row in rows) >= 2
+    assert "{" not in result.output  # no template placeholder anywhere
+
+
+def _comment_block_above(lines: list[str], index: int) -> str:
+    block = []
+    for line in reversed(lines[:index]):
+        if not line.lstrip().startswith("#"):
+            break
+        block.append(line)
+    return " ".join(block)
+
+
+def test_every_district_key_is_explained_where_it_stands() -> None:
+    from hallmonitor.config import District
+
+    lines = (DEMO / "district.yaml").read_text(encoding="utf-8").splitlines()
+    unexplained = []
+    for key in District.model_fields:
+        index = next((i for i, line in enumerate(lines) if line.startswith(f"{key}:")), None)
+        if index is None:  # optional and shown as a commented example
+            index = next(
+                (i for i, line in enumerate(lines) if line.startswith(f"#   {key}:")), None
+            )
+            assert index is not None, f"district.yaml does not show {key!r}"
+        elif not _comment_block_above(lines, index):
+            unexplained.append(key)
+    assert unexplained == []
+
+
+def test_every_account_field_is_explained_in_accounts_yaml() -> None:
+    from hallmonitor.config import Account, Permission
+
+    text = (DEMO / "accounts.yaml").read_text(encoding="utf-8")
+    header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+    missing = [f for f in [*Account.model_fields, *Permission.model_fields] if f not in header]
+    assert missing == []
+    assert not (DEMO / "accounts.yaml.in").exists()
+
+
+def test_demo_copy_points_at_the_sample_server_with_current_permissions(tmp_path: Path) -> None:
+    from demo.sample_server import DEMO_BASE_URL
+
+    copy = prepare_district(tmp_path, "http://127.0.0.1:45678", TODAY)
+    text = (copy / "accounts.yaml").read_text(encoding="utf-8")
+    assert DEMO_BASE_URL not in text and "http://127.0.0.1:45678/athletics/feed.xml" in text
+    result = CliRunner().invoke(
+        cli, ["accounts", "check", "--config", str(copy), "--now", "2026-11-21"]
+    )
+    verdicts = {line.split()[0]: line for line in result.output.splitlines()[1:-1]}
+    assert "will not" not in verdicts["nguyen-classroom"]
+    assert "lapsed on 2026-10-17" in verdicts["okafor-blog"]  # 35 days before "today"
