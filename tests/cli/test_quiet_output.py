@@ -97,6 +97,7 @@ def _fail(logger: str) -> None:
         logging.getLogger(logger).error("Task run failed with exception", exc_info=True)
 
 
+@pytest.mark.filterwarnings("ignore:Logger 'prefect")  # no flow run here to send logs to
 @pytest.mark.parametrize("verbose", [False, True])
 def test_tracebacks_go_to_the_run_log_and_to_the_console_only_when_verbose(
     tmp_path: Path, verbose: bool
