@@ -54,7 +54,8 @@ class Coverage:
 
     @property
     def has_data(self) -> bool:
-        return self.scheduled > 0
+        """An audit had run by the end of the period (before it, there is nothing to count)."""
+        return self.data_since is not None
 
     @property
     def accounts_missed(self) -> int:

@@ -77,6 +77,12 @@ def nights(con: duckdb.DuckDBPyConnection, config: DistrictConfig, start: dateti
         f"AND started_at < ? AND ({AUDIT_RUN}) ORDER BY started_at",
         [district.id, begin - GRACE, end]).fetchall()
     found = []
+    # Runs before the first slot of the period (the first audit, run by hand on the day of
+    # installation, or `hallmonitor demo`) are a night of their own: they ran.
+    before = [(r, at) for r, at in runs if first - GRACE >= start and at >= begin
+              and (not starts or at < starts[0] - GRACE)]
+    if before:
+        found.append(Night(before[0][1].astimezone(district.tz), tuple(r for r, _ in before)))
     for index, slot in enumerate(starts):
         until = starts[index + 1] - GRACE if index + 1 < len(starts) else end
         found.append(Night(slot, tuple(r for r, at in runs if slot - GRACE <= at < until)))

@@ -357,3 +357,18 @@ def demo_pdf(_demo_report: tuple[Path, str]) -> str:
 @pytest.fixture
 def demo_html(_demo_report: tuple[Path, str]) -> str:
     return _demo_report[1]
+
+
+def test_first_audit_run_by_hand_before_any_scheduled_night_is_data(
+    config_dir: Path, tmp_path: Path
+) -> None:
+    """`hallmonitor demo` or an installation-day run at 15:00: no scheduled night has passed yet,
+    but the run is real data, not "no data" and not a failure."""
+    db = tmp_path / "w.duckdb"
+    wh = Warehouse(db)
+    wh.run(local(2026, 10, 14, 15), dict.fromkeys(ALL, OK))
+    wh.close()
+    soup, text = _monthly(config_dir, db, tmp_path / "out", now=local(2026, 10, 14, 18))
+    assert soup.select_one("#schedule-alert") is None
+    assert soup.select_one("#kpi-captured").get_text() == "5 / 5"
+    assert "No account was captured" not in _flat(text)
