@@ -31,6 +31,7 @@ class AccountCoverage:
     reason: str | None  # latest reason it was not captured
     nights_not_permitted: int = 0  # not fetched by design (no current written permission)
     permission_note: str | None = None
+    nights_failed: int = 0  # of nights_missed, those the audit ran and this account failed
 
     @property
     def by_design_only(self) -> bool:
@@ -121,7 +122,8 @@ def coverage_for(con: duckdb.DuckDBPyConnection, config: DistrictConfig,
         table.append(AccountCoverage(
             info.name, school_label(config, info.school), info.kind, info.platform, len(ok),
             len(missed), reason, len(off),
-            (refused_reason.get(account_id, "") + " (by design)") if off else None))
+            (refused_reason.get(account_id, "") + " (by design)") if off else None,
+            len(missed - no_run)))
     table.sort(key=lambda a: (-a.nights_missed, a.by_design_only, a.name))
     return Coverage(
         runs=len({r for n in scheduled for r in n.run_ids}),

@@ -78,10 +78,12 @@ def attention(summary: MonthlySummary) -> list[str]:
         points.append(f"No account was captured this month: none of the {len(expected)} accounts "
                       f"the audit should fetch was captured on any of {cov.scheduled} scheduled "
                       "nights.")
-    elif cov.accounts_missed:
-        worst = [a for a in cov.accounts if a.nights_missed][:3]
-        names = "; ".join(f"{a.name}: {_nights(a.nights_missed)} ({a.reason})" for a in worst)
-        more = f" and {cov.accounts_missed - len(worst)} more" if cov.accounts_missed > 3 else ""
+    elif failing := sorted((a for a in cov.accounts if a.nights_failed),
+                           key=lambda a: (-a.nights_failed, a.name)):
+        # Nights with no audit at all are the alert above; these are the accounts that failed.
+        names = "; ".join(f"{a.name}: {_nights(a.nights_failed)} ({a.reason})"
+                          for a in failing[:3])
+        more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
         points.append(f"Not captured on some nights: {names}{more}.")
     by_design = cov.accounts_not_permitted
     if by_design:

@@ -105,6 +105,7 @@ def test_month_with_missed_nights_says_so_first_and_counts_against_the_schedule(
     assert re.search(rf"Nights the audit ran\s+{len(ran)} of {len(scheduled)} scheduled", text)
     assert re.search(rf"Scheduled nights missed\s+{missed}\b", text)
     assert soup.select_one("#kpi-captured").get_text() == "0 / 5"  # nobody captured every night
+    assert "Not captured on some nights" not in first_page  # no account failed: the audit did
     rows = soup.select("#coverage-accounts tr")[1:]
     for row in rows:
         cells = [td.get_text() for td in row.find_all("td")]
