@@ -51,9 +51,13 @@ def load_or_exit(config_dir: str) -> DistrictConfig:
 )
 @click.option("--now", default=None, help="Pretend it is this ISO time (replays and tests).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
-@click.option("--verbose", "-v", is_flag=True,
-              help="Also print Prefect's run and task logs, tracebacks included (they always go "
-                   "to the run's log file, <db>.logs/<run id>.log).")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Also print Prefect's run and task logs, tracebacks included (they always go "
+    "to the run's log file, <db>.logs/<run id>.log).",
+)
 def audit(config_dir: str, db_path: str, now: str | None, as_json: bool, verbose: bool) -> None:
     """Run the nightly audit once, now (no Prefect server needed).
 
@@ -68,8 +72,9 @@ def audit(config_dir: str, db_path: str, now: str | None, as_json: bool, verbose
     click.echo(json.dumps(summary, indent=2, default=str) if as_json else format_summary(summary))
 
 
-def run_audit(config_dir: str, db_path: str, now: str | None, trigger: str,
-              verbose: bool = False) -> dict[str, Any]:
+def run_audit(
+    config_dir: str, db_path: str, now: str | None, trigger: str, verbose: bool = False
+) -> dict[str, Any]:
     from flows.audit import nightly_audit  # imports Prefect, which sets up its logging
     from flows.console import run_logging
 

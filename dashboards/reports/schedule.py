@@ -47,23 +47,32 @@ def slots(cron: str, tz: ZoneInfo, start: datetime, end: datetime) -> list[datet
     return found
 
 
-def first_audit(con: duckdb.DuckDBPyConnection, district_id: str,
-                before: datetime) -> datetime | None:
+def first_audit(
+    con: duckdb.DuckDBPyConnection, district_id: str, before: datetime
+) -> datetime | None:
     """When the district's first audit run started (None: no audit has run yet)."""
-    row = con.execute(f"SELECT min(started_at) FROM fetch_runs WHERE district_id = ? AND "
-                      f"started_at < ? AND ({AUDIT_RUN})", [district_id, before]).fetchone()
+    row = con.execute(
+        f"SELECT min(started_at) FROM fetch_runs WHERE district_id = ? AND "
+        f"started_at < ? AND ({AUDIT_RUN})",
+        [district_id, before],
+    ).fetchone()
     return row[0] if row else None
 
 
-def last_audit(con: duckdb.DuckDBPyConnection, district_id: str,
-               until: datetime) -> datetime | None:
-    row = con.execute(f"SELECT max(started_at) FROM fetch_runs WHERE district_id = ? AND "
-                      f"started_at <= ? AND ({AUDIT_RUN})", [district_id, until]).fetchone()
+def last_audit(
+    con: duckdb.DuckDBPyConnection, district_id: str, until: datetime
+) -> datetime | None:
+    row = con.execute(
+        f"SELECT max(started_at) FROM fetch_runs WHERE district_id = ? AND "
+        f"started_at <= ? AND ({AUDIT_RUN})",
+        [district_id, until],
+    ).fetchone()
     return row[0] if row else None
 
 
-def nights(con: duckdb.DuckDBPyConnection, config: DistrictConfig, start: datetime,
-           end: datetime) -> list[Night]:
+def nights(
+    con: duckdb.DuckDBPyConnection, config: DistrictConfig, start: datetime, end: datetime
+) -> list[Night]:
     """Every scheduled night in [start, end) from the first audit on, with the runs that
     covered it. Empty when no audit has ever run before `end`."""
     district = config.district
@@ -75,12 +84,16 @@ def nights(con: duckdb.DuckDBPyConnection, config: DistrictConfig, start: dateti
     runs = con.execute(
         f"SELECT run_id, started_at FROM fetch_runs WHERE district_id = ? AND started_at >= ? "
         f"AND started_at < ? AND ({AUDIT_RUN}) ORDER BY started_at",
-        [district.id, begin - GRACE, end]).fetchall()
+        [district.id, begin - GRACE, end],
+    ).fetchall()
     found = []
     # Runs before the first slot of the period (the first audit, run by hand on the day of
     # installation, or `hallmonitor demo`) are a night of their own: they ran.
-    before = [(r, at) for r, at in runs if first - GRACE >= start and at >= begin
-              and (not starts or at < starts[0] - GRACE)]
+    before = [
+        (r, at)
+        for r, at in runs
+        if first - GRACE >= start and at >= begin and (not starts or at < starts[0] - GRACE)
+    ]
     if before:
         found.append(Night(before[0][1].astimezone(district.tz), tuple(r for r, _ in before)))
     for index, slot in enumerate(starts):

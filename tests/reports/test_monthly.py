@@ -225,7 +225,9 @@ def test_district_whose_fetches_all_failed_says_nothing_was_captured(
     soup = BeautifulSoup(html, "html.parser")
     rows = soup.select("#coverage-accounts tr")[1:]
     assert len(rows) == 5
-    cells = {row.find("td").get_text(): [td.get_text() for td in row.find_all("td")] for row in rows}
+    cells = {
+        row.find("td").get_text(): [td.get_text() for td in row.find_all("td")] for row in rows
+    }
     for name, row in cells.items():
         expected = ["0", "0", "31"] if name == "Coach Smith (personal)" else ["0", "31", "0"]
         assert row[4:7] == expected, name
