@@ -273,6 +273,7 @@ def test_stopped_audit_is_the_first_line_of_the_digest_and_a_recheck_does_not_hi
         first.get_text()
     )
     assert "Oct 28, 2026 02:00" in first.get_text()  # the last audit, not the recheck
+    assert soup.select_one("#health-ok") is None  # no "all is well" under a stopped audit
     text = sup.paths[1].read_text(encoding="utf-8")
     assert text.startswith("AUDIT DID NOT RUN on 3 scheduled nights")
     row = next(
