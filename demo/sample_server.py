@@ -256,22 +256,28 @@ class DemoSite:
         )
 
 
+# What demo/district/accounts.yaml says, and what a copy made for a run says instead.
+DEMO_BASE_URL = "http://127.0.0.1:8753"  # `hallmonitor demo` serves on this port
+
+
 def prepare_district(out_dir: Path, base_url: str, today: datetime) -> Path:
-    """Copy the demo district into out_dir/district with the sample server's address filled in."""
+    """Copy the demo district into out_dir/district, pointing its accounts at the sample server
+    on `base_url` and moving its permission dates so that, whatever day it runs, two permissions
+    are current and one has lapsed. demo/district itself is a complete, working example."""
     target = out_dir / "district"
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(DEMO_DIR, target, ignore=shutil.ignore_patterns("accounts.yaml.in", "media"))
-    template = (DEMO_DIR / "accounts.yaml.in").read_text(encoding="utf-8")
+    shutil.copytree(DEMO_DIR, target, ignore=shutil.ignore_patterns("media"))
+    text = (DEMO_DIR / "accounts.yaml").read_text(encoding="utf-8")
     day = today.date()
-    values = {
-        "BASE": base_url,
-        "GRANTED": day - timedelta(days=60),
-        "EXPIRES": day + timedelta(days=300),
-        "LAPSED_GRANTED": day - timedelta(days=400),
-        "LAPSED_EXPIRES": day - timedelta(days=35),
+    moved = {
+        "2026-09-01": day - timedelta(days=60),  # granted
+        "2027-08-31": day + timedelta(days=300),  # expires
+        "2024-09-01": day - timedelta(days=400),  # granted, lapsed
+        "2025-06-30": day - timedelta(days=35),  # expired
     }
-    for key, value in values.items():
-        template = template.replace("{" + key + "}", str(value))
-    (target / "accounts.yaml").write_text(template, encoding="utf-8")
+    for written, value in moved.items():
+        text = text.replace(f'"{written}"', f'"{value.isoformat()}"')
+    text = text.replace(DEMO_BASE_URL, base_url.rstrip("/"))
+    (target / "accounts.yaml").write_text(text, encoding="utf-8")
     return target

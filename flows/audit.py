@@ -314,6 +314,10 @@ def _outcome_of(
     try:
         return future.result()
     except TransientAccountFailure as exc:
+        # Prefect keeps the failed task's exception until the process exits; the frames its
+        # traceback gained on the way here hold this run's (closed) DuckDB connection, which
+        # DuckDB then reports at exit as "nanobind: leaked ...". The run log has the traceback.
+        exc.__traceback__ = None
         outcome = FetchOutcome(
             account.id, window_for(config.district, cursors[account.id], started)
         )

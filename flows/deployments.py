@@ -169,14 +169,28 @@ def serve(config_dir: str, db_path: str, port: int | None = None) -> None:
         _serve(specs, api_url)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _serve(specs: list[DeploymentSpec], api_url: str) -> None:
-    from prefect import serve as prefect_serve
+    """`prefect.serve` without its SIGTERM handler: Prefect's `Runner.handle_sigterm` calls the
+    async `stop()` from inside the event loop without awaiting it, so every `systemctl stop`
+    printed "coroutine 'Runner.astop' was never awaited". SIGTERM here unwinds like Ctrl-C:
+    asyncio cancels the runner's tasks and the runner's own clean-up runs."""
+    import asyncio
+
+    from prefect.runner import Runner
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
         print(f"hallmonitor: serving {len(specs)} deployments on the Prefect API at {api_url}")
-        print(describe(specs))
-        try:
-            prefect_serve(*build_deployments(specs))
+        print(describe(specs), flush=True)
+        try:  # a stop may come at any moment, also while the deployments are registered
+            runner = Runner(pause_on_shutdown=False)
+            runner.handle_sigterm = _interrupt  # type: ignore[method-assign]  # see docstring
+            for deployment in build_deployments(specs):
+                runner.add_deployment(deployment)
+            asyncio.run(runner.start())
         except KeyboardInterrupt:
-            print("hallmonitor: stopping")
+            print("hallmonitor: stopping", flush=True)

@@ -44,6 +44,12 @@ def _log(produced: list[Produced]) -> None:
             raise RuntimeError(f"{item.kind}: delivery failed to {', '.join(item.failed)}")
 
 
+NOT_SENT = (
+    "digests NOT e-mailed: HALLMONITOR_SMTP_HOST is not set in this service's environment. "
+    "They were written to {out} only, and each monitor's 'since' mark {mark}"
+)
+
+
 @flow(name="nightly-digest")
 def nightly_digest(
     config_dir: str,
@@ -51,19 +57,24 @@ def nightly_digest(
     out_dir: str | None = None,
     send: bool | None = None,
     now: str | None = None,
+    mark_delivered: bool = False,
 ) -> list[str]:
-    """Each monitor's digest. `send=None` sends when HALLMONITOR_SMTP_HOST is set; otherwise the
-    written files are the delivery and the watermarks advance."""
-    moment = clock_from(now).now()
+    """Each monitor's digest. `send=None` sends when HALLMONITOR_SMTP_HOST is set. Without
+    e-mail every run says so (a warning in the run's log) and the monitors' "since" marks stay
+    where they are, so nothing is counted as delivered because a variable was forgotten in the
+    service's environment; `mark_delivered=True` treats the written files as the delivery."""
+    config = load_district(config_dir)
+    moment = clock_from(now, config.district.tz).now()
     sending = SmtpSettings.from_env() is not None if send is None else send
-    produced = produce_digests(
-        load_district(config_dir),
-        db_path,
-        out_dir or default_out_dir(db_path),
-        moment,
-        send=sending,
-        advance=True,
-    )
+    out = Path(out_dir) if out_dir else default_out_dir(db_path)
+    produced = produce_digests(config, db_path, out, moment, send=sending, advance=mark_delivered)
+    if not sending:
+        mark = (
+            "was moved (mark_delivered)"
+            if mark_delivered
+            else "was NOT moved: the next digest repeats these findings"
+        )
+        _logger().warning(NOT_SENT.format(out=out, mark=mark))
     _log(produced)
     return [str(p.paths[0]) for p in produced]
 
@@ -79,10 +90,11 @@ def monthly_summary(
 ) -> str:
     """The summary of `month` (YYYY-MM; default: the month before `now` in the district's time
     zone, so the run on the 1st reports the month just ended)."""
-    moment = clock_from(now).now()
+    config = load_district(config_dir)
+    moment = clock_from(now, config.district.tz).now()
     sending = SmtpSettings.from_env() is not None if send is None else send
     produced = produce_monthly(
-        load_district(config_dir),
+        config,
         db_path,
         out_dir or default_out_dir(db_path),
         moment,

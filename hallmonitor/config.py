@@ -8,6 +8,7 @@ invalid date``. Nothing here touches the network.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -26,11 +27,28 @@ from pydantic import (
     model_validator,
 )
 
-from hallmonitor.yamlsrc import SourcedYaml, YamlSyntaxError, load_yaml
+from hallmonitor.yamlsrc import SourcedYaml, TextFileError, YamlSyntaxError, load_yaml, read_text
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# Prefixes of tokens the supported platforms issue (Facebook/Instagram Graph "EAA...", Instagram
+# Basic "IGQV...", Google "ya29."/"AIza...", GitHub, Slack, OpenAI-style keys, JWTs "eyJ...").
+_TOKEN_PREFIXES = (
+    "EAA",
+    "IGQV",
+    "IGAA",
+    "ya29.",
+    "AIza",
+    "ghp_",
+    "gho_",
+    "github_pat_",
+    "xox",
+    "sk-",
+    "eyJ",
+)
+_SECRET_MIN_LENGTH = 40  # environment variable names are words; tokens are long strings
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SCHOOL_WEEK: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
@@ -58,6 +76,23 @@ def _known(kind: str, value: str, info: ValidationInfo) -> str:
                 f"unknown {_KIND_NAMES[kind]} {value!r}; known: {', '.join(sorted(known))}"
             )
     return value
+
+
+def looks_like_secret(value: str) -> bool:
+    """True when `value` looks like a token rather than the name of a variable holding one:
+    a known token prefix followed by random characters, or a long string of mixed-case letters
+    and digits with few underscores (names are UPPER_CASE_WORDS). Names such as
+    `DISTRICT_FB_TOKEN` or `eaa_token` stay allowed."""
+    if any(
+        value.startswith(p) and len(value) >= len(p) + 12 and "_" not in value[len(p) :]
+        for p in _TOKEN_PREFIXES
+    ):
+        return True
+    mixed_case = any(c.islower() for c in value) and any(c.isupper() for c in value)
+    digits = sum(c.isdigit() for c in value)
+    if len(value) >= _SECRET_MIN_LENGTH and value.count("_") < len(value) // 12:
+        return True
+    return len(value) >= 20 and mixed_case and digits >= 3 and value.count("_") <= 1
 
 
 class Strict(BaseModel):
@@ -192,8 +227,13 @@ class Account(Strict):
     @field_validator("token_env")
     @classmethod
     def _env_name(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_NAME.match(value):
-            raise ValueError("must be the NAME of an environment variable, not the token itself")
+        # The message never repeats the value: it may be a token pasted in by mistake.
+        if value is not None and (not _ENV_NAME.match(value) or looks_like_secret(value)):
+            raise ValueError(
+                "must be the NAME of an environment variable (e.g. DISTRICT_FB_TOKEN), not the "
+                "token itself; this value looks like a token: revoke it with the platform, put "
+                "the new one in the service's environment and name that variable here"
+            )
         return value
 
     @field_validator("api_base")
@@ -368,16 +408,45 @@ def _read_csv(
     if not path.is_file():
         problems.append(Problem(str(path), None, "", "file not found"))
         return []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [c for c in columns if c not in header]
-        if missing:
-            problems.append(Problem(str(path), 1, ",".join(missing), "missing column(s)"))
-            return []
-        return [
-            (reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader
-        ]
+    try:
+        text = read_text(path)
+    except TextFileError as exc:
+        problems.append(Problem(str(path), exc.line, "", exc.message))
+        return []
+    if not text.strip():
+        problems.append(
+            Problem(
+                str(path),
+                None,
+                "",
+                f"the file is empty: expected a header line "
+                f"{','.join(columns)} and one row per person",
+            )
+        )
+        return []
+    first_line = text.split("\n", 1)[0]
+    # Excel's "Unicode text" (UTF-16) is tab-separated: unambiguous, so it is read as it is.
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = reader.fieldnames or []
+    missing = [c for c in columns if c not in header]
+    if missing and len(header) == 1 and header[0].count(";") >= 1:
+        problems.append(
+            Problem(
+                str(path),
+                1,
+                "",
+                "columns are separated by semicolons: save it as "
+                "comma-separated CSV (Excel: 'CSV UTF-8 (Comma delimited)')",
+            )
+        )
+        return []
+    if missing:
+        problems.append(Problem(str(path), 1, ",".join(missing), "missing column(s)"))
+        return []
+    return [
+        (reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader
+    ]
 
 
 def _flag(path: Path, line: int, column: str, raw: str, problems: list[Problem]) -> bool:

@@ -1,4 +1,7 @@
-"""YAML loading that remembers where every value came from, so errors can name the line."""
+"""YAML loading that remembers where every value came from, so errors can name the line, and the
+one way district files are decoded (`read_text`): district files are written with Notepad and
+Excel, so an encoding problem must name the file and line and say how to fix it, never surface as
+a bare `'utf-8' codec can't decode byte 0x97`."""
 
 from __future__ import annotations
 
@@ -29,14 +32,57 @@ class SourcedYaml:
         return None
 
 
-class YamlSyntaxError(Exception):
+class TextFileError(Exception):
+    """A district file that cannot be read as text: which file, which line, what to do."""
+
     def __init__(self, path: Path, line: int | None, message: str) -> None:
         super().__init__(message)
         self.path, self.line, self.message = path, line, message
 
 
+class YamlSyntaxError(TextFileError):
+    """Invalid YAML, or a file that cannot be decoded (an encoding problem is a TextFileError)."""
+
+
+SAVE_AS_UTF8 = (
+    "save it as UTF-8 (Excel: File > Save As > 'CSV UTF-8 (Comma delimited)'; "
+    "Notepad: File > Save As > Encoding: UTF-8)"
+)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def read_text(path: Path) -> str:
+    """The file's text. UTF-8 (with or without a byte-order mark) and UTF-16 with a byte-order
+    mark (Excel's "Unicode text") are read; anything else raises TextFileError naming the line
+    of the first byte that is not UTF-8. Windows-1252 is refused rather than guessed: a guessed
+    encoding can turn a student's name into one the roster check no longer matches."""
+    data = path.read_bytes()
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise TextFileError(
+                path, None, f"not valid UTF-16 text ({exc.reason}): {SAVE_AS_UTF8}"
+            ) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start]
+        if b"\x00" in data[:200]:
+            kind = "looks like UTF-16 without a byte-order mark"
+        else:
+            kind = f"byte 0x{byte:02x} is not UTF-8 (the file looks like Windows-1252 or Latin-1)"
+        raise TextFileError(path, line, f"cannot read the file: {kind}; {SAVE_AS_UTF8}") from exc
+
+
 def load_yaml(path: Path) -> SourcedYaml:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except TextFileError as exc:
+        raise YamlSyntaxError(exc.path, exc.line, exc.message) from exc
+    if not text.strip():
+        raise YamlSyntaxError(path, None, "the file is empty")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

@@ -110,6 +110,8 @@ class Check(ABC):
     The class docstring's first line is shown in `hallmonitor policy show`."""
 
     name: ClassVar[str]
+    # What a superintendent reads instead of `name` (reports): short, plain language.
+    title: ClassVar[str] = ""
     Params: ClassVar[type[CheckParams]] = CheckParams
     # Which targets the check reads: "post" (posts, comments, shares), "profile", or both.
     subjects: ClassVar[tuple[str, ...]] = ("post",)

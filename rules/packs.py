@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
@@ -78,6 +80,39 @@ class Clause(_Strict):
         if self.manual:
             return "manual"
         return "covered" if self.covered_by else "allowance"
+
+    @property
+    def status(self) -> ClauseStatus:
+        """What the tool does about this clause, the one definition `policy list`, `policy show`
+        and the monthly summary all count by: "automated" only when a rule is on by default."""
+        if self.rules:
+            return "automated" if any(r.enabled for r in self.rules) else "off"
+        return cast(ClauseStatus, self.mode)
+
+
+ClauseStatus = Literal["automated", "off", "covered", "manual", "allowance"]
+
+
+@dataclass(frozen=True)
+class ClauseCounts:
+    """How many clauses of a pack are in each status (see `Clause.status`)."""
+
+    total: int
+    automated: int  # a check runs on it by default
+    covered: int  # another clause's checks evidence it
+    off: int  # has rules, all off by default (a district may switch them on)
+    manual: int  # needs a person's judgement
+    allowance: int  # grants permission: nothing to flag
+
+    @property
+    def not_checked(self) -> int:
+        return self.total - self.automated - self.covered
+
+
+def clause_counts(pack: Pack) -> ClauseCounts:
+    statuses = Counter(clause.status for clause in pack.clauses)
+    return ClauseCounts(len(pack.clauses), statuses["automated"], statuses["covered"],
+                        statuses["off"], statuses["manual"], statuses["allowance"])
 
 
 class Pack(_Strict):

@@ -36,3 +36,12 @@ def get(name: str) -> type[Check]:
     if name not in found:
         raise KeyError(f"unknown check {name!r}; known: {', '.join(sorted(found))}")
     return found[name]
+
+
+def check_title(name: str) -> str:
+    """The plain-language name of a check for people who do not read identifiers; a check that
+    is not installed (an old finding) gets its name with the underscores made spaces."""
+    cls = _CHECKS.get(name) or checks().get(name)
+    if cls is not None and cls.title:
+        return cls.title
+    return name.replace("_", " ").capitalize()

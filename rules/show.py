@@ -3,7 +3,7 @@ so a superintendent sees at a glance what the tool checks and what it does not."
 
 from __future__ import annotations
 
-from rules.packs import Clause, Pack
+from rules.packs import Clause, Pack, clause_counts
 
 COLUMNS = ("clause", "section", "rule", "check", "level", "automated/manual")
 
@@ -37,12 +37,11 @@ def format_pack(pack: Pack) -> str:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         return "  ".join(cells).rstrip()
 
-    clauses = len(pack.clauses)
-    automated = sum(1 for c in pack.clauses if c.rules)
-    manual = sum(1 for c in pack.clauses if c.manual)
+    counts = clause_counts(pack)
+    off = f", {counts.off} with checks off by default" if counts.off else ""
     header = [f"{pack.id} {pack.version}: {pack.policy} ({pack.district}, {pack.source})",
-              f"{clauses} clauses: {automated} automated, {manual} manual, "
-              f"{clauses - automated - manual} covered by another clause or permitted", ""]
+              f"{counts.total} clauses: {counts.automated} automated, {counts.covered} covered by "
+              f"another clause, {counts.manual} manual, {counts.allowance} permitted{off}", ""]
     return "\n".join([*header, line(COLUMNS), line(tuple("-" * w for w in widths)),
                       *(line(row) for row in table[1:]), "", *legend(pack)]) + "\n"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,29 +52,47 @@ def load_or_exit(config_dir: str) -> DistrictConfig:
 )
 @click.option("--now", default=None, help="Pretend it is this ISO time (replays and tests).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
-def audit(config_dir: str, db_path: str, now: str | None, as_json: bool) -> None:
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Also print Prefect's run and task logs, tracebacks included (they always go "
+    "to the run's log file, <db>.logs/<run id>.log).",
+)
+def audit(config_dir: str, db_path: str, now: str | None, as_json: bool, verbose: bool) -> None:
     """Run the nightly audit once, now (no Prefect server needed).
 
-    Exits 0 when the run completed, even if some accounts could not be fetched (they are recorded
-    as coverage gaps) or some images or items raised (recorded item errors, retried next run);
-    exits 2 on a configuration error, before anything is fetched; exits 1 on an internal error
-    (the run is recorded as failed, and the next run finishes what it left)."""
-    load_or_exit(config_dir)
-    summary = run_audit(config_dir, db_path, now, trigger="cli")
+    Quiet enough for cron: the summary, one line per coverage gap, and warnings; the details go
+    to the run's log file. Exits 0 when the run completed, even if some accounts could not be
+    fetched (they are recorded as coverage gaps) or some images or items raised (recorded item
+    errors, retried next run); exits 2 on a configuration error, before anything is fetched;
+    exits 1 on an internal error (the run is recorded as failed, and the next run finishes what
+    it left)."""
+    config = load_or_exit(config_dir)
+    if now:  # a bare date is a day in the district, resolved here where its time zone is known
+        now = clock_from(now, config.district.tz).now().isoformat()
+    summary = run_audit(config_dir, db_path, now, trigger="cli", verbose=verbose)
     # JSON escapes control characters itself; the text summary carries servers' error text.
     click.echo(json.dumps(summary, indent=2, default=str) if as_json else format_summary(summary))
 
 
-def run_audit(config_dir: str, db_path: str, now: str | None, trigger: str) -> dict[str, Any]:
-    from flows.audit import nightly_audit
+def run_audit(
+    config_dir: str, db_path: str, now: str | None, trigger: str, verbose: bool = False
+) -> dict[str, Any]:
+    from flows.audit import nightly_audit  # imports Prefect, which sets up its logging
+    from flows.console import run_logging
 
-    return nightly_audit(
-        config_dir=str(Path(config_dir).resolve()),
-        db_path=str(Path(db_path).resolve()),
-        now=now,
-        trigger=trigger,
-        show_progress=True,
-    )
+    with run_logging(db_path, verbose) as log_path:
+        summary = nightly_audit(
+            config_dir=str(Path(config_dir).resolve()),
+            db_path=str(Path(db_path).resolve()),
+            now=now,
+            trigger=trigger,
+            show_progress=True,
+        )
+    named = log_path.with_name(f"{summary['run_id']}.log")
+    log_path.replace(named)
+    return {**summary, "log_path": str(named)}
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -102,9 +121,11 @@ def format_summary(summary: dict[str, Any]) -> str:
         )
     for gap in summary["gaps"]:
         lines.append(f"  coverage gap: {gap['account']} ({gap['reason']}): {gap['error']}")
-    for skipped in summary["not_permitted"]:
-        lines.append(f"  not fetched: {skipped['account']}: {skipped['reason']}")
-    lines.append(f"  warehouse: {summary['db_path']}")
+    if summary["not_permitted"]:
+        skipped = "; ".join(f"{s['account']} ({s['reason']})" for s in summary["not_permitted"])
+        lines.append(f"  not fetched by design: {skipped}")
+    log = f"; log: {summary['log_path']}" if summary.get("log_path") else ""
+    lines.append(f"  warehouse: {summary['db_path']}{log}")
     return terminal_safe("\n".join(lines))
 
 
@@ -115,16 +136,21 @@ def accounts() -> None:
 
 @accounts.command("check")
 @click.option("--config", "config_dir", required=True, type=click.Path(file_okay=False))
-@click.option("--now", default=None, help="Judge permissions as of this ISO time.")
+@click.option(
+    "--now", default=None, help="Judge permissions as of this ISO time or date (a district day)."
+)
 def accounts_check(config_dir: str, now: str | None) -> None:
     """List each account with "will fetch" or "will not fetch" and why."""
     config = load_or_exit(config_dir)
-    today = clock_from(now).now().astimezone(config.district.tz).date()
+    today = clock_from(now, config.district.tz).now().astimezone(config.district.tz).date()
     rows = [("account", "kind", "platform", "decision", "why")]
     for account in config.accounts:
         decision = decide(account, today)
         verdict = "will fetch" if decision.allowed else "will not fetch"
         why = decision.basis if decision.allowed else decision.reason
+        if decision.allowed and account.token_env and not os.environ.get(account.token_env):
+            # The audit would record a gap for it: say so now, with the variable to set.
+            verdict, why = "will not fetch", f"token variable {account.token_env} is not set"
         rows.append((account.id, account.kind, account.platform, verdict, why))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-DEMO_PORT = 8753
+from demo.sample_server import DEMO_BASE_URL
+
+DEMO_PORT = int(DEMO_BASE_URL.rsplit(":", 1)[1])  # the port demo/district/accounts.yaml names
 
 
 @click.command()

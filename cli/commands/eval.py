@@ -96,6 +96,13 @@ def eval_command(
         else:
             _print_blind(corpus, outcome, show_errors)
         failures = gate_failures(outcome, gates)
+    elif not (corpus / "posts.jsonl").is_file():
+        raise click.BadParameter(
+            f"{corpus} is not a labelled corpus: expected posts.jsonl with a district "
+            "configuration beside it (the project's own corpus), or district folders with "
+            "dev.jsonl and test.jsonl (a blind corpus)",
+            param_hint="--corpus",
+        )
     else:
         failures = _own_corpus(corpus, split, show_errors, as_json, gates)
     if failures:
@@ -146,10 +153,14 @@ def _own_corpus(
     from evaluation.blind_eval import BlindOutcome, gate_failures
     from evaluation.scores import format_table
     from evaluation.text_eval import _image_scores, run_corpus
+    from hallmonitor.config import ConfigError
 
     if split == "test":
         raise click.BadParameter("this corpus has dev and holdout splits", param_hint="--split")
-    outcome = run_corpus(corpus, split)
+    try:
+        outcome = run_corpus(corpus, split)
+    except (ValueError, ConfigError) as exc:
+        raise click.ClickException(f"{corpus} cannot be scored:\n{exc}") from exc
     scores = outcome.scores + _image_scores(corpus)
     if as_json:
         data = {"items": outcome.items, "checks": [s.__dict__ for s in scores]}

@@ -15,13 +15,13 @@ def policy() -> None:
 @policy.command("list")
 def list_packs() -> None:
     """Every pack with its version, district and how many clauses it automates."""
-    from rules.packs import load_pack, pack_ids
+    from rules.packs import clause_counts, load_pack, pack_ids
 
     for pack_id in pack_ids():
         pack = load_pack(pack_id)
-        automated = sum(1 for c in pack.clauses if c.rules)
-        click.echo(f"{pack.id:20} {pack.version:10} {automated:2}/{len(pack.clauses):2} clauses "
-                   f"automated  {pack.district}")
+        counts = clause_counts(pack)  # the same counts the monthly summary prints
+        click.echo(f"{pack.id:20} {pack.version:10} {counts.automated:2}/{counts.total:2} clauses "
+                   f"automated (+{counts.covered} covered by another clause)  {pack.district}")
 
 
 @policy.command("show")

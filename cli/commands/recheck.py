@@ -45,7 +45,8 @@ def recheck(
     from hallmonitor.clock import clock_from
 
     config = load_or_exit(config_dir)
-    stats = run(config, db_path, since.date() if since else None, clock_from(now).now())
+    moment = clock_from(now, config.district.tz).now()
+    stats = run(config, db_path, since.date() if since else None, moment)
     if as_json:
         click.echo(json.dumps(stats.as_dict(), indent=2))
         return

@@ -22,7 +22,9 @@ OUT = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=
                    help="Folder the reports are written to.")
 SEND = click.option("--send", is_flag=True,
                     help="E-mail the reports (SMTP settings: HALLMONITOR_SMTP_* variables).")
-NOW = click.option("--now", default=None, help="Pretend it is this ISO time (replays and tests).")
+NOW = click.option("--now", default=None,
+                   help="Pretend it is this ISO time (replays and tests); a bare date is noon "
+                        "that day in the district.")
 
 
 def _config_or_exit(config_dir: str) -> DistrictConfig:
@@ -66,7 +68,8 @@ def monthly(month: str | None, config_dir: str, db_path: str, out_dir: str, send
     from dashboards.reports.jobs import produce_monthly
 
     config = _config_or_exit(config_dir)
-    produced = _run(lambda: produce_monthly(config, db_path, out_dir, clock_from(now).now(),
+    moment = clock_from(now, config.district.tz).now()
+    produced = _run(lambda: produce_monthly(config, db_path, out_dir, moment,
                                             Month.parse(month) if month else None, send=send))
     for path in produced.paths:
         click.echo(f"wrote {path}")
@@ -83,14 +86,23 @@ def monthly(month: str | None, config_dir: str, db_path: str, out_dir: str, send
 @OUT
 @SEND
 @NOW
-def digest(config_dir: str, db_path: str, out_dir: str, send: bool, now: str | None) -> None:
+@click.option("--mark-delivered", is_flag=True,
+              help="Without --send: count the written files as delivered (move each monitor's "
+                   "'since' mark), for districts that hand the files over by other means.")
+def digest(config_dir: str, db_path: str, out_dir: str, send: bool, now: str | None,
+           mark_delivered: bool) -> None:
     """Each monitor's digest of new findings and connection health. Without --send it is a
-    preview: files are written and the next digest still starts where the last sent one ended."""
+    preview: files are written and the next digest still starts where the last sent one ended
+    (unless --mark-delivered)."""
     from dashboards.reports.jobs import produce_digests
 
     config = _config_or_exit(config_dir)
-    produced = _run(lambda: produce_digests(config, db_path, out_dir, clock_from(now).now(),
-                                            send=send))
+    moment = clock_from(now, config.district.tz).now()
+    produced = _run(lambda: produce_digests(config, db_path, out_dir, moment, send=send,
+                                            advance=mark_delivered and not send))
+    if not send:
+        moved = "moved (--mark-delivered)" if mark_delivered else "not moved (a preview)"
+        click.echo(f"not e-mailed (no --send); monitors' 'since' marks {moved}", err=True)
     failed = False
     for item in produced:
         sent = f" -> sent to {', '.join(item.sent_to)}" if item.sent_to else ""

@@ -15,6 +15,7 @@ ADVISORY = "#f4a582"
 CAPTURED = "#4393c3"
 MISSED = "#d6604d"
 NEUTRAL = "#6b6b6b"
+BY_DESIGN = "#c9c9c9"  # grey: the district's choice, not a failure
 MAX_BARS = 12
 
 
@@ -50,30 +51,35 @@ def _empty(ax: Any, message: str) -> None:
     ax.set_yticks([])
 
 
-def _stacked_barh(rows: list[tuple[str, int, int]], labels: tuple[str, str],
-                  colors: tuple[str, str], empty: str, height: float | None = None) -> bytes:
+def _stacked_barh(rows: list[tuple[Any, ...]], labels: tuple[str, ...],
+                  colors: tuple[str, ...], empty: str, height: float | None = None) -> bytes:
+    """One horizontal bar per row (name, count, count, ...), the counts stacked."""
     plt = _pyplot()
     rows = rows[:MAX_BARS]
     fig, ax = plt.subplots(figsize=(6.8, height or max(1.6, 0.32 * len(rows) + 0.9)))
-    if not rows or not any(a + b for _, a, b in rows):
+    if not rows or not any(sum(row[1:]) for row in rows):
         _empty(ax, empty)
         return _png(fig)
-    names = [name if len(name) <= 38 else name[:37] + "…" for name, _, _ in rows][::-1]
-    first = [a for _, a, _ in rows][::-1]
-    second = [b for _, _, b in rows][::-1]
-    ax.barh(names, first, color=colors[0], label=labels[0])
-    ax.barh(names, second, left=first, color=colors[1], label=labels[1])
-    for y, (a, b) in enumerate(zip(first, second, strict=True)):
-        ax.text(a + b, y, f" {a + b:,}", va="center", fontsize=8)
+    names = [name if len(name) <= 44 else name[:43] + "…" for name, *_ in rows][::-1]
+    left = [0] * len(rows)
+    for index, (label, color) in enumerate(zip(labels, colors, strict=True)):
+        values = [row[index + 1] for row in rows][::-1]
+        if index == 0 or any(values):
+            ax.barh(names, values, left=left, color=color, label=label)
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    for y, total in enumerate(left):
+        ax.text(total, y, f" {total:,}", va="center", fontsize=8)
     ax.margins(x=0.12)
     ax.xaxis.set_major_locator(_integer_ticks())
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False, fontsize=8)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(labels), frameon=False,
+              fontsize=8)
     return _png(fig)
 
 
 def findings_by_check(summary: MonthlySummary) -> bytes:
+    empty = "No findings this month" if summary.coverage.has_data else "No data: no audit had run"
     return _stacked_barh(summary.by_check, ("violations", "advisories"), (VIOLATION, ADVISORY),
-                         "No findings this month")
+                         empty)
 
 
 def trend(summary: MonthlySummary) -> bytes:
@@ -84,8 +90,12 @@ def trend(summary: MonthlySummary) -> bytes:
     advisories = [a for _, _, a in summary.trend]
     ax.bar(labels, violations, color=VIOLATION, label="violations")
     ax.bar(labels, advisories, bottom=violations, color=ADVISORY, label="advisories")
-    for x, (v, a) in enumerate(zip(violations, advisories, strict=True)):
-        ax.text(x, v + a, f"{v + a:,}", ha="center", va="bottom", fontsize=8)
+    no_data = set(summary.trend_no_data)
+    for x, ((label, _, _), v, a) in enumerate(zip(summary.trend, violations, advisories,
+                                                  strict=True)):
+        # Before the first audit there is nothing to count: "no data", never a zero.
+        ax.text(x, v + a, "no data" if label in no_data else f"{v + a:,}", ha="center",
+                va="bottom", fontsize=8, color=NEUTRAL if label in no_data else "black")
     ax.set_ylim(0, max([v + a for v, a in zip(violations, advisories, strict=True)] + [1]) * 1.2)
     ax.legend(loc="upper left", frameon=False, fontsize=8)
     ax.yaxis.set_major_locator(_integer_ticks())
@@ -111,9 +121,17 @@ def open_by_age(summary: MonthlySummary) -> bytes:
 
 
 def coverage(summary: MonthlySummary) -> bytes:
-    rows = [(a.name, a.nights_captured, a.nights_missed) for a in summary.coverage.accounts]
-    return _stacked_barh(rows, ("nights captured", "nights not captured"), (CAPTURED, MISSED),
-                         "No accounts configured")
+    cov = summary.coverage
+    rows = [(a.name, a.nights_captured, a.nights_missed, a.nights_not_permitted)
+            for a in cov.accounts]
+    if not cov.accounts:
+        empty = "No accounts configured"
+    elif not cov.has_data:
+        empty = "No data: no audit had run"
+    else:
+        empty = "Nothing to show"
+    return _stacked_barh(rows, ("captured", "not captured", "not fetched (by design)"),
+                         (CAPTURED, MISSED, BY_DESIGN), empty)
 
 
 def all_charts(summary: MonthlySummary) -> dict[str, bytes]:

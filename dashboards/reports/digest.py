@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 
@@ -54,6 +54,7 @@ class Digest:
     lapses: list[LapseWarning]
     last_run_at: datetime | None
     review_url: str | None
+    missed_days: list[date] = field(default_factory=list)  # scheduled nights with no audit
 
     @property
     def total(self) -> int:
@@ -67,6 +68,7 @@ class Digest:
 
     def stats(self) -> dict[str, object]:
         return {"findings": self.total, "by_severity": self.by_severity(),
+                "missed_nights": len(self.missed_days),
                 "accounts_not_captured": len(self.problems), "lapses": len(self.lapses)}
 
 
@@ -105,4 +107,5 @@ def build_digest(con: duckdb.DuckDBPyConnection, config: DistrictConfig, monitor
         district=district.name, monitor=monitor, since=since, until=until, groups=ordered,
         problems=[p for p in health.problems if in_scope(monitor, p.account)],
         lapses=[w for w in health.lapses if in_scope(monitor, w.account)],
-        last_run_at=health.last_run_at, review_url=district.review_url)
+        last_run_at=health.last_run_at, review_url=district.review_url,
+        missed_days=list(health.missed_days))

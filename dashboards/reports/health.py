@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import duckdb
 
 from dashboards.reports.common import AccountInfo
+from dashboards.reports.schedule import AUDIT_RUN
 from hallmonitor.config import DistrictConfig
 
 LAPSE_WARNING_DAYS = 30
-NOT_CAPTURED = ("gap", "not_permitted", "quarantined")
+# Failed to capture: a health problem. "not_permitted" is not one: the district chose not to
+# fetch an account without a current written permission, and the digest lists it under
+# permissions instead (issue 13, item 3).
+NOT_CAPTURED = ("gap", "quarantined")
 
 # coverage.reason (machine code) -> what a monitor should read.
 REASONS = {
@@ -53,13 +57,14 @@ class LapseWarning:
 
 @dataclass(frozen=True)
 class Health:
-    last_run_at: datetime | None
+    last_run_at: datetime | None  # the latest audit run (a recheck is not one)
     problems: list[CaptureProblem]
     lapses: list[LapseWarning]
+    missed_days: list[date] = field(default_factory=list)  # scheduled nights with no audit
 
     @property
     def is_clean(self) -> bool:
-        return not self.problems and not self.lapses
+        return not self.problems and not self.lapses and not self.missed_days
 
 
 def reason_text(status: str, reason: str | None) -> str:
@@ -72,16 +77,20 @@ def reason_text(status: str, reason: str | None) -> str:
 
 def capture_problems(con: duckdb.DuckDBPyConnection, district_id: str,
                      accounts: dict[str, AccountInfo], until: datetime,
-                     tz_name: str) -> tuple[datetime | None, list[CaptureProblem]]:
-    """Per account, the unbroken run of not-captured nights ending at its latest coverage row."""
+                     tz_name: str, nights_since_last_run: int = 0,
+                     ) -> tuple[datetime | None, list[CaptureProblem]]:
+    """Per account, the unbroken run of not-captured nights ending at its latest coverage row,
+    plus `nights_since_last_run` (scheduled nights after the latest audit run that had none:
+    the account was not captured on those either, and a stopped audit must not read as
+    "1 night in a row" days later)."""
     rows = con.execute(
         "SELECT c.account_id, c.status, c.reason, c.error, r.started_at, "
         "       CAST(timezone(?, r.started_at) AS DATE) "
         "FROM coverage c JOIN fetch_runs r ON r.run_id = c.run_id "
-        "WHERE c.district_id = ? AND r.started_at <= ? "
+        f"WHERE c.district_id = ? AND r.started_at <= ? AND ({AUDIT_RUN}) "
         "ORDER BY c.account_id, r.started_at DESC", [tz_name, district_id, until]).fetchall()
     last = con.execute("SELECT max(started_at) FROM fetch_runs WHERE district_id = ? "
-                       "AND started_at <= ?", [district_id, until]).fetchone()
+                       f"AND started_at <= ? AND ({AUDIT_RUN})", [district_id, until]).fetchone()
     history: dict[str, list[tuple]] = defaultdict(list)
     for row in rows:
         history[row[0]].append(row[1:])
@@ -97,7 +106,8 @@ def capture_problems(con: duckdb.DuckDBPyConnection, district_id: str,
         info = accounts.get(account_id) or AccountInfo(account_id, account_id, "?", "?", None)
         status, reason, error = streak[0][0], streak[0][1], streak[0][2]
         problems.append(CaptureProblem(
-            account=info, nights=len({run[4] for run in streak}), since=streak[-1][3],
+            account=info, nights=len({run[4] for run in streak}) + nights_since_last_run,
+            since=streak[-1][3],
             status=status, reason=reason_text(status, reason), error=_short(error)))
     problems.sort(key=lambda p: (-p.nights, p.account.name))
     return (last[0] if last else None), problems
@@ -112,11 +122,12 @@ def lapse_warnings(config: DistrictConfig, accounts: dict[str, AccountInfo],
         info = accounts[account.id]
         if account.kind == "employee" and account.permission is None:
             warnings.append(LapseWarning(info, "permission", None, None,
-                                         "no written permission on file: never fetched"))
+                                         "no written permission on file: not fetched (by design)"))
         elif account.permission is not None:
             left = (account.permission.expires - today).days
             if left < 0:
-                note = f"permission lapsed on {account.permission.expires.isoformat()}: not fetched"
+                note = (f"permission lapsed on {account.permission.expires.isoformat()}: "
+                        "not fetched (by design) until it is renewed")
             elif left <= LAPSE_WARNING_DAYS:
                 note = f"permission expires on {account.permission.expires.isoformat()} " \
                        f"({left} day{'s' if left != 1 else ''} left): renew it to keep auditing"

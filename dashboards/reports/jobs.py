@@ -1,8 +1,9 @@
 """Produce, archive and deliver the reports. The CLI and the Prefect flows both call these.
 
 Digest: one per monitor, new findings since that monitor's watermark. The watermark advances
-only when the digest was delivered (sent, or, with `advance=True`, written for a scheduled run
-with no e-mail configured), so a preview never swallows findings.
+only when the digest was delivered: sent, or, with `advance=True` (`--mark-delivered`), written
+with no e-mail configured. A preview, or a scheduled run whose SMTP settings were forgotten, never
+swallows findings.
 Monthly: one HTML + PDF per month; the PDF goes to every superintendent."""
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
+
 from dashboards import delivery
-from dashboards.reports import archive
+from dashboards.reports import archive, schedule
 from dashboards.reports.common import Month, account_infos
 from dashboards.reports.digest import Digest, build_digest
 from dashboards.reports.health import Health, capture_problems, lapse_warnings
@@ -23,6 +26,7 @@ from hallmonitor.config import DistrictConfig
 from warehouse.db import connect
 
 log = logging.getLogger(__name__)
+MISSED_LOOKBACK = timedelta(days=31)
 
 
 class NoSmtpConfigured(RuntimeError):
@@ -53,9 +57,20 @@ def _smtp(send: bool) -> delivery.SmtpSettings | None:
     return settings
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def digest_subject(digest: Digest) -> str:
-    problems = f", {len(digest.problems)} accounts NOT CAPTURED" if digest.problems else ""
-    return f"Hallmonitor digest, {digest.district}: {digest.total} new findings{problems}"
+    """Problems first: a stopped audit, then accounts that failed to capture (accounts not
+    fetched by design are not problems and are not counted here)."""
+    parts = []
+    if digest.missed_days:
+        parts.append(f"AUDIT DID NOT RUN on {plural(len(digest.missed_days), 'scheduled night')}")
+    parts.append(plural(digest.total, "new finding"))
+    if digest.problems:
+        parts.append(f"{plural(len(digest.problems), 'account')} NOT CAPTURED")
+    return f"Hallmonitor digest, {digest.district}: {', '.join(parts)}"
 
 
 def produce_digests(config: DistrictConfig, db_path: str | Path, out_dir: str | Path,
@@ -70,11 +85,15 @@ def produce_digests(config: DistrictConfig, db_path: str | Path, out_dir: str | 
     with connect(db_path) as con:
         accounts = account_infos(con, config)
         until = archive.digest_cutoff(con, district.id, now)
-        last_run, problems = capture_problems(con, district.id, accounts, until, district.timezone)
+        last = schedule.last_audit(con, district.id, until)
+        after_last = schedule.missed(schedule.nights(con, config, last, now)) if last else []
+        last_run, problems = capture_problems(con, district.id, accounts, until,
+                                              district.timezone, len(after_last))
         today = now.astimezone(district.tz).date()
-        health = Health(last_run, problems, lapse_warnings(config, accounts, today))
+        lapses = lapse_warnings(config, accounts, today)
         for monitor in district.monitors:
             since = archive.watermark(con, district.id, monitor.id)
+            health = Health(last_run, problems, lapses, _missed_days(con, config, since, now))
             digest = build_digest(con, config, monitor, accounts, health, since, until)
             html, text = render_digest(digest, district.timezone)
             period = f"{since.isoformat() if since else ''}..{until.isoformat()}"
@@ -100,6 +119,14 @@ def produce_digests(config: DistrictConfig, db_path: str | Path, out_dir: str | 
             for d, rid, _, paths in pending]
 
 
+def _missed_days(con: duckdb.DuckDBPyConnection, config: DistrictConfig, since: datetime | None,
+                 now: datetime) -> list[date]:
+    """Scheduled nights with no audit since the monitor's last delivered digest (at most the
+    last MISSED_LOOKBACK): the first line of their digest."""
+    start = max(since, now - MISSED_LOOKBACK) if since else now - MISSED_LOOKBACK
+    return [night.day for night in schedule.missed(schedule.nights(con, config, start, now))]
+
+
 def _produced(kind: str, monitor_id: str | None, report_id: str, paths: tuple[Path, ...],
               sent: list[delivery.Sent], match: str) -> Produced:
     mine = [s for s in sent if s.outgoing.report_id == match]
@@ -113,12 +140,19 @@ def previous_month(config: DistrictConfig, now: datetime) -> Month:
 
 
 def monthly_text(summary: MonthlySummary) -> str:
+    from dashboards.reports.render import schedule_alert
+
     cov = summary.coverage
-    return (f"The Hallmonitor summary for {summary.district}, {summary.month.label}, is attached "
-            f"as a PDF.\n\nNew findings: {summary.findings} ({summary.by_level['violation']} "
-            f"violations, {summary.by_level['advisory']} advisories).\nAwaiting a decision: "
-            f"{summary.open_total}.\nAccounts captured: {cov.accounts_audited} of "
-            f"{cov.accounts_configured}.\n\nThe summary names no students and quotes no posts.\n")
+    alert = schedule_alert(summary)
+    first = f"{alert}\n\n" if alert else ""
+    captured = (f"{len(cov.accounts_expected) - cov.accounts_missed} of "
+                f"{len(cov.accounts_expected)} captured on every scheduled night"
+                if cov.has_data else "no data (no audit had run yet)")
+    return (f"{first}The Hallmonitor summary for {summary.district}, {summary.month.label}, is "
+            f"attached as a PDF.\n\nNew findings: {summary.findings} "
+            f"({summary.by_level['violation']} violations, {summary.by_level['advisory']} "
+            f"advisories).\nAwaiting a decision: {summary.open_total}.\nAccounts: {captured}."
+            f"\n\nThe summary names no students and quotes no posts.\n")
 
 
 def produce_monthly(config: DistrictConfig, db_path: str | Path, out_dir: str | Path,
@@ -126,9 +160,12 @@ def produce_monthly(config: DistrictConfig, db_path: str | Path, out_dir: str | 
     from dashboards.reports.charts import all_charts
     from dashboards.reports.render import html_to_pdf, render_monthly_html
 
-    settings = _smtp(send)
     district = config.district
     month = month or previous_month(config, now)
+    if month.bounds(district.tz)[0] > now:
+        raise ValueError(f"{month} has not started yet in {district.timezone}: "
+                         "a summary can only report what has happened")
+    settings = _smtp(send)
     with connect(db_path, read_only=True) as con:
         summary = build_monthly(con, config, month, now)
     html = render_monthly_html(summary, all_charts(summary), district.review_url)

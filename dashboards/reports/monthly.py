@@ -23,6 +23,7 @@ from dashboards.reports.common import (
 )
 from dashboards.reports.coverage import Coverage, coverage_for
 from hallmonitor.config import DistrictConfig
+from rules.registry import check_title
 
 TREND_MONTHS = 6
 AGE_BUCKETS = ((7, "under 1 week"), (30, "1 to 4 weeks"), (90, "1 to 3 months"),
@@ -52,6 +53,7 @@ class MonthlySummary:
     by_kind: list[tuple[str, int, int]]  # account kind, violations, advisories
     by_category: list[tuple[str, int]]
     trend: list[tuple[str, int, int]]  # month label, violations, advisories
+    trend_no_data: list[str]  # labels of trend months before the district's first audit
     decisions: Decisions
     open_total: int
     open_by_age: list[tuple[str, int]]
@@ -69,7 +71,7 @@ class MonthlySummary:
                 "median_days_to_decision": self.decisions.median_days,
                 "accounts_audited": self.coverage.accounts_audited,
                 "accounts_configured": self.coverage.accounts_configured,
-                "nights": self.coverage.nights}
+                "nights": self.coverage.nights, "scheduled_nights": self.coverage.scheduled}
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -98,6 +100,16 @@ def _month_findings(con: duckdb.DuckDBPyConnection, district_id: str, start: dat
         "SELECT account_id, check_name, category, level, severity FROM findings "
         "WHERE district_id = ? AND status <> 'superseded' AND first_seen >= ? AND first_seen < ?",
         [district_id, start, end]).fetchall()
+
+
+def _no_data(trend: list[tuple[str, int, int]], month: Month, first_audit: datetime | None,
+             tz: ZoneInfo) -> list[str]:
+    """Trend months that ended before the first audit and hold no finding: "no data", not
+    zero findings (a month with findings has data, however they got there)."""
+    first = month.shift(-(TREND_MONTHS - 1))
+    months = [first.shift(offset) for offset in range(TREND_MONTHS)]
+    return [m.label for m, (_, v, a) in zip(months, trend, strict=True)
+            if not v + a and (first_audit is None or m.bounds(tz)[1] <= first_audit)]
 
 
 def _trend(con: duckdb.DuckDBPyConnection, district_id: str, tz: str, month: Month,
@@ -160,17 +172,19 @@ def build_monthly(con: duckdb.DuckDBPyConnection, config: DistrictConfig, month:
     levels = Counter(level for *_, level, _ in rows)
     severities = Counter(severity for *_, severity in rows)
     open_by_age = _open_by_age(con, district.id, as_of)
+    coverage = coverage_for(con, config, accounts, start, as_of)
+    trend = _trend(con, district.id, district.timezone, month, as_of)
     return MonthlySummary(
         district=district.name, month=month, timezone=district.timezone, generated_at=now,
         as_of=as_of, findings=len(rows),
         by_level={"violation": levels["violation"], "advisory": levels["advisory"]},
         by_severity={s: severities[s] for s in SEVERITIES},
-        by_check=_split([(r[1], r[3]) for r in rows]),
+        by_check=_split([(check_title(r[1]), r[3]) for r in rows]),
         by_school=_split([(school_label(config, info(r[0]).school), r[3]) for r in rows]),
         by_kind=_split([(info(r[0]).kind, r[3]) for r in rows]),
         by_category=sorted(Counter(r[2] for r in rows).items(), key=lambda kv: (-kv[1], kv[0])),
-        trend=_trend(con, district.id, district.timezone, month, as_of),
+        trend=trend, trend_no_data=_no_data(trend, month, coverage.data_since, district.tz),
         decisions=_decisions(con, district.id, start, as_of),
         open_total=sum(n for _, n in open_by_age), open_by_age=open_by_age,
-        coverage=coverage_for(con, config, accounts, start, as_of),
+        coverage=coverage,
         clauses=clause_coverage(district.policy))

@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from dashboards.reports.digest import Digest
 from dashboards.reports.monthly import MonthlySummary
+from dashboards.reports.schedule import describe_days
 
 
 @lru_cache(maxsize=1)
@@ -24,6 +25,7 @@ def environment() -> Environment:
     env.filters["days"] = format_days
     env.filters["local"] = format_local
     env.filters["num"] = lambda n: f"{n:,}"
+    env.filters["days_list"] = describe_days
     return env
 
 
@@ -46,21 +48,49 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def attention(summary: MonthlySummary) -> list[str]:
-    """The few sentences a superintendent should read first."""
-    points = []
+def schedule_alert(summary: MonthlySummary) -> str | None:
+    """The first thing a superintendent reads when the audit did not run as scheduled (or had
+    never run): every figure below depends on it."""
     cov = summary.coverage
-    if cov.runs == 0:
-        points.append("No audit ran this month: nothing was captured or checked.")
-    elif cov.accounts_audited == 0:
-        points.append(f"No account was captured this month: all {cov.accounts_configured} "
-                      f"configured accounts failed on every one of {cov.nights} nights.")
-    elif cov.accounts_missed:
-        worst = [a for a in cov.accounts if a.nights_missed][:3]
-        names = "; ".join(f"{a.name}: {a.nights_missed} night{'s' if a.nights_missed != 1 else ''}"
-                          f" ({a.reason})" for a in worst)
-        more = f" and {cov.accounts_missed - len(worst)} more" if cov.accounts_missed > 3 else ""
+    if not cov.has_data:
+        return (f"No data for {summary.month.label}: no audit had run yet, so nothing was "
+                "captured or checked. The figures below are empty, not zero.")
+    if not cov.missed_days:
+        return None
+    missed = len(cov.missed_days)
+    return (f"The audit did not run on {missed} of {cov.scheduled} scheduled nights "
+            f"({describe_days(cov.missed_days)}): nothing was captured or checked on "
+            f"{'those nights' if missed != 1 else 'that night'}.")
+
+
+def _nights(count: int) -> str:
+    return f"{count} night{'s' if count != 1 else ''}"
+
+
+def attention(summary: MonthlySummary) -> list[str]:
+    """The few sentences a superintendent should read first (after the schedule alert)."""
+    points: list[str] = []
+    cov = summary.coverage
+    expected = cov.accounts_expected
+    if not cov.has_data:
+        return points
+    if expected and cov.accounts_audited == 0:
+        points.append(f"No account was captured this month: none of the {len(expected)} accounts "
+                      f"the audit should fetch was captured on any of {cov.scheduled} scheduled "
+                      "nights.")
+    elif failing := sorted((a for a in cov.accounts if a.nights_failed),
+                           key=lambda a: (-a.nights_failed, a.name)):
+        # Nights with no audit at all are the alert above; these are the accounts that failed.
+        names = "; ".join(f"{a.name}: {_nights(a.nights_failed)} ({a.reason})"
+                          for a in failing[:3])
+        more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
         points.append(f"Not captured on some nights: {names}{more}.")
+    by_design = cov.accounts_not_permitted
+    if by_design:
+        names = ", ".join(a.name for a in by_design[:3])
+        more = f" and {len(by_design) - 3} more" if len(by_design) > 3 else ""
+        points.append(f"Not fetched by design (no current written permission): {names}{more}. "
+                      "This is the district's choice, not an outage.")
     if summary.findings == 0 and cov.accounts_audited:
         points.append("No new findings this month.")
     elif summary.findings:
@@ -80,7 +110,8 @@ def render_monthly_html(summary: MonthlySummary, charts: dict[str, bytes],
                         review_url: str | None = None) -> str:
     images = {name: data_uri(png) for name, png in charts.items()}
     return environment().get_template("monthly.html").render(
-        s=summary, charts=images, attention=attention(summary), review_url=review_url)
+        s=summary, charts=images, alert=schedule_alert(summary), attention=attention(summary),
+        review_url=review_url)
 
 
 def render_digest(digest: Digest, timezone: str) -> tuple[str, str]:

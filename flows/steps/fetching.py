@@ -166,7 +166,8 @@ def fetch_account(
         raise NotPermitted(f"account {account.id} is not permitted: {decision.reason}")
     outcome = FetchOutcome(account.id, window, started_at=clock.now())
     if run_deadline is not None and time.monotonic() >= run_deadline:
-        outcome.reason, outcome.error = Reason.RUN_BUDGET, "the run's time budget was spent before it"
+        outcome.reason = Reason.RUN_BUDGET
+        outcome.error = "the run's time budget was spent before it"
         outcome.finished_at = clock.now()
         return outcome
     cls = connector_for(account.platform)

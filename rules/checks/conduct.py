@@ -108,6 +108,7 @@ class Conduct(Check):
     """
 
     name = "conduct"
+    title = "Unprofessional language or conduct"
     subjects = ("post",)
 
     class Params(CheckParams):

@@ -83,6 +83,7 @@ class Confidentiality(Check):
     confidential or proprietary to the district, its students or employees"."""
 
     name = "confidentiality"
+    title = "Confidential student or staff information"
     Params = ConfidentialityParams
     subjects = ("post", "profile")
 

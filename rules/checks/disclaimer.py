@@ -53,6 +53,7 @@ class Disclaimer(Check):
     """
 
     name = "disclaimer"
+    title = 'Missing "views are my own" disclaimer'
     subjects = ("profile",)
 
     class Params(CheckParams):

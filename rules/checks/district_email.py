@@ -32,6 +32,7 @@ class DistrictEmail(Check):
     """
 
     name = "district_email"
+    title = "District e-mail used on a personal account"
     subjects = ("profile",)
 
     class Params(CheckParams):

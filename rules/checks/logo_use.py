@@ -43,6 +43,7 @@ class LogoUse(Check):
     """A district or school mark in a personal account's image or avatar, without permission."""
 
     name = "logo_use"
+    title = "District logo on a personal account"
     Params = LogoUseParams
     subjects = ("post", "profile")
 

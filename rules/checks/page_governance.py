@@ -48,6 +48,7 @@ class PageGovernance(Check):
     """
 
     name = "page_governance"
+    title = "Official page without a responsible employee or district contact"
     subjects = ("profile",)
 
     class Params(CheckParams):

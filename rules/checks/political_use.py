@@ -36,6 +36,7 @@ class PoliticalUse(Check):
     """
 
     name = "political_use"
+    title = "District name used for promotion or politics"
     subjects = ("post",)
 
     class Params(CheckParams):

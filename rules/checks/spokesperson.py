@@ -47,6 +47,7 @@ class Spokesperson(Check):
     """
 
     name = "spokesperson"
+    title = "Personal account speaking for the district"
     subjects = ("post",)
 
     class Params(CheckParams):

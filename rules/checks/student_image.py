@@ -61,6 +61,7 @@ class StudentImage(Check):
     """Images of students posted without consent, or taken during the instructional day."""
 
     name = "student_image"
+    title = "Student photos without consent or during school hours"
     Params = StudentImageParams
     subjects = ("post", "profile")
 

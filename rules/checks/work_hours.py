@@ -28,6 +28,7 @@ class WorkHours(Check):
     """
 
     name = "work_hours"
+    title = "Personal posting during the school day"
     subjects = ("post",)
 
     class Params(CheckParams):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
@@ -61,23 +62,51 @@ def test_deployments_command_prints_the_schedules(config_dir: Path, tmp_path: Pa
     assert "cron '0 7 1 * *' in America/Chicago" in result.output
 
 
-def test_scheduled_digest_flow_delivers_by_file_when_no_smtp_is_set(config_dir: Path,
-                                                                    demo_db: Path) -> None:
+def _marks(db: Path) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM digest_watermarks").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_scheduled_digest_without_smtp_says_so_and_keeps_the_since_marks(
+        config_dir: Path, demo_db: Path, caplog: pytest.LogCaptureFixture) -> None:
     """The flow's own logic (`.fn`: a real flow run costs half a minute of Prefect start-up;
     tests/flows/test_deployments.py registers the flows on a real server): reports go beside
-    the warehouse, and with no SMTP configured the written digests are the delivery."""
+    the warehouse; with no SMTP configured every run warns, and nothing counts as delivered."""
     from flows.reports import nightly_digest
 
-    digests = nightly_digest.fn(str(config_dir), str(demo_db), now=NOW)
+    for _ in range(2):  # every run says so, not only the first
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="hallmonitor.reports"):
+            digests = nightly_digest.fn(str(config_dir), str(demo_db), now=NOW)
+        warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert any("NOT e-mailed" in m and "HALLMONITOR_SMTP_HOST" in m for m in warned)
+        assert _marks(demo_db) == 0
     folder = demo_db.with_name(demo_db.name + ".reports")
     assert sorted(Path(p).name for p in digests) == [
         "digest-2026-11-01-m-all.html", "digest-2026-11-01-m-rhs.html",
         "digest-2026-11-01-sup.html"]
     assert all(Path(p).parent == folder for p in digests)
-    con = duckdb.connect(str(demo_db), read_only=True)
-    marks = con.execute("SELECT count(*) FROM digest_watermarks").fetchone()[0]
-    con.close()
-    assert marks == 3
+
+
+def test_scheduled_digest_marks_delivered_only_when_told(config_dir: Path,
+                                                         demo_db: Path) -> None:
+    from flows.reports import nightly_digest
+
+    nightly_digest.fn(str(config_dir), str(demo_db), now=NOW, mark_delivered=True)
+    assert _marks(demo_db) == 3
+
+
+@pytest.mark.parametrize("flag, marks", [([], 0), (["--mark-delivered"], 3)])
+def test_report_digest_without_send_moves_marks_only_with_mark_delivered(
+        config_dir: Path, demo_db: Path, tmp_path: Path, flag: list[str], marks: int) -> None:
+    result = CliRunner().invoke(cli, ["report", "digest", "--config", str(config_dir), "--db",
+                                      str(demo_db), "--out", str(tmp_path), "--now", NOW, *flag])
+    assert result.exit_code == 0, result.output
+    assert "not e-mailed" in result.output
+    assert _marks(demo_db) == marks
 
 
 def test_scheduled_monthly_flow_reports_the_month_just_ended(config_dir: Path,

@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 from dashboards.reports.common import Month
 from dashboards.reports.jobs import Produced, produce_monthly
 from flows.district import load_district
+from rules.registry import check_title
 from tests.reports.builders import HOSTILE
 from tests.reports.conftest import leaked, pdf_text
 from tests.reports.scenarios import NOW
@@ -125,7 +126,8 @@ def test_pdf_numbers_match_the_warehouse(demo: Report) -> None:
     assert kpis[1] == str(sum(v for v, _ in by_check.values()))
     assert kpis[2] == str(want["open"])
     for check, (violations, advisories) in by_check.items():
-        row = _number(rf"(?m)^\s*{check}\s+(\d+\s+\d+\s+\d+)", text).split()
+        title = re.escape(check_title(check))  # the plain-language name, not the identifier
+        row = _number(rf"(?m)^\s*{title}\s+(\d+\s+\d+\s+\d+)", text).split()
         assert [int(n) for n in row] == [violations, advisories, violations + advisories]
     count, median, p90 = want["decided"]
     assert _int(r"Findings decided this month\s+(\d+)", text) == count
@@ -194,7 +196,8 @@ def test_month_with_thousands_counts_every_one(
     assert _kpis(text)[:2] == ["3,000", "1,500"]
     want = _expected(busy_db)["by_check"]
     for check, (violations, advisories) in want.items():
-        row = _number(rf"(?m)^\s*{check}\s+([\d,]+\s+[\d,]+\s+[\d,]+)", text).split()
+        title = re.escape(check_title(check))
+        row = _number(rf"(?m)^\s*{title}\s+([\d,]+\s+[\d,]+\s+[\d,]+)", text).split()
         assert [int(n.replace(",", "")) for n in row] == [
             violations,
             advisories,
@@ -214,19 +217,26 @@ def test_district_whose_fetches_all_failed_says_nothing_was_captured(
     html, text = _produce(config_dir, failed_db, tmp_path / "out")
     flat = " ".join(text.split())
     assert (
-        "No account was captured this month: all 5 configured accounts failed on every one "
-        "of 31 nights." in flat
+        "No account was captured this month: none of the 4 accounts the audit should fetch was "
+        "captured on any of 31 scheduled nights." in flat
     )
+    # coach-smith's permission lapsed: the district's choice, told apart from the outages
+    assert "Not fetched by design (no current written permission): Coach Smith (personal)" in flat
     soup = BeautifulSoup(html, "html.parser")
     rows = soup.select("#coverage-accounts tr")[1:]
     assert len(rows) == 5
-    for row in rows:
-        cells = [td.get_text() for td in row.find_all("td")]
-        assert cells[4:6] == ["0", "31"]
-        assert cells[6]  # a reason for every account
-    reasons = " ".join(row.find_all("td")[6].get_text() for row in rows)
-    assert "sign-in refused" in reasons and "rate-limited" in reasons and "lapsed" in reasons
-    assert "0 / 5" in soup.select_one("#kpi-captured").get_text()
+    cells = {
+        row.find("td").get_text(): [td.get_text() for td in row.find_all("td")] for row in rows
+    }
+    for name, row in cells.items():
+        expected = ["0", "0", "31"] if name == "Coach Smith (personal)" else ["0", "31", "0"]
+        assert row[4:7] == expected, name
+        assert row[7]  # a reason for every account
+    reasons = " ".join(row[7] for row in cells.values())
+    assert "sign-in refused" in reasons and "rate-limited" in reasons
+    assert "lapsed" in cells["Coach Smith (personal)"][7]
+    assert "(by design)" in cells["Coach Smith (personal)"][7]
+    assert "0 / 4" in soup.select_one("#kpi-captured").get_text()
 
 
 def test_report_is_archived_with_its_pdf(demo: Report) -> None:

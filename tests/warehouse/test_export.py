@@ -15,7 +15,14 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from warehouse.db import connect
-from warehouse.export import FINDING_KEYS, POST_KEYS, export_findings, export_posts
+from warehouse.export import (
+    CSV_FINDING_EXTRAS,
+    CSV_POST_EXTRAS,
+    FINDING_KEYS,
+    POST_KEYS,
+    export_findings,
+    export_posts,
+)
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 CITATION = {"policy": "DEBH-AP", "section": "Employee's Responsibilities, para. 3",
@@ -26,10 +33,11 @@ def at(hour: int, day: int = 1) -> datetime:
     return datetime(2026, 3, day, hour, 0, tzinfo=UTC)
 
 
-def _account(con: Any, account_id: str, platform: str, locator: str) -> None:
+def _account(con: Any, account_id: str, platform: str, locator: str,
+             name: str | None = None) -> None:
     con.execute("INSERT INTO accounts (district_id, account_id, kind, platform, locator, "
-                "updated_at) VALUES ('wf', ?, 'sponsored', ?, ?, ?)",
-                [account_id, platform, locator, T0])
+                "display_name, updated_at) VALUES ('wf', ?, 'sponsored', ?, ?, ?, ?)",
+                [account_id, platform, locator, name, T0])
 
 
 def _post(con: Any, post_id: str, account_id: str, platform: str, kind: str, permalink: str,
@@ -65,7 +73,7 @@ def db(tmp_path: Path) -> Path:
         con.execute("INSERT INTO districts (district_id, name, policy, timezone, updated_at) "
                     "VALUES ('wf', 'West Fargo', 'west-fargo-debh-ap', 'America/Chicago', ?)",
                     [T0])
-        _account(con, "wf-news", "rss", "https://news.example.org/feed.xml")
+        _account(con, "wf-news", "rss", "https://news.example.org/feed.xml", "West Fargo News")
         _account(con, "wf-fb", "facebook", "1234567890")
         _account(con, "wf-site", "web", "https://www.example.org/")
         _post(con, "p-new", "wf-news", "rss", "post", "https://news.example.org/2", at(12), "Later")
@@ -128,17 +136,55 @@ def test_findings_jsonl_carries_citation_evidence_and_platform(db: Path) -> None
     assert by_id["f-site"]["platform"] == "web"
 
 
-def test_findings_csv_round_trips_with_nested_values_as_json(db: Path) -> None:
-    reader = csv.DictReader(io.StringIO(run_export(export_findings, db, "csv")))
+def _csv(text: str) -> csv.DictReader:
+    assert text.startswith("\ufeff"), "Excel needs the byte-order mark to read UTF-8"
+    return csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+
+
+def test_contract_jsonl_field_sets_are_exactly_as_agreed() -> None:
+    assert FINDING_KEYS == ("finding_id", "district", "account_id", "platform", "post_url",
+                            "check", "rule", "citation", "level", "severity", "evidence",
+                            "status")
+    assert POST_KEYS[:8] == ("district", "account_id", "platform", "post_id", "post_url",
+                             "published_at", "text", "media")
+
+
+def test_findings_csv_is_flat_text_with_extra_columns_after_the_contract(db: Path) -> None:
+    reader = _csv(run_export(export_findings, db, "csv"))
     rows = list(reader)
-    assert reader.fieldnames == list(FINDING_KEYS)
+    assert reader.fieldnames == [*FINDING_KEYS, *CSV_FINDING_EXTRAS]
     assert [r["finding_id"] for r in rows] == [
         "f-profile", "f-a-post", "f-b-post", "f-site", "f-fb-account"]
     by_id = {r["finding_id"]: r for r in rows}
-    assert json.loads(by_id["f-a-post"]["citation"]) == CITATION
-    assert json.loads(by_id["f-a-post"]["evidence"])["detector"] == "roster"
+    first = by_id["f-a-post"]
+    assert first["citation"] == ("DEBH-AP, Employee's Responsibilities, para. 3: "
+                                 '"Employees shall not disclose information ..."')
+    assert first["evidence"] == "span: 0, 5; text: Hello; detector: roster"
+    assert not any(cell.lstrip().startswith(("{", "[")) for row in rows for cell in row.values())
+    assert first["account_name"] == "West Fargo News"
+    assert by_id["f-site"]["account_name"] == "wf-site"  # no display name: the id
+    assert (first["category"], first["summary"]) == ("student record", "summary")
+    assert first["first_seen_local"] == "2026-03-01 04:00"  # 10:00 UTC in Chicago
+    assert first["post_id"] == "p-new" and by_id["f-site"]["post_id"] == ""
     assert by_id["f-profile"]["post_url"] == "https://www.facebook.com/wfschools"
     assert by_id["f-fb-account"]["post_url"] == ""
+
+
+def test_findings_csv_post_id_joins_the_posts_csv(db: Path) -> None:
+    findings = list(_csv(run_export(export_findings, db, "csv")))
+    posts = {r["post_id"]: r for r in _csv(run_export(export_posts, db, "csv"))}
+    joined = [(f["finding_id"], posts[f["post_id"]]["post_url"]) for f in findings if f["post_id"]]
+    assert ("f-a-post", "https://news.example.org/2") in joined and len(joined) == 3
+
+
+def test_excel_reads_the_csv_apostrophe_intact(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "findings.csv"
+    result = CliRunner().invoke(cli, ["export", "findings", "--db", str(db), "--format", "csv",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel then decodes as UTF-8
+    assert "Employee's Responsibilities" in raw.decode("utf-8-sig")
 
 
 def test_posts_jsonl_has_contract_keys_media_and_deleted_flag(db: Path) -> None:
@@ -168,13 +214,14 @@ def test_posts_ordered_by_account_then_time_with_undated_items_last(db: Path) ->
 
 
 def test_posts_csv_round_trips(db: Path) -> None:
-    reader = csv.DictReader(io.StringIO(run_export(export_posts, db, "csv")))
+    reader = _csv(run_export(export_posts, db, "csv"))
     rows = list(reader)
-    assert reader.fieldnames == list(POST_KEYS)
+    assert reader.fieldnames == [*POST_KEYS, *CSV_POST_EXTRAS]
     newest = rows[2]
     assert newest["post_id"] == "p-new"
-    assert [m["url"] for m in json.loads(newest["media"])] == [
+    assert newest["media"].splitlines() == [
         "https://cdn.example.org/a.jpg", "https://cdn.example.org/b.jpg"]
+    assert newest["account_name"] == "West Fargo News"
     assert rows[1]["text"] == "Grades for Ann"
     assert rows[0]["published_at"] == ""
 
@@ -184,7 +231,8 @@ def test_empty_warehouse_exports_nothing_but_the_csv_header(tmp_path: Path) -> N
     with connect(path):
         pass
     assert run_export(export_findings, path, "jsonl") == ""
-    assert run_export(export_posts, path, "csv").splitlines() == [",".join(POST_KEYS)]
+    assert run_export(export_posts, path, "csv").splitlines() == [
+        "\ufeff" + ",".join([*POST_KEYS, *CSV_POST_EXTRAS])]
 
 
 def test_export_of_missing_database_raises_without_creating_it(tmp_path: Path) -> None:
@@ -213,7 +261,7 @@ def test_cli_export_posts_csv_to_file(db: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["export", "posts", "--db", str(db), "--format", "csv",
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
-    with out.open(newline="", encoding="utf-8") as handle:
+    with out.open(newline="", encoding="utf-8-sig") as handle:
         assert [r["post_id"] for r in csv.DictReader(handle)] == ["p-prof", "p-old", "p-new"]
 
 
