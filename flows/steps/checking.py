@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from flows.steps.imaging import image_text_targets, sponsored_phashes
+from flows.steps.imaging import image_text_targets, sponsored_images, sponsored_phashes
 from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext, Target
 from warehouse import store
@@ -128,9 +128,11 @@ def evaluate_posts(
     with connect(db_path, read_only=True) as con:
         targets = load_targets(con, config, post_ids)
         phashes = sponsored_phashes(con, config.district.id)
+        sponsored = sponsored_images(con, config.district.id, Path(db_path))
     stats.targets = len(targets)
     ctx = CheckContext(config, now)
     ctx.cached("sponsored_phashes", lambda: phashes)
+    ctx.cached("sponsored_images", lambda: sponsored)
     drafts = evaluate_targets(ruleset, targets, ctx)
     stats.findings = len(drafts)
     frame = pd.DataFrame([_flat(d) for d in drafts], columns=list(store.FINDING_FIELDS))

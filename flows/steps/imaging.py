@@ -42,7 +42,7 @@ def analyse_media(db_path: Path, config: DistrictConfig, post_ids: list[str], no
         return 0
     root = media_dir(db_path)
     settings = Settings()
-    results = [analyse(root / path, marks, settings) for _, path in stale]
+    results = [_analyse_one(analyse, sha, root / path, marks, settings) for sha, path in stale]
     with connect(db_path) as con:
         con.execute("BEGIN TRANSACTION")
         for result in results:
@@ -70,6 +70,18 @@ def analyse_media(db_path: Path, config: DistrictConfig, post_ids: list[str], no
     return len(results)
 
 
+def _analyse_one(analyse: Any, sha: str, path: Path, marks: list[Any], settings: Any) -> Any:
+    """One file's analysis; whatever goes wrong with it is recorded on that file (ok=False,
+    error "analyser: ...") so the other files, and the checks, still run (issue 10)."""
+    from rules.detect.media_pipeline import MediaAnalysis
+
+    try:
+        return analyse(path, marks, settings)
+    except Exception as exc:  # noqa: BLE001 - one hostile file must not end the night
+        return MediaAnalysis(sha256=sha, ok=False,
+                             error=f"analyser: {type(exc).__name__}: {str(exc)[:300]}")
+
+
 def sponsored_phashes(con: duckdb.DuckDBPyConnection, district_id: str) -> frozenset[str]:
     """Perceptual hashes of every image the district's sponsored accounts have posted: an
     employee re-sharing one of these is sharing district content, not misusing a mark."""
@@ -81,6 +93,25 @@ def sponsored_phashes(con: duckdb.DuckDBPyConnection, district_id: str) -> froze
         [district_id],
     ).fetchall()
     return frozenset(row[0] for row in rows)
+
+
+def sponsored_images(con: duckdb.DuckDBPyConnection, district_id: str, db_path: Path) -> Any:
+    """The district's sponsored images (hash, marks found, file) for the logo check's re-share
+    verification (rules.detect.reshare): pixels are compared only for candidates."""
+    from rules.detect.reshare import SponsoredImage, SponsoredImages
+
+    rows = con.execute(
+        "SELECT DISTINCT a.sha256, a.phash, a.marks_found, m.path FROM media_analysis a "
+        "JOIN media m ON m.sha256 = a.sha256 JOIN post_media pm ON pm.sha256 = a.sha256 "
+        "JOIN posts p ON p.post_id = pm.post_id JOIN accounts ac ON ac.district_id = p.district_id "
+        "AND ac.account_id = p.account_id WHERE p.district_id = ? AND ac.kind = 'sponsored' "
+        "AND a.ok",
+        [district_id],
+    ).fetchall()
+    root = media_dir(db_path)
+    images = [SponsoredImage(sha, phash, frozenset(marks or []), root / path)
+              for sha, phash, marks, path in rows]
+    return SponsoredImages(images, root)
 
 
 def image_text_targets(targets: list[Any]) -> list[Any]:

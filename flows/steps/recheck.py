@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from flows.steps.checking import evaluate_targets, load_targets
-from flows.steps.imaging import sponsored_phashes
+from flows.steps.imaging import sponsored_images, sponsored_phashes
 from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext
 from rules.engine import FindingDraft, RuleSet
@@ -81,10 +81,12 @@ def recheck(config: DistrictConfig, db_path: str | Path, since: date | None, now
                     .fetchall()]
         targets = load_targets(con, config, post_ids)
         phashes = sponsored_phashes(con, config.district.id)
+        sponsored = sponsored_images(con, config.district.id, Path(db_path))
     stats = RecheckStats(run_id, ruleset.pack.id, ruleset.pack.version, posts=len(targets),
                          skipped=len(post_ids) - len(targets))
     ctx = CheckContext(config, now)
     ctx.cached("sponsored_phashes", lambda: phashes)
+    ctx.cached("sponsored_images", lambda: sponsored)
     drafts = evaluate_targets(ruleset, targets, ctx)  # the same path as the nightly audit
     stats.findings = len(drafts)
     failures = _validate(drafts, now)

@@ -38,6 +38,8 @@ def document_score(rgb: np.ndarray) -> float:
     text on it: small dark marks of glyph size (black-hat at 512 px width) that, joined
     horizontally, form long thin runs. Faces, textures and scenes give blobs, not runs."""
     width = 512
+    if min(rgb.shape[:2]) < 8 or rgb.shape[1] > 64 * rgb.shape[0]:
+        return 0.0  # degenerate: no page
     small = cv2.resize(rgb, (width, max(1, round(width * rgb.shape[0] / rgb.shape[1]))),
                        interpolation=cv2.INTER_AREA)
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)

@@ -114,3 +114,79 @@ def test_same_real_flyer_differs_by_district(flyer: dict[str, Any]) -> None:
     assert [m["mark"] for m in flyer["logos"]] == ["district"]
     answers = {p: fired(p, post(p, flyer)) for p in PACKS}
     assert answers == expected(True)
+
+
+def _verified(tmp_path: Path, sponsored_image: Any, personal_image: Any) -> tuple[Any, Any]:
+    """Two files on disk, a SponsoredImages index over the first, and the media dict of the
+    second as the check sees it."""
+    from rules.detect.reshare import SponsoredImage, SponsoredImages
+
+    (tmp_path / "s.jpg").write_bytes(compose.jpeg_bytes(sponsored_image, 85))
+    (tmp_path / "p.jpg").write_bytes(compose.jpeg_bytes(personal_image, 60))
+    index = SponsoredImages([SponsoredImage("ef" * 32, PHASH, frozenset({"district"}),
+                                            tmp_path / "s.jpg")], tmp_path)
+    media = analysis()
+    return index, media
+
+
+def _fired_with(index: Any, target: Target) -> set[str]:
+    cfg = config("west-fargo-debh-ap")
+    ctx = CheckContext(cfg, NOW)
+    ctx.cached("sponsored_images", lambda: index)
+    return {d.rule_id for d in RuleSet.for_district(cfg).evaluate([target], ctx)
+            if d.check_name == "logo_use"}
+
+
+def _scene(seed: int) -> Any:
+    rng = np.random.default_rng(seed)
+    image = compose.classroom(rng)
+    compose.paste_heads(image, 4, rng)
+    compose.paste_mark(image, draw_mark("district"), rng, width_frac=0.25, rotation=5,
+                       perspective=0.02, cover=0.0, at=(0.7, 0.3))
+    return image
+
+
+def test_reshare_exemption_needs_the_same_picture_not_a_near_hash(tmp_path: Path) -> None:
+    """Issue 14: a different photo of a similar scene was exempted by pHash distance alone."""
+    original = _scene(41)
+    index, media = _verified(tmp_path, original, _scene(42))
+    target = post("west-fargo-debh-ap", media)
+    target.media[0]["path"] = "p.jpg"
+    assert _fired_with(index, target) == {RULES["west-fargo-debh-ap"]}
+    [draft] = RuleSet.for_district(config("west-fargo-debh-ap")).evaluate(
+        [target], _ctx_with(index))
+    [compared] = draft.evidence["details"]["reshare_check"]["compared"]
+    assert compared["same"] is False and compared["ncc"] < 0.9
+
+
+def test_resized_recompressed_reshare_of_a_sponsored_image_is_exempt(tmp_path: Path) -> None:
+    original = _scene(41)
+    index, media = _verified(tmp_path, original, original.resize((480, 320)))
+    target = post("west-fargo-debh-ap", media)
+    target.media[0]["path"] = "p.jpg"
+    assert _fired_with(index, target) == set()
+
+
+def _ctx_with(index: Any) -> CheckContext:
+    ctx = CheckContext(config("west-fargo-debh-ap"), NOW)
+    ctx.cached("sponsored_images", lambda: index)
+    return ctx
+
+
+SHARES = [
+    ("share of a sponsored account (platform metadata)", {"shared": {"author": "1001"}}, "",
+     set()),
+    ("share naming the district in the attribution", {}, "— Prairie Lakes Public Schools: go!",
+     set()),
+    ("share of another account with the mark", {"shared": {"author": "boosterclub"}}, "",
+     {RULES["west-fargo-debh-ap"]}),
+]
+
+
+@pytest.mark.parametrize(("label", "extra", "text", "found"), SHARES, ids=[s[0] for s in SHARES])
+def test_share_of_district_content_is_exempt(label: str, extra: dict[str, Any], text: str,
+                                             found: set[str]) -> None:
+    target = post("west-fargo-debh-ap", analysis(), kind="share")
+    target.extra.update(extra)
+    target.text = text
+    assert fired("west-fargo-debh-ap", target) == found

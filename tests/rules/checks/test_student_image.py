@@ -52,10 +52,10 @@ def post(policy: str, text: str, media: dict[str, Any], *, account: str = "emp-o
                           "sha256": media["sha256"], "path": "ab/abab", "analysis": media}])
 
 
-def fired(policy: str, target: Target) -> set[str]:
+def fired(policy: str, target: Target, level: str = "violation") -> set[str]:
     cfg = config(policy)
     drafts = RuleSet.for_district(cfg).evaluate([target], CheckContext(cfg, NOW))
-    return {d.rule_id for d in drafts if d.check_name == "student_image"}
+    return {d.rule_id for d in drafts if d.check_name == "student_image" and d.level == level}
 
 
 def only(*packs: str) -> dict[str, bool]:
@@ -72,7 +72,9 @@ CASES = [
     ("consented student named, weekend", "Maya Johnson at the science fair",
      analysis(exif_time=SATURDAY), only()),
     ("media-opt-out student named with a photo, no faces seen", "Linh Nguyen at the park",
-     analysis(faces=0, exif_time=SATURDAY), only(*PACKS)),
+     analysis(faces=0, exif_time=SATURDAY), only(*CONSENT_PACKS)),
+    ("opted-out student in a classroom photo that scores like a page", "Linh Nguyen presenting",
+     analysis(exif_time=SATURDAY, document_score=0.8), only(*CONSENT_PACKS)),
     ("faces, no school context, weekday evening", "Dinner with friends",
      analysis(exif_time=WEEKDAY_EVENING), only()),
     ("faces, no school context, school morning", "Dinner with friends",
@@ -83,6 +85,28 @@ CASES = [
      analysis(exif_time=SATURDAY, ocr_text="Welcome back José Ramírez"), only(*CONSENT_PACKS)),
     ("camera-local EXIF time read in the district's zone", "Our class today",
      analysis(exif_time="2026-11-17T10:00:00"), only("west-fargo-debh-ap")),
+    ("school said only by subject and a word for learners", "These mathematicians vs fractions",
+     analysis(exif_time=TUESDAY_MORNING), only("west-fargo-debh-ap")),
+    ("school said only by a class period", "Vocab relay in 2nd hour, so much energy",
+     analysis(exif_time=TUESDAY_MORNING), only("west-fargo-debh-ap")),
+    ("school said only on the whiteboard (OCR)", "So much energy today",
+     analysis(exif_time=TUESDAY_MORNING, ocr_text="Exit ticket: Unit 3"),
+     only("west-fargo-debh-ap")),
+    ("family photo on a weekday morning off", "Family pumpkin patch trip with my kids",
+     analysis(exif_time=TUESDAY_MORNING), only()),
+    ("class photo taken in summer break", "Summer reading club with my class",
+     analysis(exif_time="2026-07-14T10:20:00-05:00"), only()),
+    ("consent forms that did not come back", "Didn't get photo releases back yet, cute anyway",
+     analysis(exif_time=SATURDAY), only(*CONSENT_PACKS)),
+    ("permission slips still outstanding", "Still waiting on half the permission slips. My crew",
+     analysis(exif_time=SATURDAY), only(*CONSENT_PACKS)),
+    ("a reminder to return forms is not a gap", "Please return photo release forms by Friday",
+     analysis(exif_time=SATURDAY), only()),
+    ("season opener without the pack's words: public arena", "Home opener under the lights. "
+     "José Ramírez and the whole team played their hearts out",
+     analysis(exif_time=SATURDAY), only("moorhead-447-1", "wem-428", "jndc")),
+    ("musical opening night: public arena", "Opening night! José Ramírez stole the show",
+     analysis(exif_time=SATURDAY), only("moorhead-447-1", "wem-428", "jndc")),
 ]
 
 
@@ -101,6 +125,32 @@ def test_without_exif_the_publication_time_is_used() -> None:
     [draft] = RuleSet.for_district(cfg).evaluate([target], CheckContext(cfg, NOW))
     assert draft.evidence["details"]["capture_source"] == "published_at"
     assert draft.evidence["details"]["capture_time_local"].startswith("2026-11-17T10:30")
+
+
+def test_no_exif_post_inside_the_day_that_says_now_is_a_violation() -> None:
+    published = datetime(2026, 11, 17, 16, 30, tzinfo=UTC)  # 10:30 in Chicago, a Tuesday
+    target = post("west-fargo-debh-ap", "Right now in 2nd hour: debate prep!", analysis(),
+                  published=published)
+    assert fired("west-fargo-debh-ap", target) == {RULES["west-fargo-debh-ap"]}
+
+
+def test_weak_evidence_is_advisory_not_violation() -> None:
+    """In-day EXIF but no words either way: a monitor should look, the report should not count
+    it as a breach."""
+    target = post("west-fargo-debh-ap", "", analysis(exif_time=TUESDAY_MORNING))
+    assert fired("west-fargo-debh-ap", target) == set()
+    assert fired("west-fargo-debh-ap", target, "advisory") == {RULES["west-fargo-debh-ap"]}
+
+
+def test_evidence_names_the_context_words_that_fired() -> None:
+    target = post("west-fargo-debh-ap", "Mathematicians at work on fractions #iteachmath",
+                  analysis(exif_time=TUESDAY_MORNING))
+    cfg = config("west-fargo-debh-ap")
+    [draft] = RuleSet.for_district(cfg).evaluate([target], CheckContext(cfg, NOW))
+    context = draft.evidence["details"]["context"]
+    assert context["learners"] == ["mathematicians"] and context["subject"] == ["fractions"]
+    assert context["hashtag"] == ["#iteachmath"]
+    assert draft.evidence["details"]["evidence_strength"] == "strong"
 
 
 def test_sponsored_account_school_morning_photo_is_not_an_instructional_day_finding() -> None:

@@ -1,0 +1,86 @@
+"""Is an image on a personal account a re-share of one the district's sponsored accounts posted?
+
+West Fargo allows employees to share district content, so a mark inside a re-shared district
+picture is not misuse. The exemption needs proof that the two are the *same picture*: the same
+file (SHA-256), or, after decoding both, an alignment plus pixel agreement
+(`rules.detect.images.same_picture`). Candidates are the sponsored images that carry the same
+registered mark, or whose perceptual hash is near (a cheap pre-filter, never the proof).
+
+The flow builds a `SponsoredImages` from the warehouse (flows.steps.imaging.sponsored_images) and
+puts it in the check context under `SPONSORED_IMAGES`; verification results are memoised per
+pair, and files are decoded at most once per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rules.detect.images import DecodeError, decode, hamming, same_picture
+
+SPONSORED_IMAGES = "sponsored_images"
+
+
+@dataclass(frozen=True)
+class SponsoredImage:
+    sha256: str
+    phash: str | None
+    marks: frozenset[str]
+    path: Path  # absolute
+
+
+@dataclass
+class SponsoredImages:
+    images: list[SponsoredImage]
+    media_root: Path  # where the checked target's media `path`s are relative to
+    prefilter_bits: int = 16
+    _pixels: dict[str, np.ndarray | None] = field(default_factory=dict)
+    _verdicts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def match(self, media: dict[str, Any]) -> dict[str, Any] | None:
+        """Evidence of the sponsored image this media item re-shares, or None."""
+        analysis = media.get("analysis") or {}
+        sha = analysis.get("sha256") or media.get("sha256")
+        if not sha:
+            return None
+        for image in self.images:
+            if image.sha256 == sha:
+                return {"sha256": image.sha256, "method": "identical-file", "same": True}
+        marks = {m["mark"] for m in analysis.get("logos", [])}
+        own = analysis.get("phash")
+        for image in self.images:
+            near = bool(own and image.phash and hamming(own, image.phash) <= self.prefilter_bits)
+            if not (near or marks & image.marks):
+                continue
+            verdict = self._verify(sha, media, image)
+            if verdict.get("same"):
+                return verdict
+        return None
+
+    def verdicts(self, sha: str) -> list[dict[str, Any]]:
+        """Every comparison made for this image (evidence when none was the same picture)."""
+        return [v for (mine, _), v in self._verdicts.items() if mine == sha]
+
+    def _verify(self, sha: str, media: dict[str, Any], image: SponsoredImage) -> dict[str, Any]:
+        key = (sha, image.sha256)
+        if key not in self._verdicts:
+            mine = self._load(sha, self.media_root / str(media.get("path") or ""))
+            theirs = self._load(image.sha256, image.path)
+            if mine is None or theirs is None:
+                self._verdicts[key] = {"sha256": image.sha256, "same": False,
+                                       "method": "unreadable"}
+            else:
+                result = same_picture(mine, theirs)
+                self._verdicts[key] = {"sha256": image.sha256, **result.to_dict()}
+        return self._verdicts[key]
+
+    def _load(self, sha: str, path: Path) -> np.ndarray | None:
+        if sha not in self._pixels:
+            try:
+                self._pixels[sha] = decode(path).rgb if path.is_file() else None
+            except DecodeError:
+                self._pixels[sha] = None
+        return self._pixels[sha]
