@@ -9,7 +9,8 @@ Not findings:
 - an account with `logo_permission: true` (the permission the pack's clause asks for);
 - with `allow_reshare` (default), a re-share of district content (West Fargo allows sharing it
   explicitly): a `share` whose origin is one of the district's sponsored accounts (the
-  platform's share metadata, or the district's name in the shared attribution), or an image
+  platform's share metadata, or the district's name in the shared attribution) or unknown
+  (a share names another account as its origin: not exempt), or an image
   *verified* to be the same picture as one a sponsored account posted
   (`rules.detect.reshare.SponsoredImages`, which the flow puts in the context under
   `sponsored_images`: same file, or alignment plus pixel correlation; a near perceptual hash
@@ -112,7 +113,9 @@ def _district_origin(target: Target, ctx: CheckContext) -> dict[str, Any] | None
     named = sorted(n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text))
     if named:
         return {"method": "share-naming-the-district", "names": named[:3]}
-    return None
+    # A share whose origin the platform did not give: the picture is someone else's post, and
+    # the accounts that post the district's registered marks are overwhelmingly its own.
+    return {"method": "share-origin-unknown"}
 
 
 def _hit(media: dict[str, Any], analysis: dict[str, Any], mark: dict[str, Any],

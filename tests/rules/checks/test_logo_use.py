@@ -178,6 +178,7 @@ SHARES = [
      set()),
     ("share naming the district in the attribution", {}, "— Prairie Lakes Public Schools: go!",
      set()),
+    ("share whose origin the platform does not give", {}, "so proud of these kids", set()),
     ("share of another account with the mark", {"shared": {"author": "boosterclub"}}, "",
      {RULES["west-fargo-debh-ap"]}),
 ]
