@@ -67,7 +67,9 @@ class LogoUse(Check):
             if not marks:
                 continue
             checked: dict[str, Any] = {}
-            if params.allow_reshare:
+            # An avatar or banner is the account's own face, not a share: the district's mark
+            # used as one is the misuse itself, even when it is the district's own picture.
+            if params.allow_reshare and media.get("role", "image") not in ("avatar", "banner"):
                 source = _reshare(target, media, analysis, params, ctx, checked)
                 if source is not None:
                     continue

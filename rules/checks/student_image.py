@@ -4,22 +4,34 @@ What the check reads: each `target.media[i]["analysis"]`, the `MediaAnalysis.to_
 flow attaches after running `rules.detect.media_pipeline.analyse` on the stored file (media items
 without an analysis, or whose analysis is not `ok`, are skipped). From it: `faces` (boxes and
 scores), `exif_time`/`exif_source` (capture time), `ocr_text`/`ocr_spans` (text in the image) and
-`document_score`. Students are recognised by *name* (roster matching on the post text and on the
-OCR text, strong forms only), never by face: the faces say "people are in it", the names say who.
+`document_score`. Students are recognised by *name* (roster matching on the post text, full
+names or a unique first name, and on the OCR text, full names), never by face: the faces say
+"people are in it", the names say who. What the words around the picture say (school vocabulary,
+family and staff words, "right now", public events, consent gaps) comes from
+`rules.detect.school_context`; the evidence lists every signal that fired.
+
+Levels follow the strength of the evidence: a hit the check marks `level=advisory` stays
+advisory whatever the rule says; strong evidence keeps the rule's level.
 
 Modes (the pack chooses with `params`):
 - `consent` (default): every roster student named with an image of identifiable faces must have
-  `photo_consent`; one hit per student without it. `public_arena_exempt` lifts this for sporting
-  events and public performances (words in `public_arena_terms`). `flag_unnamed` also reports faces
-  in a school context when nobody is named (consent cannot be verified).
-- `instructional_day`: a personal (employee) account posting identifiable faces in a school
-  context (district or school names, `context_terms`, or a named student) in an image taken
-  during the instructional day: capture time from EXIF when present (a time without offset is
-  read in the district's zone), else the publication time, against District.instructional_day.
+  `photo_consent`; one hit per student without it (a first name alone is strong only with some
+  school context or on a sponsored page, else advisory). A post admitting that permission,
+  release or consent forms are missing is a hit too. `public_arena_exempt` lifts all of this
+  for public events (games, meets, openers, JV/varsity, concerts, musicals, ceremonies, pep
+  rallies, plus `public_arena_terms`). `flag_unnamed` adds an advisory for unnamed faces in a
+  school context (consent cannot be verified).
+- `instructional_day`: a personal (employee) account posting identifiable faces taken during the
+  instructional day of a school day (summer break excluded): camera time from EXIF when present
+  (a time without offset is read in the district's zone), else the publication time. Strong:
+  in-day EXIF with school words or a named student and no family or staff-only words, or an
+  in-day post without EXIF that says it is happening now. Weak (advisory): in-day EXIF with no
+  words either way, an in-day post without "now", a share.
 
-In every mode (`opt_out`): a student with `media_opt_out` named together with a photo (not a
-document-like image: documents naming students are the confidentiality check's) is reported.
-Faces without a school context outside school hours are never a hit.
+`opt_out`: a student with `media_opt_out` named together with a photo (an image with faces, or
+one that does not look like a document) is reported; advisory under `instructional_day` (that
+clause is about the day, the confidentiality check covers naming) and exempt at a public event
+when `public_arena_exempt`.
 """
 
 from __future__ import annotations
@@ -206,7 +218,7 @@ def _consent_hits(target: Target, params: StudentImageParams, named: _Named,
             "public_event": signals.event}
     hits = []
     school = (signals.context.strength > 0 or target.account.kind == "sponsored") and not (
-        signals.context.family and signals.context.strength < 2)
+        signals.context.family_photo)
     for sid, student in named.students.items():
         if student.photo_consent or student.media_opt_out:
             continue  # opted-out students are reported by _opt_out_hits
@@ -253,7 +265,7 @@ def _instructional_day(target: Target, params: StudentImageParams, ctx: CheckCon
     if taken is None or not _in_instructional_day(taken, ctx, params):
         return None
     school = bool(named.students) or context.strength > 0
-    if context.family and not named.students and context.strength < 2:
+    if context.family_photo and not named.students:
         return None  # a family photo on a weekday off
     if context.staff and not named.students and "learners" not in context.kinds:
         return None  # colleagues at a PD day, not learners

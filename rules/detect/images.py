@@ -194,17 +194,20 @@ class SamePicture:
     overlap: float  # share of the first image covered by the second after alignment (0..1)
     inliers: int  # feature matches consistent with the alignment (0: aligned by shape alone)
     method: str  # "features" | "resize"
+    region_ncc: float | None = None  # NCC inside the region asked about (the mark's box)
 
     def to_dict(self) -> dict[str, object]:
         return {"same": self.same, "ncc": round(self.ncc, 3), "overlap": round(self.overlap, 3),
-                "inliers": self.inliers, "method": self.method}
+                "inliers": self.inliers, "method": self.method,
+                "region_ncc": None if self.region_ncc is None else round(self.region_ncc, 3)}
 
 
 _COMPARE_SIDE = 320
 
 
 def same_picture(first: np.ndarray, second: np.ndarray, *, min_ncc: float = 0.9,
-                 min_overlap: float = 0.5) -> SamePicture:
+                 min_overlap: float = 0.5,
+                 region: tuple[int, int, int, int] | None = None) -> SamePicture:
     """Are two RGB images the same picture (resized, recompressed, cropped, lightly rotated)?
 
     Perceptual hashes of two *different* photos of similar scenes (a class in front of the same
@@ -212,7 +215,10 @@ def same_picture(first: np.ndarray, second: np.ndarray, *, min_ncc: float = 0.9,
     findings as "re-shares" (issue 14). Here the second image is aligned onto the first (ORB
     matches and a RANSAC similarity transform; when too few features match and the shapes agree,
     a plain resize) and the aligned pixels must correlate (NCC >= `min_ncc`) over at least
-    `min_overlap` of the first image. Different photos of one scene fail the NCC: people move."""
+    `min_overlap` of the first image. Different photos of one scene fail the NCC: people move.
+    `region` (x, y, w, h in `first`'s pixels, e.g. a mark's box) must agree too (NCC >= 0.8):
+    a stock photo with a mark pasted on it is not the same picture as the bare stock photo,
+    although the two correlate at 0.96 overall."""
     a, b = _gray(first), _gray(second)
     aligned = _align(a, b)
     if aligned is None:
@@ -221,12 +227,28 @@ def same_picture(first: np.ndarray, second: np.ndarray, *, min_ncc: float = 0.9,
     overlap = float(mask.mean())
     if overlap < 0.05:
         return SamePicture(False, 0.0, overlap, inliers, method)
-    x = cv2.GaussianBlur(a, (0, 0), 1.2).astype(np.float32)[mask]
-    y = cv2.GaussianBlur(warped, (0, 0), 1.2).astype(np.float32)[mask]
+    blurred_a = cv2.GaussianBlur(a, (0, 0), 1.2).astype(np.float32)
+    blurred_b = cv2.GaussianBlur(warped, (0, 0), 1.2).astype(np.float32)
+    ncc = _masked_ncc(blurred_a, blurred_b, mask)
+    same = ncc >= min_ncc and overlap >= min_overlap
+    region_ncc = None
+    if region is not None:
+        factor = a.shape[1] / first.shape[1]
+        x, y, w, h = (round(v * factor) for v in region)
+        inside = np.zeros_like(mask)
+        inside[max(0, y):y + max(1, h), max(0, x):x + max(1, w)] = True
+        region_ncc = _masked_ncc(blurred_a, blurred_b, mask & inside)
+        same = same and region_ncc >= 0.8
+    return SamePicture(same, ncc, overlap, inliers, method, region_ncc)
+
+
+def _masked_ncc(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
+    if mask.sum() < 16:
+        return 0.0
+    x, y = a[mask], b[mask]
     x, y = x - x.mean(), y - y.mean()
     denominator = float(np.sqrt((x * x).sum() * (y * y).sum()))
-    ncc = float((x * y).sum() / denominator) if denominator > 1e-6 else 0.0
-    return SamePicture(ncc >= min_ncc and overlap >= min_overlap, ncc, overlap, inliers, method)
+    return float((x * y).sum() / denominator) if denominator > 1e-6 else 0.0
 
 
 def _gray(rgb: np.ndarray) -> np.ndarray:

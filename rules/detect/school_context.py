@@ -26,10 +26,10 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 # Kinds of school context (names are what evidence shows).
 SCHOOL_VOCABULARY: dict[str, re.Pattern[str]] = {
     "learners": _words(
-        r"students?", r"learners?", r"kids", r"kiddos?", r"scholars?", r"pupils?",
+        r"students?", r"learners?", r"(?<!my )(?<!our )kids", r"kiddos?", r"scholars?", r"pupils?",
         r"(?:young |little )?(?:mathematicians|scientists|writers|readers|authors|artists|"
         r"historians|engineers|musicians|coders|poets|explorers|thinkers|learners)",
-        r"littles", r"my (?:crew|class|kids|kiddos|babies|friends|students|homeroom|team)",
+        r"littles", r"my (?:crew|class|kiddos|babies|friends|students|homeroom|team)",
         r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|1st|2nd|3rd|[4-8]th)"
         r"[- ]?graders?", r"kinders?", r"kindergartners?", r"kindergarteners?", r"preschoolers?",
         r"freshm[ae]n", r"sophomores?", r"juniors", r"seniors", r"classmates",
@@ -58,10 +58,16 @@ SCHOOL_VOCABULARY: dict[str, re.Pattern[str]] = {
         r"geography", r"economics", r"spanish", r"french", r"german", r"art class", r"robotics",
         r"coding", r"engineering", r"photosynthesis", r"water cycle", r"solar ovens?",
         r"egg drop", r"debate", r"health class", r"fact families", r"place value"),
+    "activity": _words(
+        r"jv", r"varsity", r"(?:our |the |my )?team", r"practices?", r"club", r"coach(?:es|ing)?",
+        r"captains?", r"lift club", r"weight ?room", r"fieldhouse", r"gym", r"band", r"choir",
+        r"orchestra", r"robotics", r"student council", r"yearbook", r"drama", r"speech team",
+        r"knowledge bowl", r"math league", r"mock trial", r"stat crew", r"bench", r"offseason",
+        r"pep band", r"marching band", r"musical", r"rehearsal", r"game day", r"meet"),
     "hashtag": re.compile(
         r"#(?:teacher\w*|iteach\w*|edchat\w*|teach\w*|classroom\w*|\w*(?:grade|graders)\b|"
         r"kindergarten\w*|elemed\w*|\w*edu\b|\w*learns\b|stem\w*|steam\w*|\w*students\b|"
-        r"schoollife|backtoschool|firstdayofschool|\w*ed\b)"),
+        r"schoollife|backtoschool|firstdayofschool|(?:mn|nd|sd|wi|ia|us)ed\b)"),
 }
 # Words that say "these are my family or friends", not learners.
 FAMILY = _words(
@@ -99,8 +105,9 @@ PUBLIC_EVENT = _words(
     r"pep rally", r"pep fest", r"parade", r"stole the show", r"sold[- ]out")
 # A consent gap in everyday words: a form noun near a word that says it is missing.
 _FORM = (r"(?:(?:photo|media|picture|image|video|publicity)[- ]?)?(?:release|permission|consent|"
-         r"opt[- ]?in|waiver)s?(?: forms?| slips?)?|permission slips?|forms")
-_GAP = (r"missing|still (?:waiting|need|missing|chasing)|waiting (?:on|for)|"
+         r"opt[- ]?in|waiver)s?(?: forms?| slips?)?|permission slips?|forms?")
+_GAP = (r"missing|still (?:waiting|need|missing|chasing|floating|out|in (?:a|her|his|their) "
+        r"backpack)|floating around|waiting (?:on|for)|"
         r"(?:didn'?t|did not|haven'?t|have not|hasn'?t|has not|never|don'?t|do not) "
         r"(?:get|got|gotten|come|came|return|returned|turn|turned|receive|received|sign|signed|"
         r"have)|not (?:back|returned|signed|in yet|on file|everyone)|yet to|outstanding|"
@@ -122,8 +129,14 @@ class Context:
 
     @property
     def strength(self) -> int:
-        """Number of distinct kinds of school context (0-4)."""
+        """Number of distinct kinds of school context."""
         return len(self.kinds)
+
+    @property
+    def family_photo(self) -> bool:
+        """Family words and no school word besides hashtags (#TeacherLife under a pumpkin patch
+        says who posted, not who is pictured)."""
+        return bool(self.family) and not (set(self.kinds) - {"hashtag"})
 
     def evidence(self) -> dict[str, list[str]]:
         found = dict(self.kinds)

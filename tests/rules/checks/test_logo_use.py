@@ -191,3 +191,13 @@ def test_share_of_district_content_is_exempt(label: str, extra: dict[str, Any], 
     target.extra.update(extra)
     target.text = text
     assert fired("west-fargo-debh-ap", target) == found
+
+
+def test_district_avatar_reused_as_a_personal_avatar_is_not_a_reshare(tmp_path: Path) -> None:
+    """The same picture as the district page's avatar, used as an employee's own avatar, is the
+    misuse itself: the re-share exemption is for shared posts, not an account's face."""
+    original = _scene(41)
+    index, media = _verified(tmp_path, original, original)
+    target = post("west-fargo-debh-ap", media, kind="profile", role="avatar")
+    target.media[0]["path"] = "p.jpg"
+    assert _fired_with(index, target) == {RULES["west-fargo-debh-ap"]}

@@ -202,3 +202,21 @@ def test_same_real_photo_is_a_violation_in_west_fargo_only(class_photo: dict[str
     assert len(class_photo["faces"]) >= 5
     answers = {p: fired(p, post(p, "Reading circle with my class", class_photo)) for p in PACKS}
     assert answers == {p: ({RULES[p]} if p == "west-fargo-debh-ap" else set()) for p in PACKS}
+
+
+GAPS = [("Didn't get photo releases back from everyone yet", True),
+        ("Still waiting on half the permission slips", True),
+        ("Haven't gotten his media release back yet, fingers crossed", True),
+        ("The new girl's form is still floating around in her backpack", True),
+        ("mom hasn't signed the photo permission yet", True),
+        ("Please return photo release forms by Friday", False),
+        ("All permission slips are in, thank you families!", False),
+        ("Good form on the tackling drill, still the best", False)]
+
+
+@pytest.mark.parametrize(("text", "gap"), GAPS, ids=[g[0] for g in GAPS])
+def test_consent_gap_in_everyday_words(text: str, gap: bool) -> None:
+    from rules.detect.roster import fold
+    from rules.detect.school_context import consent_gap
+
+    assert bool(consent_gap(fold(text))) is gap
