@@ -48,8 +48,9 @@ def analyse_media(db_path: Path, config: DistrictConfig, post_ids: list[str], no
         for result in results:
             result.marks_key = key
             con.execute(
-                "INSERT OR REPLACE INTO media_analysis (sha256, analyser_version, marks_key, ok, error, "
-                "phash, exif_time, exif_source, face_count, marks_found, analysis_json, analysed_at) "
+                "INSERT OR REPLACE INTO media_analysis (sha256, analyser_version, marks_key, ok, "
+                "error, phash, exif_time, exif_source, face_count, marks_found, analysis_json, "
+                "analysed_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     result.sha256,
@@ -78,8 +79,9 @@ def _analyse_one(analyse: Any, sha: str, path: Path, marks: list[Any], settings:
     try:
         return analyse(path, marks, settings)
     except Exception as exc:  # noqa: BLE001 - one hostile file must not end the night
-        return MediaAnalysis(sha256=sha, ok=False,
-                             error=f"analyser: {type(exc).__name__}: {str(exc)[:300]}")
+        return MediaAnalysis(
+            sha256=sha, ok=False, error=f"analyser: {type(exc).__name__}: {str(exc)[:300]}"
+        )
 
 
 def sponsored_phashes(con: duckdb.DuckDBPyConnection, district_id: str) -> frozenset[str]:
@@ -109,8 +111,10 @@ def sponsored_images(con: duckdb.DuckDBPyConnection, district_id: str, db_path: 
         [district_id],
     ).fetchall()
     root = media_dir(db_path)
-    images = [SponsoredImage(sha, phash, frozenset(marks or []), root / path)
-              for sha, phash, marks, path in rows]
+    images = [
+        SponsoredImage(sha, phash, frozenset(marks or []), root / path)
+        for sha, phash, marks, path in rows
+    ]
     return SponsoredImages(images, root)
 
 
@@ -133,4 +137,3 @@ def image_text_targets(targets: list[Any]) -> list[Any]:
                 }
                 extra_targets.append(replace(target, text=text, media=[], extra=extra))
     return extra_targets
-

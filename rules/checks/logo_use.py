@@ -42,8 +42,9 @@ class LogoUseParams(CheckParams):
     reshare_max_distance: int = Field(default=8, ge=0, le=32)
     min_score: float = Field(default=0.6, ge=0, le=1)
     personal_only: bool = True
-    roles: list[str] = Field(default_factory=lambda: ["image", "video_thumbnail", "avatar",
-                                                      "banner"])
+    roles: list[str] = Field(
+        default_factory=lambda: ["image", "video_thumbnail", "avatar", "banner"]
+    )
 
 
 @register
@@ -77,9 +78,14 @@ class LogoUse(Check):
         return hits
 
 
-def _reshare(target: Target, media: dict[str, Any], analysis: dict[str, Any],
-             params: LogoUseParams, ctx: CheckContext,
-             checked: dict[str, Any]) -> dict[str, Any] | None:
+def _reshare(
+    target: Target,
+    media: dict[str, Any],
+    analysis: dict[str, Any],
+    params: LogoUseParams,
+    ctx: CheckContext,
+    checked: dict[str, Any],
+) -> dict[str, Any] | None:
     """What this image re-shares of the district's own, or None (then `checked` says why)."""
     if target.kind == "share":
         origin = _district_origin(target, ctx)
@@ -92,8 +98,7 @@ def _reshare(target: Target, media: dict[str, Any], analysis: dict[str, Any],
         return found
     own = analysis.get("phash")
     known = ctx.cached(SPONSORED_PHASHES, frozenset)
-    near = [other for other in known
-            if own and hamming(own, other) <= params.reshare_max_distance]
+    near = [other for other in known if own and hamming(own, other) <= params.reshare_max_distance]
     checked["compared"] = [{"phash": other, "method": "phash-only"} for other in near[:5]]
     return {"method": "phash-only", "phash": near[0]} if near else None
 
@@ -109,8 +114,11 @@ def _district_origin(target: Target, ctx: CheckContext) -> dict[str, Any] | None
                 return {"method": "share-of-sponsored-account", "account": account.id}
         return None  # the platform names another origin
     district = ctx.config.district
-    names = {fold(n) for n in [*district.names, district.name, *(s.name for s in
-                                                               district.schools)] if len(n) >= 3}
+    names = {
+        fold(n)
+        for n in [*district.names, district.name, *(s.name for s in district.schools)]
+        if len(n) >= 3
+    }
     text = fold(target.text or "")
     named = sorted(n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text))
     if named:
@@ -120,19 +128,28 @@ def _district_origin(target: Target, ctx: CheckContext) -> dict[str, Any] | None
     return {"method": "share-origin-unknown"}
 
 
-def _hit(media: dict[str, Any], analysis: dict[str, Any], mark: dict[str, Any],
-         checked: dict[str, Any]) -> Hit:
+def _hit(
+    media: dict[str, Any], analysis: dict[str, Any], mark: dict[str, Any], checked: dict[str, Any]
+) -> Hit:
     role = media.get("role", "image")
     where = "profile picture" if role == "avatar" else role.replace("_", " ")
     return Hit(
         key=f"{analysis['sha256'][:16]}:{mark['mark']}",
         summary=f"Registered mark '{mark['mark']}' in the {where} of a personal account "
-                f"(match score {mark['score']:.2f}, {mark['inliers']} matching features)",
+        f"(match score {mark['score']:.2f}, {mark['inliers']} matching features)",
         category="district-logo-personal-account",
-        details={"mark": mark["mark"], "box": list(mark["box"]),
-                 "quad": [list(p) for p in mark.get("quad", [])], "inliers": mark["inliers"],
-                 "url": media.get("url"), "role": role, "sha256": analysis["sha256"],
-                 "phash": analysis.get("phash"), "reshare_check": checked or None,
-                 "detector": (analysis.get("detectors") or {}).get("logos")},
+        details={
+            "mark": mark["mark"],
+            "box": list(mark["box"]),
+            "quad": [list(p) for p in mark.get("quad", [])],
+            "inliers": mark["inliers"],
+            "url": media.get("url"),
+            "role": role,
+            "sha256": analysis["sha256"],
+            "phash": analysis.get("phash"),
+            "reshare_check": checked or None,
+            "detector": (analysis.get("detectors") or {}).get("logos"),
+        },
         detector="logo_use/" + str((analysis.get("detectors") or {}).get("logos", "marks")),
-        score=float(mark["score"]))
+        score=float(mark["score"]),
+    )

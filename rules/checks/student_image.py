@@ -83,15 +83,24 @@ class StudentImage(Check):
         images = _images(target, params)
         if not images:
             return []
-        roster = ctx.cached("student_image.roster",
-                            lambda: RosterIndex(ctx.config.students, ctx.config.staff))
+        roster = ctx.cached(
+            "student_image.roster", lambda: RosterIndex(ctx.config.students, ctx.config.staff)
+        )
         named = _named(target, images, roster)
-        faces = [(m, f) for m in images for f in m["analysis"].get("faces", [])
-                 if f["score"] >= params.min_face_score and min(f["box"][2:]) >= params.min_face_px]
+        faces = [
+            (m, f)
+            for m in images
+            for f in m["analysis"].get("faces", [])
+            if f["score"] >= params.min_face_score and min(f["box"][2:]) >= params.min_face_px
+        ]
         # A picture with faces is a photo whatever its document score: classroom walls and
         # whiteboards score like pages, and skipping them lost opted-out students (issue 14).
-        photos = [m for m in images if any(m is fm for fm, _ in faces)
-                  or m["analysis"].get("document_score", 0) < params.document_threshold]
+        photos = [
+            m
+            for m in images
+            if any(m is fm for fm, _ in faces)
+            or m["analysis"].get("document_score", 0) < params.document_threshold
+        ]
         signals = _signals(target, [m for m, _ in faces] or photos, params, ctx)
         hits = _opt_out_hits(named, photos, bool(faces)) if params.opt_out else []
         if params.mode == "instructional_day":  # the pack's clause is about the day, not consent
@@ -107,8 +116,11 @@ class StudentImage(Check):
 
 
 def _images(target: Target, params: StudentImageParams) -> list[dict[str, Any]]:
-    return [m for m in target.media
-            if m.get("role", "image") in params.roles and (m.get("analysis") or {}).get("ok")]
+    return [
+        m
+        for m in target.media
+        if m.get("role", "image") in params.roles and (m.get("analysis") or {}).get("ok")
+    ]
 
 
 class _Named:
@@ -134,7 +146,8 @@ def _named(target: Target, images: list[dict[str, Any]], roster: RosterIndex) ->
         if student.student_id not in strong:
             named.weak.add(student.student_id)
         named.spans.setdefault(student.student_id, []).append(
-            Span(match.start, match.end, "student-name" if match.strong else "student-first-name"))
+            Span(match.start, match.end, "student-name" if match.strong else "student-first-name")
+        )
     for media in images:
         analysis = media["analysis"]
         ocr_text = analysis.get("ocr_text") or ""
@@ -143,9 +156,14 @@ def _named(target: Target, images: list[dict[str, Any]], roster: RosterIndex) ->
             named.students[student.student_id] = student
             named.weak.discard(student.student_id)
             named.ocr.setdefault(student.student_id, []).append(
-                {"sha256": analysis["sha256"], "start": match.start, "end": match.end,
-                 "text": ocr_text[match.start:match.end],
-                 "box": _line_box(analysis, match.start)})
+                {
+                    "sha256": analysis["sha256"],
+                    "start": match.start,
+                    "end": match.end,
+                    "text": ocr_text[match.start : match.end],
+                    "box": _line_box(analysis, match.start),
+                }
+            )
     return named
 
 
@@ -169,14 +187,23 @@ def _opt_out_hits(named: _Named, photos: list[dict[str, Any]], faces: bool) -> l
     for sid, student in named.students.items():
         if student.media_opt_out:
             weak = sid in named.weak and not faces
-            hits.append(Hit(
-                key=f"opt-out:{sid}",
-                summary=f"Photo posted with media-opt-out student {student.full_name} ({sid})",
-                category="media-opt-out-student-image", spans=named.spans.get(sid, []),
-                details={"student_id": sid, "images": [_image_evidence(m) for m in photos],
-                         "ocr_spans": named.ocr.get(sid, []),
-                         "named_by": "first name" if sid in named.weak else "full name"},
-                detector=DETECTOR, score=0.95, level=Level.ADVISORY if weak else None))
+            hits.append(
+                Hit(
+                    key=f"opt-out:{sid}",
+                    summary=f"Photo posted with media-opt-out student {student.full_name} ({sid})",
+                    category="media-opt-out-student-image",
+                    spans=named.spans.get(sid, []),
+                    details={
+                        "student_id": sid,
+                        "images": [_image_evidence(m) for m in photos],
+                        "ocr_spans": named.ocr.get(sid, []),
+                        "named_by": "first name" if sid in named.weak else "full name",
+                    },
+                    detector=DETECTOR,
+                    score=0.95,
+                    level=Level.ADVISORY if weak else None,
+                )
+            )
     return hits
 
 
@@ -189,17 +216,24 @@ class _Signals:
     gap: list[str]
 
 
-def _signals(target: Target, media: list[dict[str, Any]], params: StudentImageParams,
-             ctx: CheckContext) -> _Signals:
+def _signals(
+    target: Target, media: list[dict[str, Any]], params: StudentImageParams, ctx: CheckContext
+) -> _Signals:
     folded = _texts(target, media)
     names = ctx.cached("student_image.names", lambda: _district_names(ctx))
     context = school_context(folded, names)
-    pack = [t for t in params.context_terms if re.search(rf"(?<!\w){re.escape(fold(t))}s?(?!\w)",
-                                                          folded)]
+    pack = [
+        t
+        for t in params.context_terms
+        if re.search(rf"(?<!\w){re.escape(fold(t))}s?(?!\w)", folded)
+    ]
     if pack:
         context.kinds.setdefault("pack", pack)
-    return _Signals(context, public_event(folded, [fold(t) for t in params.public_arena_terms]),
-                    consent_gap(folded))
+    return _Signals(
+        context,
+        public_event(folded, [fold(t) for t in params.public_arena_terms]),
+        consent_gap(folded),
+    )
 
 
 def _district_names(ctx: CheckContext) -> list[str]:
@@ -208,49 +242,83 @@ def _district_names(ctx: CheckContext) -> list[str]:
     return sorted({fold(n) for n in names if len(n) >= 3})
 
 
-def _consent_hits(target: Target, params: StudentImageParams, named: _Named,
-                  faces: list[tuple[dict[str, Any], dict[str, Any]]],
-                  signals: _Signals) -> list[Hit]:
+def _consent_hits(
+    target: Target,
+    params: StudentImageParams,
+    named: _Named,
+    faces: list[tuple[dict[str, Any], dict[str, Any]]],
+    signals: _Signals,
+) -> list[Hit]:
     if params.public_arena_exempt and signals.event:
         return []
     evidence = _faces_evidence(faces)
-    base = {"images": evidence, "context": signals.context.evidence(),
-            "public_event": signals.event}
+    base = {
+        "images": evidence,
+        "context": signals.context.evidence(),
+        "public_event": signals.event,
+    }
     hits = []
     school = (signals.context.strength > 0 or target.account.kind == "sponsored") and not (
-        signals.context.family_photo)
+        signals.context.family_photo
+    )
     for sid, student in named.students.items():
         if student.photo_consent or student.media_opt_out:
             continue  # opted-out students are reported by _opt_out_hits
         weak = sid in named.weak and not school
-        hits.append(Hit(
-            key=f"no-consent:{sid}",
-            summary=f"Image of {len(faces)} face(s) naming {student.full_name} ({sid}), "
-                    "no photo consent on record",
-            category="student-image-without-consent", spans=named.spans.get(sid, []),
-            details={**base, "student_id": sid, "ocr_spans": named.ocr.get(sid, []),
-                     "named_by": "first name" if sid in named.weak else "full name"},
-            detector=DETECTOR, score=_best(faces), level=Level.ADVISORY if weak else None))
+        hits.append(
+            Hit(
+                key=f"no-consent:{sid}",
+                summary=f"Image of {len(faces)} face(s) naming {student.full_name} ({sid}), "
+                "no photo consent on record",
+                category="student-image-without-consent",
+                spans=named.spans.get(sid, []),
+                details={
+                    **base,
+                    "student_id": sid,
+                    "ocr_spans": named.ocr.get(sid, []),
+                    "named_by": "first name" if sid in named.weak else "full name",
+                },
+                detector=DETECTOR,
+                score=_best(faces),
+                level=Level.ADVISORY if weak else None,
+            )
+        )
     if signals.gap:
-        hits.append(Hit(
-            key="consent-gap",
-            summary=f"Image of {len(faces)} face(s); the post says consent forms are missing: "
-                    f"\"{signals.gap[0]}\"",
-            category="student-image-consent-missing", details={**base, "consent_gap": signals.gap},
-            detector=DETECTOR, score=_best(faces)))
+        hits.append(
+            Hit(
+                key="consent-gap",
+                summary=f"Image of {len(faces)} face(s); the post says consent forms are missing: "
+                f'"{signals.gap[0]}"',
+                category="student-image-consent-missing",
+                details={**base, "consent_gap": signals.gap},
+                detector=DETECTOR,
+                score=_best(faces),
+            )
+        )
     if not named.students and not signals.gap and params.flag_unnamed and school:
-        hits.append(Hit(
-            key="consent-unverified",
-            summary=f"Image of {len(faces)} face(s) in a school context; no student named, "
-                    "consent cannot be verified",
-            category="student-image-consent-unverified", details=base,
-            detector=DETECTOR, score=_best(faces) * 0.8, level=Level.ADVISORY))
+        hits.append(
+            Hit(
+                key="consent-unverified",
+                summary=f"Image of {len(faces)} face(s) in a school context; no student named, "
+                "consent cannot be verified",
+                category="student-image-consent-unverified",
+                details=base,
+                detector=DETECTOR,
+                score=_best(faces) * 0.8,
+                level=Level.ADVISORY,
+            )
+        )
     return hits
 
 
-def _instructional_day(target: Target, params: StudentImageParams, ctx: CheckContext,
-                       named: _Named, faces: list[tuple[dict[str, Any], dict[str, Any]]],
-                       signals: _Signals) -> Hit | None:
+def _instructional_day(
+    target: Target,
+    params: StudentImageParams,
+    ctx: CheckContext,
+    named: _Named,
+    faces: list[tuple[dict[str, Any], dict[str, Any]]],
+    signals: _Signals,
+) -> Hit | None:
     """West Fargo: learners pictured on a personal account in a photo taken during the day.
 
     Strong (violation): the camera's own time (EXIF) inside the instructional day of a school
@@ -279,19 +347,28 @@ def _instructional_day(target: Target, params: StudentImageParams, ctx: CheckCon
     return Hit(
         key="instructional-day",
         summary=f"Personal account posted an image of {len(faces)} face(s)"
-                f"{' in a school context' if school else ''}, taken {local:%a %Y-%m-%d %H:%M} "
-                f"({source})",
+        f"{' in a school context' if school else ''}, taken {local:%a %Y-%m-%d %H:%M} "
+        f"({source})",
         category="student-image-instructional-day",
         spans=[s for spans in named.spans.values() for s in spans],
-        details={"images": _faces_evidence(faces), "capture_time": taken.isoformat(),
-                 "capture_time_local": local.isoformat(), "capture_source": source,
-                 "students": sorted(named.students), "context": context.evidence(),
-                 "evidence_strength": "strong" if strong else "weak"},
-        detector=DETECTOR, score=_best(faces), level=None if strong else Level.ADVISORY)
+        details={
+            "images": _faces_evidence(faces),
+            "capture_time": taken.isoformat(),
+            "capture_time_local": local.isoformat(),
+            "capture_source": source,
+            "students": sorted(named.students),
+            "context": context.evidence(),
+            "evidence_strength": "strong" if strong else "weak",
+        },
+        detector=DETECTOR,
+        score=_best(faces),
+        level=None if strong else Level.ADVISORY,
+    )
 
 
-def _capture_time(target: Target, media: list[dict[str, Any]],
-                  ctx: CheckContext) -> tuple[datetime | None, str]:
+def _capture_time(
+    target: Target, media: list[dict[str, Any]], ctx: CheckContext
+) -> tuple[datetime | None, str]:
     for item in media:
         raw = item["analysis"].get("exif_time")
         if raw:
@@ -302,8 +379,7 @@ def _capture_time(target: Target, media: list[dict[str, Any]],
     return target.published_at, "published_at"
 
 
-def _in_instructional_day(moment: datetime, ctx: CheckContext,
-                          params: StudentImageParams) -> bool:
+def _in_instructional_day(moment: datetime, ctx: CheckContext, params: StudentImageParams) -> bool:
     day = ctx.config.district.instructional_day
     local = moment.astimezone(ctx.config.district.tz)
     if params.summer[0] <= f"{local:%m-%d}" <= params.summer[1]:
@@ -329,9 +405,14 @@ def _faces_evidence(faces: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[
 
 def _image_evidence(media: dict[str, Any]) -> dict[str, Any]:
     analysis = media["analysis"]
-    return {"url": media.get("url"), "sha256": analysis["sha256"], "role": media.get("role"),
-            "exif_time": analysis.get("exif_time"), "exif_source": analysis.get("exif_source"),
-            "detector": (analysis.get("detectors") or {}).get("faces")}
+    return {
+        "url": media.get("url"),
+        "sha256": analysis["sha256"],
+        "role": media.get("role"),
+        "exif_time": analysis.get("exif_time"),
+        "exif_source": analysis.get("exif_source"),
+        "detector": (analysis.get("detectors") or {}).get("faces"),
+    }
 
 
 def _best(faces: list[tuple[dict[str, Any], dict[str, Any]]]) -> float:

@@ -98,8 +98,11 @@ def _decode_open(image: Image.Image, limits: Limits) -> DecodedImage:
     if width <= 0 or height <= 0:
         raise DecodeError("corrupt", f"declared size {width}x{height}")
     if max(width, height) > limits.max_side or width * height > limits.max_pixels:
-        raise DecodeError("bomb", f"declares {width}x{height} pixels; ceiling "
-                                  f"{limits.max_pixels} pixels, {limits.max_side} px a side")
+        raise DecodeError(
+            "bomb",
+            f"declares {width}x{height} pixels; ceiling "
+            f"{limits.max_pixels} pixels, {limits.max_side} px a side",
+        )
     degenerate(width, height, limits)
     exif = image.getexif()
     orientation = int(exif.get(_ORIENTATION, 1) or 1)
@@ -121,9 +124,12 @@ def degenerate(width: int, height: int, limits: Limits) -> None:
     `limits.min_side` (a 1x1 tracking pixel) or sides more than `limits.max_aspect` apart."""
     short, long = min(width, height), max(width, height)
     if short < limits.min_side or long > limits.max_aspect * short:
-        raise DecodeError("degenerate", f"{width}x{height} px: no detector runs on this shape "
-                                        f"(min side {limits.min_side}, max aspect "
-                                        f"{limits.max_aspect:g})")
+        raise DecodeError(
+            "degenerate",
+            f"{width}x{height} px: no detector runs on this shape "
+            f"(min side {limits.min_side}, max aspect "
+            f"{limits.max_aspect:g})",
+        )
 
 
 def _fit(rgb: np.ndarray, side: int) -> np.ndarray:
@@ -197,17 +203,27 @@ class SamePicture:
     region_ncc: float | None = None  # NCC inside the region asked about (the mark's box)
 
     def to_dict(self) -> dict[str, object]:
-        return {"same": self.same, "ncc": round(self.ncc, 3), "overlap": round(self.overlap, 3),
-                "inliers": self.inliers, "method": self.method,
-                "region_ncc": None if self.region_ncc is None else round(self.region_ncc, 3)}
+        return {
+            "same": self.same,
+            "ncc": round(self.ncc, 3),
+            "overlap": round(self.overlap, 3),
+            "inliers": self.inliers,
+            "method": self.method,
+            "region_ncc": None if self.region_ncc is None else round(self.region_ncc, 3),
+        }
 
 
 _COMPARE_SIDE = 320
 
 
-def same_picture(first: np.ndarray, second: np.ndarray, *, min_ncc: float = 0.9,
-                 min_overlap: float = 0.5,
-                 region: tuple[int, int, int, int] | None = None) -> SamePicture:
+def same_picture(
+    first: np.ndarray,
+    second: np.ndarray,
+    *,
+    min_ncc: float = 0.9,
+    min_overlap: float = 0.5,
+    region: tuple[int, int, int, int] | None = None,
+) -> SamePicture:
     """Are two RGB images the same picture (resized, recompressed, cropped, lightly rotated)?
 
     Perceptual hashes of two *different* photos of similar scenes (a class in front of the same
@@ -236,7 +252,7 @@ def same_picture(first: np.ndarray, second: np.ndarray, *, min_ncc: float = 0.9,
         factor = a.shape[1] / first.shape[1]
         x, y, w, h = (round(v * factor) for v in region)
         inside = np.zeros_like(mask)
-        inside[max(0, y):y + max(1, h), max(0, x):x + max(1, w)] = True
+        inside[max(0, y) : y + max(1, h), max(0, x) : x + max(1, w)] = True
         region_ncc = _masked_ncc(blurred_a, blurred_b, mask & inside)
         same = same and region_ncc >= 0.8
     return SamePicture(same, ncc, overlap, inliers, method, region_ncc)
@@ -269,14 +285,16 @@ def _align(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, s
         if len(good) >= 8:
             src = np.array([kb[m.queryIdx].pt for m in good], dtype=np.float32)
             dst = np.array([ka[m.trainIdx].pt for m in good], dtype=np.float32)
-            matrix, inlier_mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC,
-                                                              ransacReprojThreshold=3.0)
+            matrix, inlier_mask = cv2.estimateAffinePartial2D(
+                src, dst, method=cv2.RANSAC, ransacReprojThreshold=3.0
+            )
             inliers = int(inlier_mask.sum()) if inlier_mask is not None else 0
             if matrix is not None and inliers >= 8:
                 size = (a.shape[1], a.shape[0])
                 warped = cv2.warpAffine(b, matrix, size, flags=cv2.INTER_LINEAR)
-                valid = cv2.warpAffine(np.full(b.shape, 255, np.uint8), matrix, size,
-                                       flags=cv2.INTER_NEAREST)
+                valid = cv2.warpAffine(
+                    np.full(b.shape, 255, np.uint8), matrix, size, flags=cv2.INTER_NEAREST
+                )
                 return warped, cv2.erode(valid, np.ones((5, 5), np.uint8)) > 0, inliers, "features"
     ratio_a, ratio_b = a.shape[1] / a.shape[0], b.shape[1] / b.shape[0]
     if abs(ratio_a - ratio_b) > 0.02 * ratio_a:

@@ -95,7 +95,7 @@ def _load_rgba(path: Path) -> np.ndarray:
     ys, xs = np.nonzero(image[..., 3] > 16)
     if len(xs) == 0:
         raise ValueError(f"logo {path} is empty")
-    return image[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    return image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
 
 def _features(kind: str, count: int = 3000) -> tuple[cv2.Feature2D, int]:
@@ -104,8 +104,14 @@ def _features(kind: str, count: int = 3000) -> tuple[cv2.Feature2D, int]:
     if kind == "akaze":
         return cv2.AKAZE.create(threshold=0.0005), cv2.NORM_HAMMING
     if kind == "orb":
-        return cv2.ORB.create(nfeatures=count, scaleFactor=1.2, nlevels=10, edgeThreshold=15,
-                              patchSize=15, fastThreshold=12), cv2.NORM_HAMMING
+        return cv2.ORB.create(
+            nfeatures=count,
+            scaleFactor=1.2,
+            nlevels=10,
+            edgeThreshold=15,
+            patchSize=15,
+            fastThreshold=12,
+        ), cv2.NORM_HAMMING
     raise ValueError(f"unknown feature kind {kind!r}")
 
 
@@ -148,10 +154,19 @@ def _zones(gray: np.ndarray, mask: np.ndarray) -> list[tuple[slice, slice, np.nd
 class LogoDetector:
     name = "orb-magsac-zncc"
 
-    def __init__(self, marks: list[LogoMark], *, ratio: float = 0.85, min_inliers: int = 8,
-                 zone_ncc: float = 0.5, min_score: float = 0.62, max_side: int = 1024,
-                 features: str = "orb", scene_features: int = 2000,
-                 max_chroma: float = 24.0) -> None:
+    def __init__(
+        self,
+        marks: list[LogoMark],
+        *,
+        ratio: float = 0.85,
+        min_inliers: int = 8,
+        zone_ncc: float = 0.5,
+        min_score: float = 0.62,
+        max_side: int = 1024,
+        features: str = "orb",
+        scene_features: int = 2000,
+        max_chroma: float = 24.0,
+    ) -> None:
         self.models = [_model(mark, features) for mark in marks]
         self.ratio = ratio
         self.min_inliers = min_inliers
@@ -178,22 +193,32 @@ class LogoDetector:
             # Mark -> scene, so that a mark feature must be distinctive *in the scene*; the other
             # way round, a page of text offers hundreds of corners that pass the ratio test.
             pairs = self.matcher.knnMatch(model.descriptors, descriptors, k=2)
-            matches = [(p[0].queryIdx, p[0].trainIdx) for p in pairs
-                       if len(p) == 2 and p[0].distance < self.ratio * p[1].distance]
+            matches = [
+                (p[0].queryIdx, p[0].trainIdx)
+                for p in pairs
+                if len(p) == 2 and p[0].distance < self.ratio * p[1].distance
+            ]
             hit = self._find(model, rgb, gray, keypoints, matches, factor)
             if hit is not None:
                 hits.append(hit)
         return hits
 
-    def _find(self, model: _Model, rgb: np.ndarray, gray: np.ndarray,
-              keypoints: Sequence[cv2.KeyPoint], matches: list[tuple[int, int]],
-              factor: float) -> LogoHit | None:
+    def _find(
+        self,
+        model: _Model,
+        rgb: np.ndarray,
+        gray: np.ndarray,
+        keypoints: Sequence[cv2.KeyPoint],
+        matches: list[tuple[int, int]],
+        factor: float,
+    ) -> LogoHit | None:
         if len(matches) < self.min_inliers:
             return None
         src = np.array([model.keypoints[m].pt for m, _ in matches], dtype=np.float32)
         dst = np.array([keypoints[s].pt for _, s in matches], dtype=np.float32) / factor
-        homography, inlier_mask = cv2.findHomography(src, dst, HOMOGRAPHY, 5.0 / factor,
-                                                     maxIters=2000, confidence=0.995)
+        homography, inlier_mask = cv2.findHomography(
+            src, dst, HOMOGRAPHY, 5.0 / factor, maxIters=2000, confidence=0.995
+        )
         if homography is None:
             return None
         inliers = int(inlier_mask.sum())
@@ -210,8 +235,9 @@ class LogoDetector:
             return None  # the shape agrees, the colours do not: a look-alike
         x, y, bw, bh = cv2.boundingRect(corners.astype(np.int32))
         quad = tuple((int(px), int(py)) for px, py in corners)
-        return LogoHit(model.mark.name, (x, y, bw, bh), quad, round(score, 3), inliers,
-                       round(chroma, 1))
+        return LogoHit(
+            model.mark.name, (x, y, bw, bh), quad, round(score, 3), inliers, round(chroma, 1)
+        )
 
     def _verify(self, model: _Model, gray: np.ndarray, homography: np.ndarray) -> float:
         """Fraction of the mark's zones that agree, among the zones that are not covered.
@@ -220,9 +246,13 @@ class LogoDetector:
         the mark is not; a look-alike differs by structure (other letters, another emblem), so its
         zones are textured and disagree. Too much covered means too little evidence: score 0."""
         h, w = model.gray.shape
-        warped = cv2.warpPerspective(gray, homography, (w, h),
-                                     flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
-                                     borderMode=cv2.BORDER_REPLICATE)
+        warped = cv2.warpPerspective(
+            gray,
+            homography,
+            (w, h),
+            flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         scene = cv2.GaussianBlur(warped, (0, 0), 1.5).astype(np.float32)
         mark = cv2.GaussianBlur(model.gray, (0, 0), 1.5).astype(np.float32)
         agree = disagree = covered = 0
@@ -243,9 +273,13 @@ def _chroma_distance(model: _Model, rgb: np.ndarray, homography: np.ndarray) -> 
     """Median CIELAB (a*, b*) distance between the mark and the scene warped onto it."""
     h, w = model.gray.shape
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    warped = cv2.warpPerspective(bgr, homography, (w, h),
-                                 flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
-                                 borderMode=cv2.BORDER_REPLICATE)
+    warped = cv2.warpPerspective(
+        bgr,
+        homography,
+        (w, h),
+        flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
     opaque = model.mask > 0
     distance = np.linalg.norm(model.chroma_ab[opaque] - _chroma(warped)[opaque], axis=1)
     return float(np.median(distance)) if distance.size else 0.0

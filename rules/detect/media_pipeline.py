@@ -141,8 +141,12 @@ def _isolated(result: MediaAnalysis, stage: str, work: Callable[[], T], fallback
 def analyse(path: Path, marks: list[LogoMark], settings: Settings | None = None) -> MediaAnalysis:
     settings = settings or Settings()
     timings: dict[str, float] = {}
-    result = MediaAnalysis(sha256=sha256_file(path), ok=False, timings=timings,
-                           marks_key=marks_key(marks) if marks else "")
+    result = MediaAnalysis(
+        sha256=sha256_file(path),
+        ok=False,
+        timings=timings,
+        marks_key=marks_key(marks) if marks else "",
+    )
     try:
         image: DecodedImage = _timed(timings, "decode", lambda: decode(path, settings.limits))
     except DecodeError as exc:
@@ -159,14 +163,27 @@ def analyse(path: Path, marks: list[LogoMark], settings: Settings | None = None)
     result.detectors["faces"] = FaceDetector.name
     if marks:
         no_hits: list[LogoHit] = []
-        hits = _isolated(result, "logos", lambda: _logos(tuple(marks), settings.logo_min_score)
-                         .detect(image.rgb), no_hits)
-        result.logos = [{"mark": h.mark, "box": _scaled(h.box, scale),
-                         "quad": [_scaled(p, scale) for p in h.quad], "score": h.score,
-                         "inliers": h.inliers, "chroma": h.chroma} for h in hits]
+        hits = _isolated(
+            result,
+            "logos",
+            lambda: _logos(tuple(marks), settings.logo_min_score).detect(image.rgb),
+            no_hits,
+        )
+        result.logos = [
+            {
+                "mark": h.mark,
+                "box": _scaled(h.box, scale),
+                "quad": [_scaled(p, scale) for p in h.quad],
+                "score": h.score,
+                "inliers": h.inliers,
+                "chroma": h.chroma,
+            }
+            for h in hits
+        ]
         result.detectors["logos"] = LogoDetector.name
     result.document_score = round(
-        _isolated(result, "document", lambda: document_score(image.rgb), 0.0), 3)
+        _isolated(result, "document", lambda: document_score(image.rgb), 0.0), 3
+    )
     if _wants_ocr(settings, result.document_score, bool(result.faces)):
         _isolated(result, "ocr", lambda: _read_text(result, image.rgb, scale, settings), None)
     return result
@@ -189,9 +206,16 @@ def _read_text(result: MediaAnalysis, rgb: np.ndarray, scale: float, settings: S
     text = engine.read(rgb)
     result.ocr_run = True
     result.ocr_text = text.text
-    result.ocr_spans = [{"start": line.start, "end": line.end, "text": line.text,
-                         "box": _scaled(line.box, scale), "score": line.score}
-                        for line in text.lines]
+    result.ocr_spans = [
+        {
+            "start": line.start,
+            "end": line.end,
+            "text": line.text,
+            "box": _scaled(line.box, scale),
+            "score": line.score,
+        }
+        for line in text.lines
+    ]
     result.detectors["ocr"] = engine.name
 
 

@@ -66,19 +66,28 @@ class SponsoredImages:
         """Every comparison made for this image (evidence when none was the same picture)."""
         return [v for (mine, _), v in self._verdicts.items() if mine == sha]
 
-    def _verify(self, sha: str, media: dict[str, Any], image: SponsoredImage,
-                boxes: list[tuple[int, int, int, int]]) -> dict[str, Any]:
+    def _verify(
+        self,
+        sha: str,
+        media: dict[str, Any],
+        image: SponsoredImage,
+        boxes: list[tuple[int, int, int, int]],
+    ) -> dict[str, Any]:
         key = (sha, image.sha256)
         if key not in self._verdicts:
             mine = self._load(sha, self.media_root / str(media.get("path") or ""))
             theirs = self._load(image.sha256, image.path)
             if mine is None or theirs is None:
-                self._verdicts[key] = {"sha256": image.sha256, "same": False,
-                                       "method": "unreadable"}
+                self._verdicts[key] = {
+                    "sha256": image.sha256,
+                    "same": False,
+                    "method": "unreadable",
+                }
             else:
                 (rgb, scale), (other, _) = mine, theirs
-                results = [same_picture(rgb, other, region=_scaled(box, scale))
-                           for box in boxes] or [same_picture(rgb, other)]
+                results = [
+                    same_picture(rgb, other, region=_scaled(box, scale)) for box in boxes
+                ] or [same_picture(rgb, other)]
                 worst = min(results, key=lambda r: (r.same, r.region_ncc or 0.0))
                 self._verdicts[key] = {"sha256": image.sha256, **worst.to_dict()}
         return self._verdicts[key]
@@ -94,8 +103,11 @@ class SponsoredImages:
 
 
 def _boxes(analysis: dict[str, Any]) -> list[tuple[int, int, int, int]]:
-    return [(int(b[0]), int(b[1]), int(b[2]), int(b[3]))
-            for b in (m.get("box") for m in analysis.get("logos", [])) if b and len(b) == 4]
+    return [
+        (int(b[0]), int(b[1]), int(b[2]), int(b[3]))
+        for b in (m.get("box") for m in analysis.get("logos", []))
+        if b and len(b) == 4
+    ]
 
 
 def _scaled(box: tuple[int, int, int, int], scale: float) -> tuple[int, int, int, int]:

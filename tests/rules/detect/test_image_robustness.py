@@ -24,13 +24,20 @@ def _png(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-SHAPES = [("1x1 tracking pixel", 1, 1), ("1xN spacer", 1, 600), ("Nx1 rule", 800, 1),
-          ("tiny icon", 8, 8), ("banner strip 40:1", 2000, 50), ("tall strip 1:30", 30, 900)]
+SHAPES = [
+    ("1x1 tracking pixel", 1, 1),
+    ("1xN spacer", 1, 600),
+    ("Nx1 rule", 800, 1),
+    ("tiny icon", 8, 8),
+    ("banner strip 40:1", 2000, 50),
+    ("tall strip 1:30", 30, 900),
+]
 
 
 @pytest.mark.parametrize(("label", "width", "height"), SHAPES, ids=[s[0] for s in SHAPES])
-def test_degenerate_shape_is_refused_before_any_detector(tmp_path: Path, label: str, width: int,
-                                                         height: int) -> None:
+def test_degenerate_shape_is_refused_before_any_detector(
+    tmp_path: Path, label: str, width: int, height: int
+) -> None:
     path = tmp_path / "pixel.png"
     path.write_bytes(_png(width, height))
     with pytest.raises(DecodeError) as caught:
@@ -40,7 +47,8 @@ def test_degenerate_shape_is_refused_before_any_detector(tmp_path: Path, label: 
 
 @pytest.mark.parametrize(("label", "width", "height"), SHAPES, ids=[s[0] for s in SHAPES])
 def test_degenerate_image_with_marks_configured_is_a_recorded_result(
-        tmp_path: Path, label: str, width: int, height: int) -> None:
+    tmp_path: Path, label: str, width: int, height: int
+) -> None:
     """The reproduction of issue 10 item 1: a 1x1 PNG in a district with logos crashed the
     audit inside the logo detector's resize."""
     draw_mark("district").save(tmp_path / "district.png")
@@ -58,7 +66,8 @@ def test_small_but_usable_image_is_still_analysed(tmp_path: Path) -> None:
 
 
 def test_a_detector_that_raises_is_recorded_and_the_other_stages_run(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(rgb: np.ndarray, settings: object) -> list[object]:
         raise RuntimeError("OpenCV(4.x) error: (-215:Assertion failed) !ssize.empty()")
 
@@ -73,7 +82,8 @@ def test_a_detector_that_raises_is_recorded_and_the_other_stages_run(
 
 
 def test_one_file_failing_in_the_flow_step_is_a_per_item_error(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from flows.steps import imaging
 
     def explode(path: Path, marks: list[LogoMark], settings: object) -> object:
@@ -91,8 +101,12 @@ def _photo(seed: int) -> np.ndarray:
     return np.asarray(image.convert("RGB"))
 
 
-def _reencoded(rgb: np.ndarray, size: tuple[int, int], quality: int,
-               crop: tuple[int, int, int, int] | None = None) -> np.ndarray:
+def _reencoded(
+    rgb: np.ndarray,
+    size: tuple[int, int],
+    quality: int,
+    crop: tuple[int, int, int, int] | None = None,
+) -> np.ndarray:
     image = Image.fromarray(rgb)
     if crop:
         image = image.crop(crop)
@@ -104,8 +118,9 @@ def test_same_picture_resized_recompressed_or_cropped_is_verified() -> None:
     original = _photo(11)
     h, w = original.shape[:2]
     assert same_picture(original, _reencoded(original, (w // 2, h // 2), 55)).same
-    cropped = _reencoded(original, (int(w * 0.8), int(h * 0.8)), 70,
-                         crop=(0, 0, int(w * 0.8), int(h * 0.8)))
+    cropped = _reencoded(
+        original, (int(w * 0.8), int(h * 0.8)), 70, crop=(0, 0, int(w * 0.8), int(h * 0.8))
+    )
     verdict = same_picture(original, cropped)
     assert verdict.same and verdict.method == "features" and verdict.overlap > 0.5
 
