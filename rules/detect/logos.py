@@ -216,17 +216,25 @@ class LogoDetector:
             return None
         src = np.array([model.keypoints[m].pt for m, _ in matches], dtype=np.float32)
         dst = np.array([keypoints[s].pt for _, s in matches], dtype=np.float32) / factor
-        homography, inlier_mask = cv2.findHomography(
-            src, dst, HOMOGRAPHY, 5.0 / factor, maxIters=2000, confidence=0.995
-        )
-        if homography is None:
-            return None
-        inliers = int(inlier_mask.sum())
         h, w = model.gray.shape
         outline = np.array([[[0, 0], [w, 0], [w, h], [0, h]]], dtype=np.float32)
-        corners = cv2.perspectiveTransform(outline, homography)[0]
-        if inliers < self.min_inliers or not _sane(corners, gray.shape):
+        found = None
+        # MAGSAC first; on a mark with repeated structure (waves, stripes) it can settle on a
+        # degenerate model that folds the outline to a point, so plain RANSAC gets one retry.
+        for method in (HOMOGRAPHY, cv2.RANSAC):
+            homography, inlier_mask = cv2.findHomography(
+                src, dst, method, 5.0 / factor, maxIters=2000, confidence=0.995
+            )
+            if homography is None:
+                continue
+            inliers = int(inlier_mask.sum())
+            corners = cv2.perspectiveTransform(outline, homography)[0]
+            if inliers >= self.min_inliers and _sane(corners, gray.shape):
+                found = (homography, inliers, corners)
+                break
+        if found is None:
             return None
+        homography, inliers, corners = found
         score = self._verify(model, gray, homography)
         if score < self.min_score:
             return None
