@@ -87,6 +87,28 @@ def test_look_alike_mark_is_not_taken_for_the_registered_one(marks: list[LogoMar
     assert LogoDetector(marks).detect(image) == []
 
 
+def _recoloured(mark: Image.Image) -> Image.Image:
+    """The same drawing in another club's colours (hue turned by a third of the wheel)."""
+    rgba = np.asarray(mark.convert("RGBA")).copy()
+    rgba[..., :3] = rgba[..., [2, 0, 1]]
+    return Image.fromarray(rgba, "RGBA")
+
+
+@pytest.mark.parametrize("name", list(MARKS))
+def test_same_drawing_in_other_colours_is_a_look_alike(marks: list[LogoMark], name: str) -> None:
+    """Issue 14: an unrelated club's mark with the same structure passed the zone test at 0.96;
+    the colour stage (median CIELAB chroma distance <= 24) rejects it, and the true colours in
+    the same scene still pass."""
+    seed = 60 + list(MARKS).index(name)
+    options = {"width_frac": 0.25, "rotation": 10.0, "perspective": 0.03, "cover": 0.0,
+               "quality": 70}
+    recoloured, _ = _scene_with(_recoloured(draw_mark(name)), seed, **dict(options))
+    original, _ = _scene_with(draw_mark(name), seed, **dict(options))
+    assert LogoDetector(marks).detect(recoloured) == []
+    [hit] = LogoDetector(marks).detect(original)
+    assert hit.mark == name and hit.chroma <= 24
+
+
 def test_ocr_reads_names_and_a_rotated_confidential_stamp(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
     page = compose.document("Gradebook - Period 3", ["Maya Johnson   B+   91%",
