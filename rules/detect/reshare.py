@@ -15,6 +15,7 @@ pair, and files are decoded at most once per run.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,8 @@ class SponsoredImages:
     images: list[SponsoredImage]
     media_root: Path  # where the checked target's media `path`s are relative to
     prefilter_bits: int = 16
-    _pixels: dict[str, tuple[np.ndarray, float] | None] = field(default_factory=dict)
+    max_cached: int = 32  # decoded images kept (about 3 MB each at the 1024-px working size)
+    _pixels: OrderedDict[str, tuple[np.ndarray, float] | None] = field(default_factory=OrderedDict)
     _verdicts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def match(self, media: dict[str, Any]) -> dict[str, Any] | None:
@@ -93,12 +95,17 @@ class SponsoredImages:
         return self._verdicts[key]
 
     def _load(self, sha: str, path: Path) -> tuple[np.ndarray, float] | None:
-        if sha not in self._pixels:
-            try:
-                decoded = decode(path) if path.is_file() else None
-            except DecodeError:
-                decoded = None
-            self._pixels[sha] = (decoded.rgb, decoded.scale) if decoded else None
+        """Decoded pixels, least recently used evicted: a district posts thousands of images."""
+        if sha in self._pixels:
+            self._pixels.move_to_end(sha)
+            return self._pixels[sha]
+        try:
+            decoded = decode(path) if path.is_file() else None
+        except DecodeError:
+            decoded = None
+        self._pixels[sha] = (decoded.rgb, decoded.scale) if decoded else None
+        if len(self._pixels) > self.max_cached:
+            self._pixels.popitem(last=False)
         return self._pixels[sha]
 
 

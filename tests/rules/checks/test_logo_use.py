@@ -278,3 +278,13 @@ def test_district_avatar_reused_as_a_personal_avatar_is_not_a_reshare(tmp_path: 
     target = post("west-fargo-debh-ap", media, kind="profile", role="avatar")
     target.media[0]["path"] = "p.jpg"
     assert _fired_with(index, target) == {RULES["west-fargo-debh-ap"]}
+
+
+def test_reshare_index_keeps_a_bounded_number_of_decoded_images(tmp_path: Path) -> None:
+    from rules.detect.reshare import SponsoredImages
+
+    index = SponsoredImages([], tmp_path, max_cached=2)
+    for n in range(4):
+        (tmp_path / f"{n}.jpg").write_bytes(compose.jpeg_bytes(_scene(n), 80))
+        assert index._load(f"{n}" * 64, tmp_path / f"{n}.jpg") is not None
+    assert list(index._pixels) == ["2" * 64, "3" * 64]
