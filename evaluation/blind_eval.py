@@ -33,7 +33,7 @@ from evaluation.media_cache import MediaCache
 from evaluation.scores import Score
 from flows.district import load_district
 from flows.steps.checking import evaluate_targets
-from flows.steps.imaging import media_analyser, sponsored_phashes_of
+from flows.steps.imaging import media_analyser, sponsored_images_of, sponsored_phashes_of
 from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext, Target
 
@@ -205,7 +205,9 @@ def run_district(folder: Path, split: str, cache: MediaCache | None = None) -> D
     ruleset = RuleSet.for_district(config)
     ctx = CheckContext(config, _now(targets))
     phashes = sponsored_phashes_of(targets)
+    sponsored = sponsored_images_of(targets)  # re-shares verified by pixels, as in the audit
     ctx.cached("sponsored_phashes", lambda: phashes)
+    ctx.cached("sponsored_images", lambda: sponsored)
     found: dict[str, dict[str, list[str]]] = {}
     for draft in evaluate_targets(ruleset, targets, ctx):
         summary = str((draft.evidence or {}).get("summary", ""))

@@ -73,6 +73,9 @@ class Hit:
     details: dict[str, Any] = field(default_factory=dict)
     detector: str = ""
     score: float = 1.0
+    # A check may *lower* its rule's level when the evidence is weak (a class photo inferred
+    # from one signal is advisory); it can never raise it. None: the rule's level.
+    level: Level | None = None
 
     def evidence(self) -> dict[str, Any]:
         return {

@@ -199,10 +199,15 @@ class RuleSet:
             district_id=self.district_id, account_id=target.account.id,
             post_id=target.post_id, post_version=target.version, subject=subject,
             check_name=bound.check.name, rule_id=bound.rule.id, clause_id=clause.id,
-            citation=dict(citation), level=bound.level.value,
+            citation=dict(citation), level=_level(bound.level, hit.level).value,
             severity=bound.severity.value, category=hit.category,
             summary=hit.summary, evidence=hit.evidence(), pack_id=self.pack.id,
             pack_version=self.pack.version) for hit in hits]
+
+
+def _level(rule: Level, hit: Level | None) -> Level:
+    """The rule's level, lowered to advisory when the check says its evidence is weak."""
+    return Level.ADVISORY if hit == Level.ADVISORY else rule
 
 
 def _district_source(config: DistrictConfig) -> SourcedYaml | None:

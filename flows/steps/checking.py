@@ -20,7 +20,7 @@ import pandas as pd
 
 from flows.checkpoints import checkpoint
 from flows.failures import error_text
-from flows.steps.imaging import image_text_targets, sponsored_phashes
+from flows.steps.imaging import image_text_targets, sponsored_images, sponsored_phashes
 from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext, Target
 from rules.engine import FindingDraft
@@ -139,9 +139,7 @@ def check_pending(
         due = due_posts(
             con, district_id, [a.id for a in config.accounts], ruleset.pack.id, ruleset.pack.version
         )
-        phashes = sponsored_phashes(con, district_id)
-    ctx = CheckContext(config, now)
-    ctx.cached("sponsored_phashes", lambda: phashes)
+        ctx = check_context(con, config, db_path, now)
     stats = CheckStats()
     for start in range(0, len(due), CHECK_BATCH):
         _check_batch(db_path, config, ruleset, due[start : start + CHECK_BATCH], ctx, run_id, stats)
@@ -191,6 +189,19 @@ def _check_batch(
             resolve_item_errors(con, district_id, "check", [c.post_id for c in checked], now)
         record_item_errors(con, run_id, district_id, errors, now)
         con.execute("COMMIT")
+
+
+def check_context(
+    con: duckdb.DuckDBPyConnection, config: DistrictConfig, db_path: Path, now: datetime
+) -> CheckContext:
+    """What every check run is given besides the posts: the sponsored accounts' image hashes and
+    images, so a re-share of district content is verified by its pixels (rules.detect.reshare)."""
+    phashes = sponsored_phashes(con, config.district.id)
+    sponsored = sponsored_images(con, config.district.id, Path(db_path))
+    ctx = CheckContext(config, now)
+    ctx.cached("sponsored_phashes", lambda: phashes)
+    ctx.cached("sponsored_images", lambda: sponsored)
+    return ctx
 
 
 def evaluate_isolated(

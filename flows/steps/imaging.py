@@ -138,6 +138,28 @@ def sponsored_phashes_of(targets: Iterable[Any]) -> frozenset[str]:
     )
 
 
+def sponsored_images_of(targets: Iterable[Any]) -> Any:
+    """`sponsored_images` from targets already carrying their analyses and absolute file paths
+    (the evaluator's case, where there is no warehouse)."""
+    from rules.detect.reshare import SponsoredImage, SponsoredImages
+
+    images = [
+        SponsoredImage(
+            analysis["sha256"],
+            analysis.get("phash"),
+            frozenset(logo["mark"] for logo in analysis.get("logos", [])),
+            Path(media["path"]),
+        )
+        for target in targets
+        if target.account.kind == "sponsored"
+        for media in target.media
+        if (analysis := media.get("analysis") or {}).get("ok", True)
+        and analysis.get("sha256")
+        and media.get("path")
+    ]
+    return SponsoredImages(images, Path("/"))
+
+
 def sponsored_phashes(con: duckdb.DuckDBPyConnection, district_id: str) -> frozenset[str]:
     """Perceptual hashes of every image the district's sponsored accounts have posted: an
     employee re-sharing one of these is sharing district content, not misusing a mark."""
@@ -149,6 +171,27 @@ def sponsored_phashes(con: duckdb.DuckDBPyConnection, district_id: str) -> froze
         [district_id],
     ).fetchall()
     return frozenset(row[0] for row in rows)
+
+
+def sponsored_images(con: duckdb.DuckDBPyConnection, district_id: str, db_path: Path) -> Any:
+    """The district's sponsored images (hash, marks found, file) for the logo check's re-share
+    verification (rules.detect.reshare): pixels are compared only for candidates."""
+    from rules.detect.reshare import SponsoredImage, SponsoredImages
+
+    rows = con.execute(
+        "SELECT DISTINCT a.sha256, a.phash, a.marks_found, m.path FROM media_analysis a "
+        "JOIN media m ON m.sha256 = a.sha256 JOIN post_media pm ON pm.sha256 = a.sha256 "
+        "JOIN posts p ON p.post_id = pm.post_id JOIN accounts ac ON ac.district_id = p.district_id "
+        "AND ac.account_id = p.account_id WHERE p.district_id = ? AND ac.kind = 'sponsored' "
+        "AND a.ok",
+        [district_id],
+    ).fetchall()
+    root = media_dir(db_path)
+    images = [
+        SponsoredImage(sha, phash, frozenset(marks or []), root / path)
+        for sha, phash, marks, path in rows
+    ]
+    return SponsoredImages(images, root)
 
 
 def image_text_targets(targets: list[Any]) -> list[Any]:

@@ -26,10 +26,9 @@ from typing import Any
 import duckdb
 
 from flows.failures import error_text
-from flows.steps.checking import evaluate_isolated, findings_frame, load_targets
-from flows.steps.imaging import analyse_pending, sponsored_phashes
+from flows.steps.checking import check_context, evaluate_isolated, findings_frame, load_targets
+from flows.steps.imaging import analyse_pending
 from hallmonitor.config import DistrictConfig
-from rules.base import CheckContext
 from rules.engine import FindingDraft, RuleSet
 from warehouse import runs, store
 from warehouse.db import connect
@@ -119,10 +118,8 @@ def _recheck(
         post_ids = [r[0] for r in con.execute(SCOPE_SQL, [district_id, start, start]).fetchall()]
         targets = load_targets(con, config, post_ids)
         keys = media_keys(con, [t.post_id for t in targets])
-        phashes = sponsored_phashes(con, district_id)
+        ctx = check_context(con, config, db, now)
     stats.posts, stats.skipped = len(targets), len(post_ids) - len(targets)
-    ctx = CheckContext(config, now)
-    ctx.cached("sponsored_phashes", lambda: phashes)
     # the same path as the nightly audit; an item whose checks raise is recorded, not fatal
     drafts, errors = evaluate_isolated(ruleset, targets, ctx, config)
     failed = {e.subject_id for e in errors}

@@ -50,6 +50,8 @@ class FaceDetector:
 
     def detect(self, rgb: np.ndarray) -> list[Face]:
         h, w = rgb.shape[:2]
+        if min(h, w) < self.min_side:  # degenerate: no face fits
+            return []
         factor = min(1.0, self.net_side / max(h, w))
         size = (max(32, round(w * factor / 32) * 32), max(32, round(h * factor / 32) * 32))
         bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)

@@ -41,6 +41,10 @@ class Limits:
     max_pixels: int = 60_000_000
     max_side: int = 20_000
     work_side: int = 1024  # detectors see the image scaled so that its longer side is at most this
+    # Degenerate shapes (tracking pixels, 1xN spacers, banner strips) carry no face, mark or page
+    # and make OpenCV's resizes and DNN blobs fail: refused before any detector sees them.
+    min_side: int = 16
+    max_aspect: float = 12.0
 
 
 class DecodeError(Exception):
@@ -94,8 +98,12 @@ def _decode_open(image: Image.Image, limits: Limits) -> DecodedImage:
     if width <= 0 or height <= 0:
         raise DecodeError("corrupt", f"declared size {width}x{height}")
     if max(width, height) > limits.max_side or width * height > limits.max_pixels:
-        raise DecodeError("bomb", f"declares {width}x{height} pixels; ceiling "
-                                  f"{limits.max_pixels} pixels, {limits.max_side} px a side")
+        raise DecodeError(
+            "bomb",
+            f"declares {width}x{height} pixels; ceiling "
+            f"{limits.max_pixels} pixels, {limits.max_side} px a side",
+        )
+    degenerate(width, height, limits)
     exif = image.getexif()
     orientation = int(exif.get(_ORIENTATION, 1) or 1)
     exif_time, exif_source = capture_time(exif)
@@ -107,7 +115,21 @@ def _decode_open(image: Image.Image, limits: Limits) -> DecodedImage:
     rgb = oriented.convert("RGB")
     full_w, full_h = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
     rgb_array = _fit(np.asarray(rgb), limits.work_side)
+    degenerate(rgb_array.shape[1], rgb_array.shape[0], limits)  # after orientation and scaling
     return DecodedImage(rgb_array, full_w, full_h, orientation, exif_time, exif_source)
+
+
+def degenerate(width: int, height: int, limits: Limits) -> None:
+    """Raise DecodeError("degenerate") for a shape no detector can use: a side under
+    `limits.min_side` (a 1x1 tracking pixel) or sides more than `limits.max_aspect` apart."""
+    short, long = min(width, height), max(width, height)
+    if short < limits.min_side or long > limits.max_aspect * short:
+        raise DecodeError(
+            "degenerate",
+            f"{width}x{height} px: no detector runs on this shape "
+            f"(min side {limits.min_side}, max aspect "
+            f"{limits.max_aspect:g})",
+        )
 
 
 def _fit(rgb: np.ndarray, side: int) -> np.ndarray:
@@ -167,3 +189,115 @@ def phash(rgb: np.ndarray) -> str:
 
 def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+@dataclass(frozen=True)
+class SamePicture:
+    """Whether two images are the same picture, and the measurements that decided it."""
+
+    same: bool
+    ncc: float  # normalised cross-correlation of the aligned pixels (-1..1)
+    overlap: float  # share of the first image covered by the second after alignment (0..1)
+    inliers: int  # feature matches consistent with the alignment (0: aligned by shape alone)
+    method: str  # "features" | "resize"
+    region_ncc: float | None = None  # NCC inside the region asked about (the mark's box)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "same": self.same,
+            "ncc": round(self.ncc, 3),
+            "overlap": round(self.overlap, 3),
+            "inliers": self.inliers,
+            "method": self.method,
+            "region_ncc": None if self.region_ncc is None else round(self.region_ncc, 3),
+        }
+
+
+_COMPARE_SIDE = 320
+
+
+def same_picture(
+    first: np.ndarray,
+    second: np.ndarray,
+    *,
+    min_ncc: float = 0.9,
+    min_overlap: float = 0.5,
+    region: tuple[int, int, int, int] | None = None,
+) -> SamePicture:
+    """Are two RGB images the same picture (resized, recompressed, cropped, lightly rotated)?
+
+    Perceptual hashes of two *different* photos of similar scenes (a class in front of the same
+    wall, two shots of one banner) can lie a few bits apart, so a hash alone exempted real
+    findings as "re-shares" (issue 14). Here the second image is aligned onto the first (ORB
+    matches and a RANSAC similarity transform; when too few features match and the shapes agree,
+    a plain resize) and the aligned pixels must correlate (NCC >= `min_ncc`) over at least
+    `min_overlap` of the first image. Different photos of one scene fail the NCC: people move.
+    `region` (x, y, w, h in `first`'s pixels, e.g. a mark's box) must agree too (NCC >= 0.8):
+    a stock photo with a mark pasted on it is not the same picture as the bare stock photo,
+    although the two correlate at 0.96 overall."""
+    a, b = _gray(first), _gray(second)
+    aligned = _align(a, b)
+    if aligned is None:
+        return SamePicture(False, 0.0, 0.0, 0, "features")
+    warped, mask, inliers, method = aligned
+    overlap = float(mask.mean())
+    if overlap < 0.05:
+        return SamePicture(False, 0.0, overlap, inliers, method)
+    blurred_a = cv2.GaussianBlur(a, (0, 0), 1.2).astype(np.float32)
+    blurred_b = cv2.GaussianBlur(warped, (0, 0), 1.2).astype(np.float32)
+    ncc = _masked_ncc(blurred_a, blurred_b, mask)
+    same = ncc >= min_ncc and overlap >= min_overlap
+    region_ncc = None
+    if region is not None:
+        factor = a.shape[1] / first.shape[1]
+        x, y, w, h = (round(v * factor) for v in region)
+        inside = np.zeros_like(mask)
+        inside[max(0, y) : y + max(1, h), max(0, x) : x + max(1, w)] = True
+        region_ncc = _masked_ncc(blurred_a, blurred_b, mask & inside)
+        same = same and region_ncc >= 0.8
+    return SamePicture(same, ncc, overlap, inliers, method, region_ncc)
+
+
+def _masked_ncc(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
+    if mask.sum() < 16:
+        return 0.0
+    x, y = a[mask], b[mask]
+    x, y = x - x.mean(), y - y.mean()
+    denominator = float(np.sqrt((x * x).sum() * (y * y).sum()))
+    return float((x * y).sum() / denominator) if denominator > 1e-6 else 0.0
+
+
+def _gray(rgb: np.ndarray) -> np.ndarray:
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if rgb.ndim == 3 else rgb
+    factor = _COMPARE_SIDE / max(gray.shape)
+    size = (max(1, round(gray.shape[1] * factor)), max(1, round(gray.shape[0] * factor)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
+def _align(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, str] | None:
+    """`b` warped into `a`'s frame, the mask of valid pixels, inliers and the method."""
+    orb = cv2.ORB.create(nfeatures=800, fastThreshold=10)
+    ka, da = orb.detectAndCompute(a, None)
+    kb, db = orb.detectAndCompute(b, None)
+    if da is not None and db is not None and len(ka) >= 8 and len(kb) >= 8:
+        pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(db, da, k=2)
+        good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.8 * p[1].distance]
+        if len(good) >= 8:
+            src = np.array([kb[m.queryIdx].pt for m in good], dtype=np.float32)
+            dst = np.array([ka[m.trainIdx].pt for m in good], dtype=np.float32)
+            matrix, inlier_mask = cv2.estimateAffinePartial2D(
+                src, dst, method=cv2.RANSAC, ransacReprojThreshold=3.0
+            )
+            inliers = int(inlier_mask.sum()) if inlier_mask is not None else 0
+            if matrix is not None and inliers >= 8:
+                size = (a.shape[1], a.shape[0])
+                warped = cv2.warpAffine(b, matrix, size, flags=cv2.INTER_LINEAR)
+                valid = cv2.warpAffine(
+                    np.full(b.shape, 255, np.uint8), matrix, size, flags=cv2.INTER_NEAREST
+                )
+                return warped, cv2.erode(valid, np.ones((5, 5), np.uint8)) > 0, inliers, "features"
+    ratio_a, ratio_b = a.shape[1] / a.shape[0], b.shape[1] / b.shape[0]
+    if abs(ratio_a - ratio_b) > 0.02 * ratio_a:
+        return None
+    warped = cv2.resize(b, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_AREA)
+    return warped, np.ones(a.shape, bool), 0, "resize"

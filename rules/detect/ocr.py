@@ -38,16 +38,22 @@ def document_score(rgb: np.ndarray) -> float:
     text on it: small dark marks of glyph size (black-hat at 512 px width) that, joined
     horizontally, form long thin runs. Faces, textures and scenes give blobs, not runs."""
     width = 512
-    small = cv2.resize(rgb, (width, max(1, round(width * rgb.shape[0] / rgb.shape[1]))),
-                       interpolation=cv2.INTER_AREA)
+    if min(rgb.shape[:2]) < 8 or rgb.shape[1] > 64 * rgb.shape[0]:
+        return 0.0  # degenerate: no page
+    small = cv2.resize(
+        rgb,
+        (width, max(1, round(width * rgb.shape[0] / rgb.shape[1]))),
+        interpolation=cv2.INTER_AREA,
+    )
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
     paper = float(((hsv[..., 2] > 170) & (hsv[..., 1] < 50)).mean())
     if paper < 0.2:
         return 0.0
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    ink = (cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, np.ones((9, 9), np.uint8)) > 50)
-    _, labels, stats, centres = cv2.connectedComponentsWithStats(ink.astype(np.uint8),
-                                                                 connectivity=8)
+    ink = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, np.ones((9, 9), np.uint8)) > 50
+    _, labels, stats, centres = cv2.connectedComponentsWithStats(
+        ink.astype(np.uint8), connectivity=8
+    )
     heights, widths = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
     glyph = (heights >= 4) & (heights <= 28) & (widths <= 40)
     glyph[0] = False  # the background label
@@ -55,8 +61,9 @@ def document_score(rgb: np.ndarray) -> float:
     count, run_labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
     # A line of text is a long, thin run made of several glyphs; hair or a desk edge is not.
     xs, ys = centres[glyph].round().astype(int).T
-    per_run = np.bincount(run_labels[ys.clip(0, runs.shape[0] - 1), xs.clip(0, runs.shape[1] - 1)],
-                          minlength=count)
+    per_run = np.bincount(
+        run_labels[ys.clip(0, runs.shape[0] - 1), xs.clip(0, runs.shape[1] - 1)], minlength=count
+    )
     heights, widths = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
     line = (widths >= 40) & (widths >= 3 * heights) & (heights <= 30) & (per_run >= 5)
     lines = int(line[1:].sum())
@@ -69,12 +76,14 @@ class OcrEngine:
     def __init__(self, threads: int = 1, min_score: float = 0.5) -> None:
         from rapidocr import RapidOCR  # imported lazily: onnxruntime start-up is ~0.3 s
 
-        self.engine = RapidOCR(params={
-            "Global.log_level": "warning",
-            "Global.text_score": min_score,
-            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-        })
+        self.engine = RapidOCR(
+            params={
+                "Global.log_level": "warning",
+                "Global.text_score": min_score,
+                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+        )
 
     def read(self, rgb: np.ndarray) -> OcrResult:
         output: Any = self.engine(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
@@ -87,8 +96,9 @@ class OcrEngine:
         for text, box, score in zip(texts, output.boxes, output.scores, strict=False):
             points = np.asarray(box, dtype=np.float32).reshape(-1, 2)
             x, y, w, h = cv2.boundingRect(points)
-            result.lines.append(OcrLine(str(text), (x, y, w, h), round(float(score), 4),
-                                        offset, offset + len(text)))
+            result.lines.append(
+                OcrLine(str(text), (x, y, w, h), round(float(score), 4), offset, offset + len(text))
+            )
             parts.append(str(text))
             offset += len(text) + 1
         result.text = "\n".join(parts)
