@@ -193,7 +193,7 @@ class Confidentiality(Check):
         found += _documents(text, terms, marked)
         if marked and (target.extra or {}).get("text_source") == "image":
             found += _premises(folded)
-        return found
+        return _merged(found)
 
     def _hit(self, found: _Found, roster: RosterIndex) -> Hit:
         who, details = _describe(found, roster)
@@ -251,8 +251,8 @@ def _named_students(
     lower score: "Lucy, bring that slip!!" on a teacher's page."""
     found: dict[tuple[str, str], _Found] = {}
     for match in names:
-        if not (match.strong or match.form == FIRST_ONLY):
-            continue
+        if match.form == STUDENT_ID or not (match.strong or match.form == FIRST_ONLY):
+            continue  # an id is an identifier (`_roster_ids`), not a name
         student = roster.students[match.index]
         if _consented(student):
             continue
@@ -384,6 +384,21 @@ def _documents(text: str, terms: list[ids.Term], marked: bool) -> list[_Found]:
                 spans.append(Span(start, end, "marker:confidential-partial"))
                 kinds.append(letters.lower())
     return [_Found("confidential-document", "", spans, kinds, 0.9)] if spans else []
+
+
+def _merged(found: list[_Found]) -> list[_Found]:
+    """One finding per category and subject, whichever signals found it (a gradebook row and a
+    record word beside the same name), with every signal's evidence."""
+    merged: dict[tuple[str, str], _Found] = {}
+    for item in found:
+        known = merged.get((item.category, item.subject))
+        if known is None:
+            merged[(item.category, item.subject)] = item
+        else:
+            known.spans += item.spans
+            known.kinds += item.kinds
+            known.score = max(known.score, item.score)
+    return list(merged.values())
 
 
 def _grades_after_names(text: str, names: list[NameMatch]) -> list[ids.Term]:

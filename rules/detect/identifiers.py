@@ -61,8 +61,7 @@ PATTERNS: dict[str, list[str]] = {
         r"\blet go\b",
         r"non-?renew\w*",
         r"resign\w* (?:in lieu|under pressure)",
-        # "contract isn't being renewed", "his contract won't be renewed",
-        "not renewing her contract"
+        # "contract isn't being renewed", "his contract won't be renewed"
         r"contract\b[^.!?\n]{0,25}?(?:not|n't)\s+(?:being\s+|going\s+to\s+be\s+|be\s+|getting\s+)?"
         r"renew\w*",
         r"not (?:be )?renew\w* (?:his|her|their)? ?contract",
@@ -666,6 +665,7 @@ MARKER_NEEDLES = (
     "onfidenti",
     "nfidentia",
     "fidential",
+    "dential",
     # a floor plan read from an image (see `premises_plan`)
     "corridor",
     "floor plan",
@@ -779,7 +779,7 @@ def digits(value: str) -> str:
 # slips (0 for O, 1 for I) are undone first.
 _MARKING = "CONFIDENTIAL"
 _MARKING_PARTS = tuple(_MARKING[i : i + 9] for i in range(len(_MARKING) - 8))
-_CAPS_RUN = re.compile(r"[A-Z01](?:[A-Z01]|[\s-](?=[A-Z]))+")
+_CAPS_RUN = re.compile(r"[A-Z01](?:[A-Z01]|[\s-]{1,3}(?=[A-Z01]))+")
 _OCR_SLIPS = str.maketrans({"0": "O", "1": "I"})
 
 
