@@ -104,7 +104,8 @@ GRADEBOOK = (
         ),
         # record kinds said in ordinary words
         (
-            "FYI Christian Ueland is in foster care now and the caseworker said no contact with dad",
+            "FYI Christian Ueland is in foster care now and the caseworker said no contact "
+            "with dad",
             {"student-record:TL288886"},
         ),
         (
@@ -126,7 +127,8 @@ GRADEBOOK = (
         ),
         # a record far along the same sentence (within the window)
         (
-            "Christian Ueland, who spent half of 7th grade in my office after his dad went to prison",
+            "Christian Ueland, who spent half of 7th grade in my office after his dad went "
+            "to prison",
             {"student-record:TL288886"},
         ),
         # the next sentence goes on about the same student
