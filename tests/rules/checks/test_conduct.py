@@ -184,3 +184,47 @@ def test_a_post_without_any_lexicon_or_screen_word_is_shut_out_by_the_gate() -> 
             assert Conduct().run(_post(text), ANYWHERE, CTX) == []
     shut = fold("Great game tonight at PLHS, proud of our students!")
     assert not gate.opens(shut, words(shut))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # masked profanity is still profanity: the masks stand for the letters
+        ("That was a f***ing disgrace at the PLHS game tonight", {"obscene"}),
+        ("The last call at the PLHS game was absolute bullsh*t", {"obscene"}),
+        ("Some of my 7th grade students are little a**holes this week", {"obscene"}),
+        ("Whoever in the district office cut the art budget can kiss my whole ass", {"obscene"}),
+        ("Those parents at Cedar Ridge can go straight to hell", {"obscene"}),
+        # insults after a determiner, and object words said of people
+        (
+            "Board member Vang at the PLHS meeting: an uninformed, fear-mongering moron",
+            {"harassment"},
+        ),
+        ("These PLHS kids are so disrespectful, some of them are just trash", {"harassment"}),
+        # threats, smuggled alcohol, vandalism, sexualised remarks about staff
+        ("To the PLHS parent who keyed my truck: you'll find out what happens", {"threat"}),
+        (
+            "Tip for our juniors: if you sneak vodka in a Gatorade bottle make it a clear one",
+            {"substances"},
+        ),
+        ("Seniors, TP Vogel's house this weekend for the senior prank", {"illegal"}),
+        ("The new physics teacher at PLHS would be THIS much of a snack", {"sexual"}),
+    ],
+)
+def test_generalised_forms_are_flagged(text: str, expected: set[str]) -> None:
+    assert _categories(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our PLHS team took 30 shots on goal and won 2-1",
+        "AI detectors are useless for grading my students' essays",
+        "PLHS juniors are nervous about being the guinea pig class for the new schedule",
+        "**Reminder** our students get $5 off yearbooks this week",
+        "Our PLHS class clown show raised $300 for the food shelf",
+        "The PLHS weather was ugly but the band sounded great",
+    ],
+)
+def test_generalised_forms_leave_near_misses_alone(text: str) -> None:
+    assert _categories(text) == set()
