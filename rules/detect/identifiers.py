@@ -73,6 +73,16 @@ PATTERNS: dict[str, list[str]] = {
         r"forced (?:out|to resign)",
         r"(?:asked|told) to resign",
     ],
+    "personnel_personal": [
+        # a colleague's health and family life are theirs to tell
+        r"\b(?:divorc\w+|custody|(?:her|his|their) ex\b|separat(?:ed|ing|ion) from)",
+        r"\bdiagnos\w+",
+        r"\bcancer\b",
+        r"\bchemo\w*",
+        r"\bmiscarr\w+",
+        r"\bin rehab\b",
+        r"\b(?:mental health|nervous) (?:break\w*|crisis|leave)",
+    ],
     "personnel_board": [
         # what a board decides about a person behind closed doors is not public
         r"closed[- ](?:door )?session",
@@ -362,6 +372,10 @@ PATTERNS: dict[str, list[str]] = {
         r"(?:for )?internal use only",
         r"privileged (?:and|&) confidential",
         r"strictly confidential",
+        # documents that are not public by what they are
+        r"(?:closed|executive)[- ]session minutes",
+        r"not for public (?:release|distribution)",
+        r"attorney[- ]client privilege\w*",
         r"^\s*confidential\b",
     ],
     "doc_caps": [
@@ -407,6 +421,21 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "buy-out",
         "buyout",
         "buy out",
+    ),
+    "personnel_personal": (
+        "divorc",
+        "custody",
+        "her ex",
+        "his ex",
+        "their ex",
+        "separat",
+        "diagnos",
+        "cancer",
+        "chemo",
+        "miscarr",
+        "in rehab",
+        "mental health",
+        "nervous",
     ),
     "personnel_board": (
         "executive session",
@@ -759,6 +788,9 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "internal use",
         "privileged",
         "confidential",
+        "session minutes",
+        "not for public",
+        "attorney",
     ),
     "doc_caps": (
         "confidential",
@@ -792,8 +824,14 @@ MARKER_NEEDLES = (
     "nfidentia",
     "fidential",
     "dential",
+    # documents not public by what they are
+    "session minutes",
+    "not for public",
+    "attorney",
     # a floor plan read from an image (see `premises_plan`)
     "corridor",
+    "rally point",
+    "fire panel",
     "floor plan",
     "evacuation",
     "safe room",
@@ -925,15 +963,18 @@ def partial_markings(text: str) -> list[tuple[int, int, str]]:
 # A floor plan read from an image: labels of rooms and ways through a building. A plan shows
 # several kinds of label and numbered rooms; a poster or a menu rarely does.
 _PLAN_LABELS = {
-    "numbered room": r"\b(?:room|rm\.?|classroom)\s*#?\d{1,4}[a-z]?\b",
+    "numbered room": r"\b(?:(?:room|rm\.?|classroom)\s*#?\d{1,4}[a-z]?|[a-z]\d{3}[a-z]?)\b",
     "corridor": r"\b(?:corridor|hallway|hall [a-z]\b|wing\b)",
     "exit": r"\b(?:exit|emergency exit|stairs?|stairwell|elevator)\b",
     "office": r"\b(?:main office|front office|office)\b",
-    "secure room": r"\b(?:safe room|server room|security|camera|boiler|mechanical|electrical|"
+    "secure room": r"\b(?:safe room|server room|security|camera|boiler|mech(?:anical|\.)|"
+    r"electrical|fire panel|aed|alarm panel|"
     r"custodial|storage|vault|it closet)\b",
     "shared space": r"\b(?:gym|gymnasium|library|media center|cafeteria|kitchen|nurse|auditorium|"
+    r"workroom|staff lounge|"
     r"commons|locker rooms?)\b",
-    "plan": r"\b(?:floor plan|level \d|floor \d|evacuation|map|facilities use only|site plan|"
+    "plan": r"\b(?:floor plan|level \d|floor \d|evacuation|rally points?|map|facilities use only|"
+    r"site plan|"
     r"lockdown)\b",
 }
 _PLAN = re.compile("|".join(f"(?P<g{i}>{p})" for i, p in enumerate(_PLAN_LABELS.values())))

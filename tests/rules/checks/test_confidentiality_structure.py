@@ -151,6 +151,16 @@ GRADEBOOK = (
         ("MEMORANDUM\nCONFIDENTIA\nRe: Reduction in force", {"confidential-document"}),
         ("CONFI-\nDENTIAL\ndraft list", {"confidential-document"}),
         ("C0NFIDENTIAL - do not forward", {"confidential-document"}),
+        # documents that are not public by what they are
+        (
+            "Board of Education\nClosed Session Minutes - March 2\nItem 1: allegations",
+            {"confidential-document"},
+        ),
+        # a colleague's family life and health
+        (
+            "My co-worker Luis Magnusson is going through a terrible divorce and custody fight",
+            {"personnel-matter:E200"},
+        ),
         # personnel matters of a staff member named by surname alone
         (
             "Magnusson is being non-renewed, they discussed it in closed session last night",
@@ -201,7 +211,14 @@ PLAN = (
 )
 
 
+EVACUATION = (
+    "PRHS EAST WING - EVACUATION ROUTES\nRALLY POINTS\nE101\nE102\nFire panel\nE103\nEXIT\n"
+    "Workroom\nMech.\nAED\nEXIT"
+)
+
+
 def test_a_building_plan_read_from_an_image_is_a_premises_finding() -> None:
+    assert _keys(EVACUATION, image=True) == {"premises-image"}  # rooms numbered "E101"
     assert _keys(PLAN, image=True) == {"premises-image"}
     assert _keys(PLAN) == set()  # the same words typed in a post are not an image of premises
     menu = "Pizza party in Room 101 after school, then open gym in the main office wing"
