@@ -209,6 +209,15 @@ def test_a_post_without_any_lexicon_or_screen_word_is_shut_out_by_the_gate() -> 
         ),
         ("Seniors, TP Vogel's house this weekend for the senior prank", {"illegal"}),
         ("The new physics teacher at PLHS would be THIS much of a snack", {"sexual"}),
+        # taunting another school's team or fans from a district page
+        (
+            "Walker Creek fans, cry harder, your team is TRASH. PLHS 71, Walker Creek 44",
+            {"harassment"},
+        ),
+        (
+            "Thanks for packing PLHS! Also Perham, your fans can stay home next year \U0001f921",
+            {"harassment"},
+        ),
     ],
 )
 def test_generalised_forms_are_flagged(text: str, expected: set[str]) -> None:
@@ -224,6 +233,7 @@ def test_generalised_forms_are_flagged(text: str, expected: set[str]) -> None:
         "**Reminder** our students get $5 off yearbooks this week",
         "Our PLHS class clown show raised $300 for the food shelf",
         "The PLHS weather was ugly but the band sounded great",
+        "PLHS fans loved the clown \U0001f921 costumes at halftime",
     ],
 )
 def test_generalised_forms_leave_near_misses_alone(text: str) -> None:
