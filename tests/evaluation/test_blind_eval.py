@@ -188,3 +188,16 @@ def test_blind_corpus_meets_issue_14_targets() -> None:
     scored = {s.check for s in outcome.by_check}
     gates = [g for g in ISSUE_14_TARGETS if g.check in scored]
     assert gate_failures(outcome, gates) == []
+
+
+def test_a_line_with_an_unknown_account_is_reported_and_left_out(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "kettle-river"
+    shutil.copytree(BLIND / "kettle-river", folder)
+    with (folder / "dev.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write('{"id": "kr-bad", "account": "nobody", "text": "hi", "labels": {}}\n')
+    run = run_district(folder, "dev", MediaCache(None))
+    assert [line.post_id for line in run.lines] == ["kr-d1", "kr-d2", "kr-d3", "kr-d4"]
+    assert run.skipped and run.skipped[0].startswith("kettle-river/kr-bad")
+    assert score([run], "dev").skipped == run.skipped
