@@ -272,6 +272,13 @@ def _named_students(
     return list(found.values())
 
 
+# A colleague's own agreement, said in the post: "He said I could share", "with her permission".
+_STAFF_CONSENT = re.compile(
+    r"\b(?:(?:he|she|they)\s+(?:said|told\s+me)\s+i\s+(?:could|can)\s+(?:share|post|tell)|"
+    r"with\s+(?:his|her|their)\s+(?:permission|blessing|ok)|(?:shared|posted)\s+with\s+permission)"
+)
+
+
 def _near(folded: str, a: tuple[int, int], b: tuple[int, int], window: int) -> bool:
     """Within `window` words, and in the same sentence unless the later sentence goes on about
     the same person ("... Maya Johnson. Her suspension ...")."""
@@ -485,8 +492,8 @@ def _personnel(
     target: Target,
 ) -> list[_Found]:
     staff = [m for m in names if not m.is_student]
-    if not staff:
-        return []
+    if not staff or _STAFF_CONSENT.search(folded):
+        return []  # an adult colleague may agree to their news being shared
     found: dict[str, _Found] = {}
     for term in terms:
         if not term.label.startswith("personnel_"):

@@ -197,6 +197,8 @@ def test_disclosure_is_found_by_its_structure_or_kind(text: str, expected: set[s
         # a consented student with good news; a pet adoption
         "Christian Ueland won the FFA speech contest",
         "Christian Ueland adopted a puppy this weekend",
+        # a colleague's news shared with their agreement
+        "Welcome back Luis Magnusson from paternity leave! (He said I could share.)",
         # a student who shares a surname with nobody on staff is not a staff member
         "Carrasco is being non-renewed",
     ],
