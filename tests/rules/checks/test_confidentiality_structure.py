@@ -125,6 +125,10 @@ GRADEBOOK = (
             "Christian Ueland is sitting at a 64% and is missing nine assignments",
             {"student-record:TL288886"},
         ),
+        (
+            "Christian Ueland (the kid with the nurse plan) went home, his blood sugar dropped",
+            {"student-record:TL288886"},
+        ),
         # a record far along the same sentence (within the window)
         (
             "Christian Ueland, who spent half of 7th grade in my office after his dad went "
