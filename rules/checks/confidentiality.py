@@ -72,6 +72,7 @@ _FORM_NAMES = {
 # "A" followed by a lower-case word is the article ("A great week"), not a grade.
 _GRADE = r"(?:[A-F][+-]?|\d{1,3}(?:\.\d+)?\s?%)(?![A-Za-z0-9'])(?!(?<=A)\s[a-z])"
 _GRADE_TOKEN = re.compile(r"(?<![A-Za-z0-9'])" + _GRADE)
+_HONOURS = re.compile(r"(?i)\bhono(?:u)?r roll|\bdean'?s list|\bprincipal'?s list|\ball-conference")
 _GRADE_AFTER_NAME = re.compile(r"(?:'s)?\s*[:=(\-\u2013\u2014]\s*" + _GRADE)
 _PRONOUNS = frozenset({"she", "he", "they", "her", "his", "their", "hers", "him", "them"})
 # A sentence ends at . ! ? followed by a space, except after an initial or a title ("Maya J.").
@@ -409,7 +410,10 @@ def _merged(found: list[_Found]) -> list[_Found]:
 
 
 def _grades_after_names(text: str, names: list[NameMatch]) -> list[ids.Term]:
-    """A mark written right after a student's name ("Søren Åberg: F.", "Maya J. - 58%")."""
+    """A mark written right after a student's name ("Søren Åberg: F.", "Maya J. - 58%"), except
+    in an honor roll ("Ella Brekke - A Honor Roll")."""
+    if _HONOURS.search(text):
+        return []
     terms = []
     for match in names:
         if match.is_student and match.form != STUDENT_ID:
@@ -455,8 +459,8 @@ def _gradebook(text: str, names: list[NameMatch], roster: RosterIndex) -> list[_
     for match in names:
         if match.form in (LAST_FIRST, STUDENT_ID):
             listed.setdefault(roster.students[match.index].student_id, match)
-    if len(listed) < 2:
-        return []
+    if len(listed) < 2 or _HONOURS.search(text):
+        return []  # an honor roll lists names and levels ("A Honor Roll") but no one's marks
     marks = [m for m in _GRADE_TOKEN.finditer(text)][:50]
     if len(marks) < 2:
         return []

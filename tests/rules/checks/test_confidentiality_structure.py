@@ -183,6 +183,9 @@ def test_disclosure_is_found_by_its_structure_or_kind(text: str, expected: set[s
 @pytest.mark.parametrize(
     "text",
     [
+        # an honor roll in "Last, First" order with its levels is not a gradebook
+        "A Honor Roll: Brekke, Ella; Quist, Hazel. B Honor Roll: Ueland, Christian",
+        "Christian Ueland - A Honor Roll, Ella Brekke - B Honor Roll",
         # one "Last, First" name without marks is not a gradebook
         "Brekke, Ella made the honor roll!",
         # marks without listed students; an article "A" after names is not a grade
