@@ -218,6 +218,12 @@ def test_a_post_without_any_lexicon_or_screen_word_is_shut_out_by_the_gate() -> 
             "Thanks for packing PLHS! Also Perham, your fans can stay home next year \U0001f921",
             {"harassment"},
         ),
+        (
+            "Next time that dad touches one of my players I'm going to knock his teeth out",
+            {"threat"},
+        ),
+        ("Cedar Ridge kids, I swear half of them are on Adderall", {"substances"}),
+        ("That fat slob of a bus driver yelled at PLHS kids again", {"harassment"}),
     ],
 )
 def test_generalised_forms_are_flagged(text: str, expected: set[str]) -> None:

@@ -93,6 +93,7 @@ def test_span_covers_the_employer_phrase() -> None:
         ("Head Football Coach & PE at Prairie Lakes High School. Husband, dad of 3.", True),
         ("6th/7th grade science at Cedar Ridge Middle School. Rocks, bikes, dad jokes.", True),
         ("Phy Ed + head football at Prairie Lakes High", True),
+        ("Teaching art to the coolest kids at Prairie Lakes Public Schools since 2015", True),
         # a parent or a fan, someone who used to work there, or a disclaimer
         ("Proud football mom at Prairie Lakes High School!", False),
         ("Band dad at Cedar Ridge Middle School", False),
