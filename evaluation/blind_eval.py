@@ -72,6 +72,7 @@ class DistrictRun:
     checks: frozenset[str]  # the pack's active checks plus any labelled one
     lines: list[Line]
     found: dict[str, dict[str, list[str]]]  # post id -> check -> finding summaries
+    skipped: list[str] = field(default_factory=list)  # "<district>/<id>: reason", not scored
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class BlindOutcome:
     by_check: list[Score]
     by_pack: dict[str, list[Score]]  # pack -> per-check scores, then "ALL" (micro average)
     errors: list[Error] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,6 +101,7 @@ class BlindOutcome:
             "checks": [_score_json(s) for s in self.by_check],
             "packs": {p: [_score_json(s) for s in scores] for p, scores in self.by_pack.items()},
             "errors": [e.__dict__ for e in self.errors],
+            "skipped": self.skipped,
         }
 
 
@@ -201,7 +204,14 @@ def run_district(folder: Path, split: str, cache: MediaCache | None = None) -> D
     def analyse(path: Path) -> dict[str, Any]:
         return cache.get(path, key, lambda p: analyse_file(p).to_dict())
 
-    targets = [build_target(r, config, analyse) for r in records]
+    targets, kept, skipped = [], [], []
+    for record in records:
+        try:
+            targets.append(build_target(record, config, analyse))
+            kept.append(record)
+        except (KeyError, ValueError, TypeError) as exc:  # one bad line must not sink a run
+            skipped.append(f"{config.district.id}/{record.get('id')}: {exc!r}")
+    records = kept
     ruleset = RuleSet.for_district(config)
     ctx = CheckContext(config, _now(targets))
     phashes = sponsored_phashes_of(targets)
@@ -215,7 +225,7 @@ def run_district(folder: Path, split: str, cache: MediaCache | None = None) -> D
     pack = config.district.policy
     lines = [_line(config.district.id, pack, r) for r in records]
     checks = {b.check.name for b in ruleset.active} | {c for ln in lines for c in ln.positive}
-    return DistrictRun(config.district.id, pack, frozenset(checks), lines, found)
+    return DistrictRun(config.district.id, pack, frozenset(checks), lines, found, skipped)
 
 
 def _now(targets: list[Target]) -> datetime:
@@ -238,8 +248,10 @@ def score(runs: Iterable[DistrictRun], split: str, only: Iterable[str] = ()) -> 
     wanted = set(only)
     counts: dict[tuple[str, str], list[int]] = {}  # (pack, check) -> tp, fp, fn
     errors: list[Error] = []
+    skipped: list[str] = []
     lines = 0
     for run in runs:
+        skipped += run.skipped
         checks = sorted(c for c in run.checks if not wanted or c in wanted)
         for line in run.lines:
             lines += 1
@@ -268,7 +280,7 @@ def score(runs: Iterable[DistrictRun], split: str, only: Iterable[str] = ()) -> 
         mine = {k: v for k, v in counts.items() if k[0] == pack}
         by_pack[pack] = [*rows, _sum("ALL", mine)]
     errors.sort(key=lambda e: (e.check, e.kind, e.pack, e.post_id))
-    return BlindOutcome(split, lines, by_check, by_pack, errors)
+    return BlindOutcome(split, lines, by_check, by_pack, errors, skipped)
 
 
 def _checks(counts: dict[tuple[str, str], list[int]]) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,6 +60,14 @@ class Target:
     author: str | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Normalised once, here, for every check: some platforms and feeds send decomposed
+        # Unicode (NFD: "Jose" + U+0301), which would otherwise never match the roster's "José".
+        # ASCII text (most posts) is already normal; the check costs one C-level scan.
+        text = self.text
+        if text and not text.isascii() and not unicodedata.is_normalized("NFC", text):
+            self.text = unicodedata.normalize("NFC", text)
 
 
 @dataclass

@@ -141,6 +141,8 @@ def _print_blind(corpus: Path, outcome: BlindOutcome, show_errors: bool) -> None
     for pack, scores in outcome.by_pack.items():
         click.echo(f"\npack {pack}")
         click.echo(format_table(scores))
+    for line in outcome.skipped:
+        click.echo(f"skipped (not scored): {line}", err=True)
     if show_errors:
         click.echo("")
         for e in outcome.errors:

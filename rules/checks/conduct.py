@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -16,9 +17,15 @@ from rules.detect.lexicons.matcher import Gate, Match, PatternSet, TermMatcher
 from rules.registry import register
 
 CLASSIFIER = "classifier"
+_MASK_GATE = Gate(substrings=("*", "$"))
 EXTRA = "extra"
 SCREEN = "screen"  # a word the classifier scores as offensive on its own (see classifier.py)
 _TRIGGER = "trigger:"
+
+
+# A token with a masking character inside or around letters: "f***ing", "bullsh*t", "a$$".
+_MASKED_TOKEN = re.compile(r"(?<![\w*$])[a-z]*[*$]+[a-z*$]*(?![\w*$])")
+_MASK_RUN = re.compile(r"[*$]+")
 
 
 @dataclass
@@ -27,10 +34,29 @@ class ConductLexicon:
     patterns: PatternSet
     labels: dict[str, str]
     mild: frozenset[str]
+    masked: frozenset[str] = frozenset()
+
+    def unmask(self, folded: str) -> list[Match]:
+        """Masked profanity ("f***ing"): each masked token whose masks, read as one to three
+        letters more than they have, can spell a word of the lexicon's `masked` list."""
+        found = []
+        for token in _MASKED_TOKEN.finditer(folded):
+            text = token.group(0)
+            if not any(c.isalpha() for c in text):
+                continue
+            shape = _MASK_RUN.sub(
+                lambda m: f"[a-z]{{{len(m.group(0))},{len(m.group(0)) + 2}}}",
+                re.escape(text).replace("\\*", "*").replace("\\$", "$"),
+            )
+            expression = re.compile(shape)
+            if any(expression.fullmatch(word) for word in self.masked):
+                found.append(Match(token.start(), token.end(), "obscene", text))
+        return found
 
     @classmethod
-    def build(cls, extra_terms: tuple[str, ...], screen: frozenset[str] = frozenset()
-              ) -> ConductLexicon:
+    def build(
+        cls, extra_terms: tuple[str, ...], screen: frozenset[str] = frozenset()
+    ) -> ConductLexicon:
         data = load("conduct")
         entries: list[tuple[str, str]] = []
         patterns: dict[str, list[str]] = {}
@@ -44,7 +70,13 @@ class ConductLexicon:
         mild = frozenset(data["mild"])
         # The classifier's screen rides in the same automaton: one pass finds both.
         entries += [(w, SCREEN) for w in sorted(screen - mild)]
-        return cls(TermMatcher(entries), PatternSet(patterns), labels, mild)
+        return cls(
+            TermMatcher(entries),
+            PatternSet(patterns),
+            labels,
+            mild,
+            frozenset(data.get("masked", [])),
+        )
 
 
 @lru_cache(maxsize=8)
@@ -70,9 +102,13 @@ class _Setup:
     @classmethod
     def of(cls, params: Any) -> _Setup:
         classify = params.use_classifier and CLASSIFIER in params.categories
-        return cls(params, _lexicon(tuple(params.extra_terms), classify),
-                   frozenset(params.categories) | {EXTRA},
-                   tuple(fold(a) for a in params.allow_terms), classify)
+        return cls(
+            params,
+            _lexicon(tuple(params.extra_terms), classify),
+            frozenset(params.categories) | {EXTRA},
+            tuple(fold(a) for a in params.allow_terms),
+            classify,
+        )
 
 
 @dataclass
@@ -141,8 +177,9 @@ class Conduct(Check):
         return setup
 
     def gate(self, params: Any, ctx: CheckContext) -> Gate:
-        """Nothing is found in a post without one of the automaton's terms."""
-        return self._setup(params).lexicon.terms.gate
+        """Nothing is found in a post without one of the automaton's terms or a masking
+        character ("f***ing")."""
+        return self._setup(params).lexicon.terms.gate | _MASK_GATE
 
     def prepare(self, targets: list[Target], params: Any, ctx: CheckContext) -> None:
         """Analyse a batch and score every post that needs the classifier in one call."""
@@ -195,6 +232,8 @@ def _analyse(text: str, setup: _Setup) -> _Analysis:
         return _NOTHING
     folded = fold(text)
     matches = setup.lexicon.terms.find(folded)
+    if ("*" in folded or "$" in folded) and "obscene" in setup.enabled:
+        matches += setup.lexicon.unmask(folded)
     if not matches:
         return _NOTHING
     enabled = setup.enabled

@@ -20,29 +20,73 @@ from rules.base import Check, CheckContext, CheckParams, Hit, Span, Target
 from rules.detect import identifiers as ids
 from rules.detect.lexicons import fold
 from rules.detect.lexicons.matcher import Gate
-from rules.detect.roster import FIRST_ONLY, INITIAL, PREFERRED, NameMatch, RosterIndex
+from rules.detect.roster import (
+    FIRST_ONLY,
+    INITIAL,
+    LAST_FIRST,
+    PREFERRED,
+    STUDENT_ID,
+    NameMatch,
+    RosterIndex,
+)
 from rules.registry import register
 
-Category = Literal["student-record", "student-identifier", "opt-out-student-named",
-                   "student-named-without-consent", "confidential-document", "personnel-matter"]
-RecordKind = Literal["grades", "scores", "iep", "discipline", "health", "attendance",
-                     "counselling"]
+Category = Literal[
+    "student-record",
+    "student-identifier",
+    "opt-out-student-named",
+    "student-named-without-consent",
+    "confidential-document",
+    "personnel-matter",
+    "premises-image",
+]
+RecordKind = Literal[
+    "grades",
+    "scores",
+    "iep",
+    "discipline",
+    "health",
+    "attendance",
+    "counselling",
+    "family",
+    "housing",
+    "meals",
+    "immigration",
+]
 DEFAULT_CATEGORIES: tuple[Category, ...] = (
-    "student-record", "student-identifier", "opt-out-student-named", "confidential-document",
-    "personnel-matter")
-_FORM_NAMES = {0: "full name", PREFERRED: "preferred name", INITIAL: "first name and initial",
-               FIRST_ONLY: "first name (unique on the roster)"}
+    "student-record",
+    "student-identifier",
+    "opt-out-student-named",
+    "confidential-document",
+    "personnel-matter",
+)
+_FORM_NAMES = {
+    0: "full name",
+    PREFERRED: "preferred name",
+    INITIAL: "first name and initial",
+    FIRST_ONLY: "first name (unique on the roster)",
+    LAST_FIRST: "last, first",
+    STUDENT_ID: "student id",
+}
+# A mark in a gradebook cell or right after a name: a letter grade or a percentage. A capital
+# "A" followed by a lower-case word is the article ("A great week"), not a grade.
+_GRADE = r"(?:[A-F][+-]?|\d{1,3}(?:\.\d+)?\s?%)(?![A-Za-z0-9'])(?!(?<=A)\s[a-z])"
+_GRADE_TOKEN = re.compile(r"(?<![A-Za-z0-9'])" + _GRADE)
+_HONOURS = re.compile(r"(?i)\bhono(?:u)?r roll|\bdean'?s list|\bprincipal'?s list|\ball-conference")
+_GRADE_AFTER_NAME = re.compile(r"(?:'s)?\s*[:=(\-\u2013\u2014]\s*" + _GRADE)
 _PRONOUNS = frozenset({"she", "he", "they", "her", "his", "their", "hers", "him", "them"})
 # A sentence ends at . ! ? followed by a space, except after an initial or a title ("Maya J.").
-_BOUNDARY = re.compile(r"(?<!\b[a-z])(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bdr)(?<!\bst)[.!?]+"
-                       r"[\"')\]]*\s+(?P<next>[\w']+)|\n\s*\n")
+_BOUNDARY = re.compile(
+    r"(?<!\b[a-z])(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bdr)(?<!\bst)[.!?]+"
+    r"[\"')\]]*\s+(?P<next>[\w']+)|\n\s*\n"
+)
 
 
 class ConfidentialityParams(CheckParams):
     """What a rule reports and how near a name a record must be."""
 
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
-    window_words: int = Field(default=12, ge=1, le=60)
+    window_words: int = Field(default=20, ge=1, le=60)
     student_id_pattern: str = ids.DEFAULT_STUDENT_ID
     first_name_alone: bool = True  # a unique, non-word first name counts next to a record
     # On sponsored pages, consented students (photo_consent, not opted out) may be celebrated.
@@ -61,8 +105,12 @@ class ConfidentialityParams(CheckParams):
             raise ValueError(f"not a regular expression: {exc}") from exc
 
     def detection_key(self) -> tuple[Any, ...]:
-        return (self.window_words, self.student_id_pattern, self.first_name_alone,
-                self.consented_public_records)
+        return (
+            self.window_words,
+            self.student_id_pattern,
+            self.first_name_alone,
+            self.consented_public_records,
+        )
 
 
 @dataclass
@@ -124,8 +172,9 @@ class Confidentiality(Check):
         roster = self.roster(ctx)
         return [self._hit(f, roster) for f in found if f.category in params.categories]
 
-    def _analyse(self, target: Target, params: ConfidentialityParams,
-                 ctx: CheckContext) -> list[_Found]:
+    def _analyse(
+        self, target: Target, params: ConfidentialityParams, ctx: CheckContext
+    ) -> list[_Found]:
         text = target.text or ""
         if not text:
             return []
@@ -135,13 +184,18 @@ class Confidentiality(Check):
         if not names and not marked:
             return []
         terms = ids.scanner(params.student_id_pattern).scan(folded)
+        terms += _grades_after_names(text, names)
         found: list[_Found] = []
-        found += _named_students(names, roster, target)
+        found += _named_students(names, roster, target, ctx)
+        found += _roster_ids(names, roster, target)
+        found += _gradebook(text, names, roster)
         if terms:
             found += _student_disclosures(text, folded, names, terms, roster, params, target, ctx)
-            found += _documents(text, terms)
             found += _personnel(folded, names, terms, roster, params, target)
-        return found
+        found += _documents(text, terms, marked)
+        if marked and (target.extra or {}).get("text_source") == "image":
+            found += _premises(folded)
+        return _merged(found)
 
     def _hit(self, found: _Found, roster: RosterIndex) -> Hit:
         who, details = _describe(found, roster)
@@ -153,27 +207,36 @@ class Confidentiality(Check):
             "student-named-without-consent": f"Names {who} without recorded parental consent",
             "confidential-document": f"Text marked confidential ({kinds})",
             "personnel-matter": f"Personnel matter ({kinds}) about {who}",
+            "premises-image": f"Image of a building plan ({kinds})",
         }
         key = found.category + (f":{found.subject}" if found.subject else "")
-        return Hit(key=key, summary=summaries[found.category], category=found.category,
-                   spans=sorted(set(found.spans), key=lambda s: (s.start, s.end)),
-                   details={**details, "kinds": list(dict.fromkeys(found.kinds))},
-                   detector=f"confidentiality/{found.category}", score=found.score)
+        return Hit(
+            key=key,
+            summary=summaries[found.category],
+            category=found.category,
+            spans=sorted(set(found.spans), key=lambda s: (s.start, s.end)),
+            details={**details, "kinds": list(dict.fromkeys(found.kinds))},
+            detector=f"confidentiality/{found.category}",
+            score=found.score,
+        )
 
 
 def _roster(ctx: CheckContext) -> RosterIndex:
-    return ctx.cached("confidentiality.roster",
-                      lambda: RosterIndex(ctx.config.students, ctx.config.staff,
-                                          ids.MARKER_NEEDLES))
+    return ctx.cached(
+        "confidentiality.roster",
+        lambda: RosterIndex(ctx.config.students, ctx.config.staff, ids.MARKER_NEEDLES),
+    )
 
 
 def _describe(found: _Found, roster: RosterIndex) -> tuple[str, dict[str, Any]]:
-    if found.category == "confidential-document":
+    if found.category in ("confidential-document", "premises-image"):
         return "", {}
     if found.category == "personnel-matter":
         member = next(s for s in roster.staff if s.employee_id == found.subject)
-        return (f"staff member {member.first_name} {member.last_name}",
-                {"employee_id": member.employee_id})
+        return (
+            f"staff member {member.first_name} {member.last_name}",
+            {"employee_id": member.employee_id},
+        )
     student = roster.students[roster.by_id[found.subject]]
     return f"student {student.full_name} ({student.student_id})", {"student_id": found.subject}
 
@@ -182,24 +245,40 @@ def _consented(student: Student) -> bool:
     return student.photo_consent and not student.media_opt_out
 
 
-def _named_students(names: list[NameMatch], roster: RosterIndex, target: Target) -> list[_Found]:
-    """Opted-out students named anywhere; other students named without consent."""
+def _named_students(
+    names: list[NameMatch], roster: RosterIndex, target: Target, ctx: CheckContext
+) -> list[_Found]:
+    """Opted-out students named anywhere; other students named without consent. A first name
+    alone names a student too when it is unique on the roster (see rules.detect.roster), with a
+    lower score: "Lucy, bring that slip!!" on a teacher's page."""
     found: dict[tuple[str, str], _Found] = {}
     for match in names:
-        if not match.strong:
-            continue
+        if match.form == STUDENT_ID or not (match.strong or match.form == FIRST_ONLY):
+            continue  # an id is an identifier (`_roster_ids`), not a name
         student = roster.students[match.index]
+        if _consented(student):
+            continue
+
         if student.media_opt_out:
             category = "opt-out-student-named"
         elif not student.photo_consent:
             category = "student-named-without-consent"
         else:
             continue
-        entry = found.setdefault((category, student.student_id),
-                                 _Found(category, student.student_id, [], [], 0.95))
+        entry = found.setdefault(
+            (category, student.student_id),
+            _Found(category, student.student_id, [], [], 0.95 if match.strong else 0.6),
+        )
         entry.spans.append(Span(match.start, match.end, "student-name"))
         entry.kinds.append(_FORM_NAMES[match.form])
     return list(found.values())
+
+
+# A colleague's own agreement, said in the post: "He said I could share", "with her permission".
+_STAFF_CONSENT = re.compile(
+    r"\b(?:(?:he|she|they)\s+(?:said|told\s+me)\s+i\s+(?:could|can)\s+(?:share|post|tell)|"
+    r"with\s+(?:his|her|their)\s+(?:permission|blessing|ok)|(?:shared|posted)\s+with\s+permission)"
+)
 
 
 def _near(folded: str, a: tuple[int, int], b: tuple[int, int], window: int) -> bool:
@@ -213,14 +292,26 @@ def _near(folded: str, a: tuple[int, int], b: tuple[int, int], window: int) -> b
         return False
     for boundary in _BOUNDARY.finditer(gap):
         following = boundary.group("next")
-        if following is None or following not in _PRONOUNS:
+        if following is None:
+            return False
+        # The next sentence goes on about the same person when a pronoun comes early in it
+        # ("Noah Pederson 🎂 Card drive! Mail him a card at ...").
+        opening = [following, *gap[boundary.end() :].split()[:5]]
+        if not any(word.strip(".,!?;:'\"") in _PRONOUNS for word in opening):
             return False
     return True
 
 
-def _student_disclosures(text: str, folded: str, names: list[NameMatch], terms: list[ids.Term],
-                         roster: RosterIndex, params: ConfidentialityParams, target: Target,
-                         ctx: CheckContext) -> list[_Found]:
+def _student_disclosures(
+    text: str,
+    folded: str,
+    names: list[NameMatch],
+    terms: list[ids.Term],
+    roster: RosterIndex,
+    params: ConfidentialityParams,
+    target: Target,
+    ctx: CheckContext,
+) -> list[_Found]:
     """Student named near a record term or an identifier; a roster student id anywhere."""
     students = [m for m in names if m.is_student and (m.strong or params.first_name_alone)]
     found: dict[tuple[str, str], _Found] = {}
@@ -234,15 +325,20 @@ def _student_disclosures(text: str, folded: str, names: list[NameMatch], terms: 
         else:
             continue
         for match in students:
-            if not _near(folded, (match.start, match.end), (term.start, term.end),
-                         params.window_words):
+            if not _near(
+                folded, (match.start, match.end), (term.start, term.end), params.window_words
+            ):
                 continue
             student = roster.students[match.index]
-            if (sponsored and category == "student-record" and _consented(student)
-                    and kind in params.consented_public_records):
+            if (
+                sponsored
+                and category == "student-record"
+                and _consented(student)
+                and kind in params.consented_public_records
+            ):
                 continue
             _add(found, category, student.student_id, match, term, kind)
-        sid = text[term.start:term.end]
+        sid = text[term.start : term.end]
         if label == "id_student_id" and sid in roster.by_id:
             entry = found.setdefault((category, sid), _Found(category, sid, [], [], 0.9))
             entry.spans.append(Span(term.start, term.end, "identifier:student_id"))
@@ -250,8 +346,14 @@ def _student_disclosures(text: str, folded: str, names: list[NameMatch], terms: 
     return list(found.values())
 
 
-def _add(found: dict[tuple[str, str], _Found], category: str, sid: str, match: NameMatch,
-         term: ids.Term, kind: str) -> None:
+def _add(
+    found: dict[tuple[str, str], _Found],
+    category: str,
+    sid: str,
+    match: NameMatch,
+    term: ids.Term,
+    kind: str,
+) -> None:
     score = 0.95 if match.strong else 0.6
     entry = found.setdefault((category, sid), _Found(category, sid, [], [], score))
     entry.score = max(entry.score, score)
@@ -266,29 +368,137 @@ def _is_identifier(term: ids.Term, ctx: CheckContext) -> bool:
     district = ctx.config.district
     if term.label == "id_email":
         domain = term.value.rsplit("@", 1)[-1]
-        return not any(domain == d.lower() or domain.endswith("." + d.lower())
-                       for d in district.email_domains)
+        return not any(
+            domain == d.lower() or domain.endswith("." + d.lower()) for d in district.email_domains
+        )
     if term.label == "id_phone" and district.phone:
         return ids.digits(term.value)[-10:] != ids.digits(district.phone)[-10:]
     return True
 
 
-def _documents(text: str, terms: list[ids.Term]) -> list[_Found]:
+def _documents(text: str, terms: list[ids.Term], marked: bool) -> list[_Found]:
+    """Markings as written ("FERPA-protected", "CONFIDENTIAL") and, where a marking substring
+    was seen, capitals that are a CONFIDENTIAL stamp read in part."""
     spans = []
     kinds = []
     for term in terms:
-        if term.label == "doc_marker" or (term.label == "doc_caps"
-                                          and text[term.start:term.end].isupper()):
+        if term.label == "doc_marker" or (
+            term.label == "doc_caps" and text[term.start : term.end].isupper()
+        ):
             spans.append(Span(term.start, term.end, "marker:confidential"))
             kinds.append(term.value.strip())
+    if marked:
+        for start, end, letters in ids.partial_markings(text):
+            if not any(s.start <= start < s.end for s in spans):
+                spans.append(Span(start, end, "marker:confidential-partial"))
+                kinds.append(letters.lower())
     return [_Found("confidential-document", "", spans, kinds, 0.9)] if spans else []
 
 
-def _personnel(folded: str, names: list[NameMatch], terms: list[ids.Term], roster: RosterIndex,
-               params: ConfidentialityParams, target: Target) -> list[_Found]:
-    staff = [m for m in names if not m.is_student]
-    if not staff:
+def _merged(found: list[_Found]) -> list[_Found]:
+    """One finding per category and subject, whichever signals found it (a gradebook row and a
+    record word beside the same name), with every signal's evidence."""
+    merged: dict[tuple[str, str], _Found] = {}
+    for item in found:
+        known = merged.get((item.category, item.subject))
+        if known is None:
+            merged[(item.category, item.subject)] = item
+        else:
+            known.spans += item.spans
+            known.kinds += item.kinds
+            known.score = max(known.score, item.score)
+    return list(merged.values())
+
+
+def _grades_after_names(text: str, names: list[NameMatch]) -> list[ids.Term]:
+    """A mark written right after a student's name ("Søren Åberg: F.", "Maya J. - 58%"), except
+    in an honor roll ("Ella Brekke - A Honor Roll")."""
+    if _HONOURS.search(text):
         return []
+    terms = []
+    for match in names:
+        if match.is_student and match.form != STUDENT_ID:
+            grade = _GRADE_AFTER_NAME.match(text, match.end)
+            if grade:
+                terms.append(
+                    ids.Term(
+                        grade.start(),
+                        grade.end(),
+                        "record_grades",
+                        text[grade.start() : grade.end()],
+                    )
+                )
+    return terms
+
+
+def _roster_ids(names: list[NameMatch], roster: RosterIndex, target: Target) -> list[_Found]:
+    """A roster student id written out is that student's identifier. An id with letters or
+    separators in the roster's own shape ("TL288886", "CB-204518") counts wherever it stands;
+    a number alone could be anything ("20231007" is also a date), so a purely numeric id counts
+    in a list of ids or in a document read from an image (an "ID: ..." label is
+    `id_student_id`'s business)."""
+    matches = [m for m in names if m.form == STUDENT_ID]
+    if not matches:
+        return []
+    listed = len({m.index for m in matches}) >= 2
+    document = (target.extra or {}).get("text_source") == "image"
+    found: dict[str, _Found] = {}
+    for match in matches:
+        sid = roster.students[match.index].student_id
+        if sid.isdigit() and not (listed or document):
+            continue
+        entry = found.setdefault(sid, _Found("student-identifier", sid, [], [], 0.9))
+        entry.spans.append(Span(match.start, match.end, "identifier:student_id"))
+        entry.kinds.append("student_id")
+    return list(found.values())
+
+
+def _gradebook(text: str, names: list[NameMatch], roster: RosterIndex) -> list[_Found]:
+    """Document structure: two or more students listed as "Last, First" or by roster id, with
+    marks in the same text, is a gradebook (or a roster of results): a record of each of them."""
+    listed: dict[str, NameMatch] = {}
+    for match in names:
+        if match.form in (LAST_FIRST, STUDENT_ID):
+            listed.setdefault(roster.students[match.index].student_id, match)
+    if len(listed) < 2 or _HONOURS.search(text):
+        return []  # an honor roll lists names and levels ("A Honor Roll") but no one's marks
+    marks = [m for m in _GRADE_TOKEN.finditer(text)][:50]
+    if len(marks) < 2:
+        return []
+    mark_spans = [Span(m.start(), m.end(), "record:grade-cell") for m in marks[:3]]
+    return [
+        _Found(
+            "student-record",
+            sid,
+            [Span(m.start, m.end, "student-name"), *mark_spans],
+            ["gradebook"],
+            0.9,
+        )
+        for sid, m in listed.items()
+    ]
+
+
+def _premises(folded: str) -> list[_Found]:
+    """An image whose text is a building plan (rooms, corridors, exits, secure rooms)."""
+    labels = ids.premises_plan(folded)
+    if not labels:
+        return []
+    spans = [Span(t.start, t.end, t.label.replace("_", ":", 1)) for t in labels[:12]]
+    kinds = sorted({t.label.removeprefix("premises_") for t in labels})
+    return [_Found("premises-image", "", spans, kinds, 0.8)]
+
+
+def _personnel(
+    folded: str,
+    names: list[NameMatch],
+    terms: list[ids.Term],
+    roster: RosterIndex,
+    params: ConfidentialityParams,
+    target: Target,
+) -> list[_Found]:
+    staff = [m for m in names if not m.is_student]
+    if not staff or _STAFF_CONSENT.search(folded):
+        return []  # an adult colleague may agree to their news being shared
     found: dict[str, _Found] = {}
     for term in terms:
         if not term.label.startswith("personnel_"):
@@ -297,12 +507,16 @@ def _personnel(folded: str, names: list[NameMatch], terms: list[ids.Term], roste
             member = roster.staff[match.index]
             if member.employee_id == target.account.owner:
                 continue  # an employee may speak about their own leave or evaluation
-            if not _near(folded, (match.start, match.end), (term.start, term.end),
-                         params.window_words):
+            if not _near(
+                folded, (match.start, match.end), (term.start, term.end), params.window_words
+            ):
                 continue
-            entry = found.setdefault(member.employee_id, _Found(
-                "personnel-matter", member.employee_id, [], [], 0.85))
-            entry.spans += [Span(match.start, match.end, "staff-name"),
-                            Span(term.start, term.end, f"personnel:{term.kind}")]
+            entry = found.setdefault(
+                member.employee_id, _Found("personnel-matter", member.employee_id, [], [], 0.85)
+            )
+            entry.spans += [
+                Span(match.start, match.end, "staff-name"),
+                Span(term.start, term.end, f"personnel:{term.kind}"),
+            ]
             entry.kinds.append(term.kind)
     return list(found.values())

@@ -20,6 +20,7 @@ class _Compiled:
     employer: list[re.Pattern[str]]
     past: re.Pattern[str]
     phrases: re.Pattern[str]
+    parent: re.Pattern[str]
 
 
 @lru_cache(maxsize=16)
@@ -34,6 +35,7 @@ def _compiled(names: tuple[str, ...], extra_phrases: tuple[str, ...]) -> _Compil
         employer,
         re.compile(data["past"], re.IGNORECASE),
         re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE),
+        re.compile(data["parent"], re.IGNORECASE),
     )
 
 
@@ -93,5 +95,8 @@ def _employer_spans(folded: str, compiled: _Compiled) -> list[Span]:
             before = folded[max(0, match.start() - 25) : match.start() + 12]
             if compiled.past.search(before):
                 continue
+            gap = match.groupdict().get("gap")
+            if gap and compiled.parent.search(gap):
+                continue  # "football mom at ...": a parent, not an employee
             spans.append(Span(match.start(), match.end(), "employer"))
     return sorted(set(spans), key=lambda s: (s.start, s.end))

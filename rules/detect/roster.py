@@ -2,15 +2,20 @@
 Aho-Corasick pass over the folded text.
 
 What counts as naming a student (decided here, documented in docs and tests):
-- strong forms: "First Last", "Preferred Last", "First L." / "Preferred L." (the initial must be
-  followed by a non-letter, so "Maya J" never matches "Maya Jones"); possessives ("Maya's") and
-  any case or accents ("JOSÉ", "Jose" for José) match because matching is on folded text;
+- strong forms: "First Last", "Preferred Last", "Last, First" (gradebooks and report headers),
+  "First L." / "Preferred L." (the initial must be followed by a non-letter, so "Maya J" never
+  matches "Maya Jones"), and the student's roster id in the roster's own shape ("TL288886",
+  "CB-204518"); possessives ("Maya's") and any case or accents ("JOSÉ", "Jose" for José) match
+  because matching is on folded text (targets arrive NFC-normalised, rules.base.Target);
 - a first (or preferred) name alone is a *weak* form, kept only when it is unique on the roster,
   is nobody's last name nor a staff first name, is at least 3 letters, is not a common English
   word ("Will", "May", "Grace", see COMMON_WORD_NAMES), is capitalised in the post and is not
   followed by another capitalised word (a different surname: "Maya Jones"). Weak forms
   never count on their own: the confidentiality check uses them only next to record terms;
-- a last name alone never counts, and a strong form right after an honorific ("Mr.", "Coach",
+- a student's last name alone never counts; a staff member's last name alone ("Carrasco is
+  being non-renewed") is a weak staff form, kept only when it is unique among staff, nobody's
+  student surname, not a common word and capitalised, and used only beside personnel terms;
+- a strong form right after an honorific ("Mr.", "Coach",
   ...) is a staff member, not a student ("Mr. Nguyen" with student Linh Nguyen on the roster);
 - a strong form that is also a staff member's full name is ambiguous and is treated as staff;
 - if a form's words are all common words ("Will May"), it must be capitalised in the post.
@@ -31,23 +36,41 @@ from rules.detect.lexicons.matcher import Gate
 
 # Names that are also everyday words. A first name on this list never counts alone, and a form
 # made only of such words must be capitalised in the post.
-COMMON_WORD_NAMES = frozenset("""
+COMMON_WORD_NAMES = frozenset(
+    """
 ace amber angel april art august autumn bear bill blue bo bob brook brooke cash chance chase
 chip colt cooper crystal daisy dawn dean destiny drew earl faith frank gene grace grant guy
 harmony heaven holly honey hope hunter iris ivy jack jet journey joy june justice king lane
 legend lily major mark mason max melody miles miracle nova page paige parker pat pearl penny
 pierce prince rain ray reed rich river rock rose ruby sage serenity sky skye star stone sue
 summer sunny taylor trinity true van wade will may gray grey august ash bird don dusty lucky
-""".split())
+""".split()
+)
 
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"'(]\s*|[.!?]\W*\s+)$")
+# Common-word names that are written with a capital in ordinary prose too (months, "Will",
+# brands, places): never a student on their own.
+CAPITALISED_WORDS = frozenset(
+    """
+april may june august will mark bill frank guy don ray pat art king prince major van true bear
+blue gray grey river rock stone star sky rain cash chase grant lane page parker taylor cooper
+mason dean earl gene jack max miles pierce reed rich wade justice legend nova journey heaven
+""".split()
+)
 HONORIFIC = re.compile(
-    r"(?:\b(?:mr|mrs|ms|miss|mx|dr|coach|principal|superintendent|teacher|professor|prof)\.?\s+)$")
+    r"(?:\b(?:mr|mrs|ms|miss|mx|dr|coach|principal|superintendent|teacher|professor|prof)\.?\s+)$"
+)
 _SURNAME_NEXT = re.compile(r" [A-Z][a-z]")
 STAFF_TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "coach")
 
 # Kinds of form: used by callers to decide what a match may evidence.
 FULL, PREFERRED, INITIAL, FIRST_ONLY, STAFF_FULL, STAFF_TITLE, KEYWORD = range(7)
-STRONG = frozenset({FULL, PREFERRED, INITIAL})
+# "Last, First" (gradebooks, rosters, report headers), the roster's own student id, and a staff
+# member's surname alone (weak: only personnel terms right beside it make it count).
+LAST_FIRST, STUDENT_ID, STAFF_LAST = 7, 8, 9
+STRONG = frozenset({FULL, PREFERRED, INITIAL, LAST_FIRST, STUDENT_ID})
+STUDENT_FORMS = frozenset({FULL, PREFERRED, INITIAL, FIRST_ONLY, LAST_FIRST, STUDENT_ID})
+STAFF_FORMS = frozenset({STAFF_FULL, STAFF_TITLE, STAFF_LAST})
 
 
 def _fold_name(name: str) -> str:
@@ -67,7 +90,7 @@ class NameMatch:
 
     @property
     def is_student(self) -> bool:
-        return self.form <= FIRST_ONLY
+        return self.form in STUDENT_FORMS
 
     @property
     def strong(self) -> bool:
@@ -82,8 +105,12 @@ class RosterIndex:
     """An automaton over every name form of a district's students and staff. Build it once per
     run (CheckContext.cached) and call `find` per post."""
 
-    def __init__(self, students: Iterable[Student], staff: Iterable[StaffMember],
-                 keywords: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        students: Iterable[Student],
+        staff: Iterable[StaffMember],
+        keywords: Iterable[str] = (),
+    ) -> None:
         """`keywords`: substrings (no word boundaries) whose presence `scan` reports, so a caller
         learns "a marking may be here" in the same pass as the names."""
         self.students = list(students)
@@ -100,11 +127,13 @@ class RosterIndex:
         # `scan` finds nothing in a text this gate keeps shut (see Gate).
         self.gate = Gate.for_terms(((key, False) for key in forms), needles)
         for key, entries in forms.items():
-            if any(f >= STAFF_FULL for f, _ in entries) and any(f in STRONG for f, _ in entries):
+            if any(f in STAFF_FORMS for f, _ in entries) and any(f in STRONG for f, _ in entries):
                 # Same full name as a staff member: ambiguous, so it counts as staff only.
-                entries = [(f, i) for f, i in entries if f >= STAFF_FULL]
-            caps = all(word.rstrip(".") in COMMON_WORD_NAMES or len(word.rstrip(".")) == 1
-                       for word in key.split())
+                entries = [(f, i) for f, i in entries if f in STAFF_FORMS]
+            caps = all(
+                word.rstrip(".") in COMMON_WORD_NAMES or len(word.rstrip(".")) == 1
+                for word in key.split()
+            )
             value: _Entry = (len(key), caps, tuple(dict.fromkeys(entries)))
             self._automaton.add_word(key, value)
         self.empty = len(self._automaton) == 0
@@ -120,26 +149,58 @@ class RosterIndex:
         last_names = {_fold_name(s.last_name) for s in self.students}
         last_names |= {_fold_name(s.last_name) for s in self.staff}
         staff_first = {_fold_name(s.first_name) for s in self.staff}
+        initial_last: dict[str, int] = {}
+        for student in self.students:
+            for given in {_fold_name(student.first_name), _fold_name(student.preferred_name)}:
+                if given and student.last_name:
+                    key = f"{given[0]}. {_fold_name(student.last_name)}"
+                    initial_last[key] = initial_last.get(key, 0) + 1
         for index, student in enumerate(self.students):
             last = _fold_name(student.last_name)
             givens = [(_fold_name(student.first_name), FULL)]
             preferred = _fold_name(student.preferred_name)
             if preferred and preferred != givens[0][0]:
                 givens.append((preferred, PREFERRED))
+            student_id = _fold_name(student.student_id)
+            if len(student_id) >= 4:
+                yield student_id, STUDENT_ID, index
             for given, form in givens:
                 if not given or not last:
                     continue
                 yield f"{given} {last}", form, index
+                yield f"{last}, {given}", LAST_FIRST, index
                 yield f"{given} {last[0]}.", INITIAL, index
                 yield f"{given} {last[0]}", INITIAL, index
-                if (first_counts.get(given) == 1 and len(given) >= 3 and " " not in given
-                        and given not in COMMON_WORD_NAMES and given not in last_names
-                        and given not in staff_first):
+                if initial_last.get(f"{given[0]}. {last}") == 1 and len(last) >= 3:
+                    yield f"{given[0]}. {last}", INITIAL, index  # "T. Nguyen"
+                # A common-word first name ("Faith", "Hunter") may stand alone too, but only
+                # capitalised away from the start of a sentence (see `scan`).
+                if (
+                    first_counts.get(given) == 1
+                    and len(given) >= 3
+                    and " " not in given
+                    and given not in CAPITALISED_WORDS
+                    and given not in last_names
+                    and given not in staff_first
+                ):
                     yield given, FIRST_ONLY, index
+        student_last = {_fold_name(s.last_name) for s in self.students}
+        staff_last_counts: dict[str, int] = {}
+        for member in self.staff:
+            key = _fold_name(member.last_name)
+            staff_last_counts[key] = staff_last_counts.get(key, 0) + 1
         for index, member in enumerate(self.staff):
             first, last = _fold_name(member.first_name), _fold_name(member.last_name)
             if first and last:
                 yield f"{first} {last}", STAFF_FULL, index
+            if (
+                len(last) >= 4
+                and staff_last_counts.get(last) == 1
+                and last not in student_last
+                and last not in COMMON_WORD_NAMES
+                and " " not in last
+            ):
+                yield last, STAFF_LAST, index
             if last:
                 for title in STAFF_TITLES:
                     yield f"{title}. {last}", STAFF_TITLE, index
@@ -165,16 +226,27 @@ class RosterIndex:
                 continue
             if end < n and _is_word_char(folded[end]):
                 continue
-            first_only = entries[0][0] == FIRST_ONLY
+            first_only = entries[0][0] in _ALONE
             if (caps or first_only) and not text[start].isupper():
                 continue
             if first_only and _SURNAME_NEXT.match(text, end):
                 continue  # "Maya Jones" is somebody else than the roster's only Maya
+            if (
+                first_only
+                and folded[start:end] in COMMON_WORD_NAMES
+                and _SENTENCE_START.search(text, max(0, start - 4), start)
+            ):
+                continue  # "Hope you all ..." / "Grace under pressure."
             for form, index in entries:
                 if form in STRONG and HONORIFIC.search(folded, max(0, start - 16), start):
                     continue
                 raw.append(NameMatch(start, end, form, index))
         return _longest(raw), keyword
+
+
+# Forms that are one word standing alone: they must be capitalised and not followed by another
+# capitalised word.
+_ALONE = frozenset({FIRST_ONLY, STAFF_LAST})
 
 
 def _longest(matches: list[NameMatch]) -> list[NameMatch]:
@@ -183,8 +255,11 @@ def _longest(matches: list[NameMatch]) -> list[NameMatch]:
     kept: list[NameMatch] = []
     reach = -1
     for match in matches:
-        if match.end <= reach and kept and not (match.start == kept[-1].start
-                                                 and match.end == kept[-1].end):
+        if (
+            match.end <= reach
+            and kept
+            and not (match.start == kept[-1].start and match.end == kept[-1].end)
+        ):
             continue
         kept.append(match)
         reach = max(reach, match.end)

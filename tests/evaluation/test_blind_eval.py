@@ -4,6 +4,7 @@ images through the real media pipeline, and a gate a test can use."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,51 @@ def test_eval_gate_fails_the_command_below_target(cache_dir: Path) -> None:
 def test_own_corpus_rejects_the_blind_test_split() -> None:
     result = CliRunner().invoke(cli, ["eval", "--corpus", str(TEXT), "--split", "test"])
     assert result.exit_code != 0 and "dev and holdout" in result.output
+
+
+# Issue 14's targets on the blind test half: F1 and precision >= 0.90 for the three detection
+# checks; recall and precision >= 0.85 for the language checks.
+ISSUE_14_TARGETS = [
+    *(
+        Gate(m, 0.90, c)
+        for c in ("confidentiality", "student_image", "logo_use")
+        for m in ("f1", "precision")
+    ),
+    *(
+        Gate(m, 0.85, c)
+        for c in ("conduct", "spokesperson", "political_use", "disclaimer")
+        for m in ("recall", "precision")
+    ),
+]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("HALLMONITOR_BLIND_CORPUS"),
+    reason="set HALLMONITOR_BLIND_CORPUS (and HALLMONITOR_BLIND_SPLIT, default test; "
+    "HALLMONITOR_EVAL_CACHE to reuse media analyses) to score a blind corpus against issue 14's "
+    "targets",
+)
+def test_blind_corpus_meets_issue_14_targets() -> None:
+    from evaluation.blind_eval import run_corpus
+    from evaluation.media_cache import default_dir
+
+    corpus = Path(os.environ["HALLMONITOR_BLIND_CORPUS"])
+    split = os.environ.get("HALLMONITOR_BLIND_SPLIT", "test")
+    cache = Path(os.environ.get("HALLMONITOR_EVAL_CACHE") or default_dir())  # tests: a temp dir
+    outcome = run_corpus(corpus, split, cache=MediaCache(cache))
+    scored = {s.check for s in outcome.by_check}
+    gates = [g for g in ISSUE_14_TARGETS if g.check in scored]
+    assert gate_failures(outcome, gates) == []
+
+
+def test_a_line_with_an_unknown_account_is_reported_and_left_out(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "kettle-river"
+    shutil.copytree(BLIND / "kettle-river", folder)
+    with (folder / "dev.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write('{"id": "kr-bad", "account": "nobody", "text": "hi", "labels": {}}\n')
+    run = run_district(folder, "dev", MediaCache(None))
+    assert [line.post_id for line in run.lines] == ["kr-d1", "kr-d2", "kr-d3", "kr-d4"]
+    assert run.skipped and run.skipped[0].startswith("kettle-river/kr-bad")
+    assert score([run], "dev").skipped == run.skipped

@@ -84,3 +84,22 @@ def test_span_covers_the_employer_phrase() -> None:
     bio = "Coffee first. 3rd grade teacher at Lakeview Elementary."
     [hit] = Disclaimer().run(_profile(bio), Disclaimer.Params(), CTX)
     assert any("lakeview elementary" in bio[s.start : s.end].lower() for s in hit.spans)
+
+
+@pytest.mark.parametrize(
+    ("bio", "flagged"),
+    [
+        # a subject, sport or role before "at <school>" names the employer
+        ("Head Football Coach & PE at Prairie Lakes High School. Husband, dad of 3.", True),
+        ("6th/7th grade science at Cedar Ridge Middle School. Rocks, bikes, dad jokes.", True),
+        ("Phy Ed + head football at Prairie Lakes High", True),
+        ("Teaching art to the coolest kids at Prairie Lakes Public Schools since 2015", True),
+        # a parent or a fan, someone who used to work there, or a disclaimer
+        ("Proud football mom at Prairie Lakes High School!", False),
+        ("Band dad at Cedar Ridge Middle School", False),
+        ("Former science teacher at Cedar Ridge Middle School", False),
+        ("Science at Cedar Ridge Middle School. Views are my own.", False),
+    ],
+)
+def test_subject_or_sport_before_the_school_names_the_employer(bio: str, flagged: bool) -> None:
+    assert bool(Disclaimer().run(_profile(bio), Disclaimer.Params(), CTX)) is flagged

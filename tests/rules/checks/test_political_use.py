@@ -79,3 +79,21 @@ def test_name_far_from_the_cue_does_not_count() -> None:
     assert _kinds(text) == set()
     wide = PoliticalUse.Params(window=1000)
     assert len(PoliticalUse().run(_post(text), wide, CTX)) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm running for the county board! 14 years at Prairie Lakes High School", {"political"}),
+        ("Vote Ochoa on May 12, Prairie Lakes High School families know me", {"political"}),
+        ("Prairie Lakes High School: vote early, polls open at 7", set()),
+        ("Prairie Lakes Public Schools teachers stand with the nurses' strike!", {"cause"}),
+        (
+            "I endorse the idea that every Prairie Lakes High School kid deserves a field trip",
+            set(),
+        ),
+        ("Running for the Prairie Lakes High School cross country team this fall", set()),
+    ],
+)
+def test_candidacies_and_vote_for_a_name(text: str, expected: set[str]) -> None:
+    assert _kinds(text) == expected

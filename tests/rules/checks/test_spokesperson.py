@@ -71,3 +71,34 @@ def test_sponsored_accounts_shares_and_authorised_accounts_are_not_judged() -> N
     authorised = Spokesperson.Params(authorized_accounts=["emp-haugen"])
     assert Spokesperson().run(_post(text), authorised, CTX) == []
     assert len(Spokesperson().run(_post(text), Spokesperson.Params(), CTX)) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Heads up PLHS families: the district will be rolling out new Chromebooks in November",
+        "The district has made its decision and I can tell you officially: no school Monday",
+        "Speaking for the whole coaching staff and the district here: practices are closed",
+        "NO SCHOOL TODAY. The district is also going to make this up on Feb 16",
+        "I can say for Lakeview Elementary that we will now offer interpreted conferences",
+        "Announcement from Lakeview Elementary: we are moving the spring concert to May 3",
+        "Representing Prairie Lakes High School today, I accept this award for our district",
+    ],
+)
+def test_the_districts_decision_told_as_settled_fact_is_flagged(text: str) -> None:
+    assert len(Spokesperson().run(_post(text), Spokesperson.Params(), CTX)) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I hope the district will be adopting the new math series",
+        "Does anyone know if the district will be closing early?",
+        "The district announced last night the district will be closing early today",
+        "PLHS will be playing Moorhead on Friday, come cheer!",
+        "This is official: best pizza in town is at Sal's",
+        "Representing Prairie Lakes High School at the state meet this weekend!",
+    ],
+)
+def test_hedged_reported_or_ordinary_future_is_not_flagged(text: str) -> None:
+    assert Spokesperson().run(_post(text), Spokesperson.Params(), CTX) == []
