@@ -22,6 +22,7 @@ from dashboards.reports.common import (
     school_label,
 )
 from dashboards.reports.coverage import Coverage, coverage_for
+from dashboards.review.precision import WINDOW_DAYS, rule_precision
 from hallmonitor.config import DistrictConfig
 from rules.registry import check_title
 
@@ -59,6 +60,8 @@ class MonthlySummary:
     open_by_age: list[tuple[str, int]]
     coverage: Coverage
     clauses: ClauseCoverage
+    # How often each check was right on this district's accounts (monitors' decisions, 90 days).
+    precision: list[CheckPrecision] = field(default_factory=list)
 
     @property
     def in_progress(self) -> bool:
@@ -158,6 +161,34 @@ def _open_by_age(con: duckdb.DuckDBPyConnection, district_id: str,
     return [(label, buckets[label]) for _, label in AGE_BUCKETS]
 
 
+@dataclass(frozen=True)
+class CheckPrecision:
+    """One check's live precision in words a superintendent reads (no rule identifiers)."""
+
+    check: str  # the check's plain-language title
+    confirmed: int
+    false_detections: int
+
+    @property
+    def precision(self) -> float:
+        return self.confirmed / (self.confirmed + self.false_detections)
+
+
+def check_precision(
+    con: duckdb.DuckDBPyConnection, district_id: str, until: datetime
+) -> list[CheckPrecision]:
+    """The review app's live precision (dashboards.review.precision), summed per check."""
+    confirmed: Counter[str] = Counter()
+    false: Counter[str] = Counter()
+    for rule in rule_precision(con, district_id, until, WINDOW_DAYS):
+        confirmed[rule.check_name] += rule.confirmed
+        false[rule.check_name] += rule.false_detections
+    return [
+        CheckPrecision(check_title(name), confirmed[name], false[name])
+        for name in sorted(set(confirmed) | set(false))
+    ]
+
+
 def build_monthly(con: duckdb.DuckDBPyConnection, config: DistrictConfig, month: Month,
                   now: datetime) -> MonthlySummary:
     district = config.district
@@ -187,4 +218,5 @@ def build_monthly(con: duckdb.DuckDBPyConnection, config: DistrictConfig, month:
         decisions=_decisions(con, district.id, start, as_of),
         open_total=sum(n for _, n in open_by_age), open_by_age=open_by_age,
         coverage=coverage,
-        clauses=clause_coverage(district.policy))
+        clauses=clause_coverage(district.policy),
+        precision=check_precision(con, district.id, as_of))

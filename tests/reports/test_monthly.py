@@ -280,3 +280,40 @@ def test_month_still_running_is_labelled_as_to_date(
     title = BeautifulSoup(produced.paths[0].read_text(encoding="utf-8"), "html.parser").h1
     assert title.get_text() == "Social media audit: October 2026 (to Oct 15, 2026)"
     assert _int(r"Nights the audit ran\s+(\d+)", pdf_text(produced.paths[1])) == 15
+
+
+def test_live_precision_per_check_comes_from_the_monitors_decisions(
+    config_dir: Path, empty_db: Path, tmp_path: Path
+) -> None:
+    """Confirmed findings count as right and "not a violation / false detection" dismissals as
+    wrong; other dismissals say nothing about the check and decisions older than 90 days are out."""
+    from tests.reports.builders import Warehouse, local
+
+    wh = Warehouse(empty_db, new=False, counter=1000)
+    decided = [  # check index, status, status_reason, decided on day (October)
+        (0, "confirmed", None, 20), (0, "confirmed", None, 21), (0, "confirmed", None, 22),
+        (0, "dismissed", "false_detection", 23), (0, "dismissed", "consent_on_file", 24),
+        (2, "dismissed", "false_detection", 25), (2, "confirmed", None, 26),
+        (2, "confirmed", None, -200),  # decided long before the 90 days: not counted
+    ]
+    ids = []
+    for check, status, _, _ in decided:
+        ids.append(wh.finding("rhs-athletics", check, local(2026, 10, 2, 3), status=status))
+    wh.flush()
+    for fid, (_, _, reason, day) in zip(ids, decided, strict=True):
+        wh.con.execute("UPDATE findings SET status_reason = ? WHERE finding_id = ?", [reason, fid])
+        when = local(2026, 10, day, 10) if day > 0 else local(2026, 4, 1, 10)
+        wh.review(fid, when, "confirm" if reason is None else "dismiss")
+    wh.close()
+    html, text = _produce(config_dir, empty_db, tmp_path / "out")
+    table = BeautifulSoup(html, "html.parser").find(id="live-precision")
+    rows = {
+        cells[0]: cells[1:]
+        for tr in table.find_all("tr")[1:]
+        if (cells := [td.get_text(strip=True) for td in tr.find_all("td")])
+    }
+    assert rows == {
+        check_title("confidentiality"): ["3", "1", "75%"],
+        check_title("logo_use"): ["1", "1", "50%"],
+    }
+    assert "How often each check was right" in text
