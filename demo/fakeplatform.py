@@ -8,6 +8,7 @@ can assert what was (and was not) asked for, e.g. that a lapsed permission sent 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,15 @@ class Request:
 
 
 Handler = Callable[[Request], Response]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-answer (a deadline, a byte cap) is expected here, not an error
+    worth a traceback on the console."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
 
 
 @dataclass
@@ -97,7 +107,7 @@ class FakePlatform:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self._server = _QuietServer(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
         # A short poll interval: shutdown() waits up to one interval, and tests stop many servers.
         self._thread = threading.Thread(

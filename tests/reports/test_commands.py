@@ -3,6 +3,7 @@ that the schedules run."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
@@ -79,8 +80,15 @@ def test_scheduled_digest_without_smtp_says_so_and_keeps_the_since_marks(
 
     for _ in range(2):  # every run says so, not only the first
         caplog.clear()
-        with caplog.at_level("WARNING", logger="hallmonitor.reports"):
-            digests = nightly_digest.fn(str(config_dir), str(demo_db), now=NOW)
+        # Listen on the reports logger itself: whether it propagates to the root depends on how
+        # an earlier test (or the audit's console setup) left logging configured.
+        reports_logger = logging.getLogger("hallmonitor.reports")
+        reports_logger.addHandler(caplog.handler)
+        try:
+            with caplog.at_level("WARNING", logger="hallmonitor.reports"):
+                digests = nightly_digest.fn(str(config_dir), str(demo_db), now=NOW)
+        finally:
+            reports_logger.removeHandler(caplog.handler)
         warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
         assert any("NOT e-mailed" in m and "HALLMONITOR_SMTP_HOST" in m for m in warned)
         assert _marks(demo_db) == 0
