@@ -568,7 +568,7 @@ def presidio_compare(base: Path, db_path: Path, limit: int) -> dict[str, Any]:
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
     from rules.detect import identifiers as ids
-    from rules.detect.roster import fold
+    from rules.detect.lexicons import fold
 
     # Presidio's e-mail recognizer validates domains with tldextract, which by default fetches the
     # public suffix list from the internet; use the snapshot bundled in the package instead.

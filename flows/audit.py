@@ -312,7 +312,8 @@ def _outcome_of(
     future: Any, account: Account, cursors: dict[str, Any], config: DistrictConfig, started: Any
 ) -> FetchOutcome:
     try:
-        return future.result()
+        outcome: FetchOutcome = future.result()
+        return outcome
     except TransientAccountFailure as exc:
         # Prefect keeps the failed task's exception until the process exits; the frames its
         # traceback gained on the way here hold this run's (closed) DuckDB connection, which

@@ -10,10 +10,11 @@ import hashlib
 import json
 import unicodedata
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
 
@@ -97,6 +98,9 @@ class Hit:
         }
 
 
+T = TypeVar("T")
+
+
 class CheckParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -109,15 +113,22 @@ class CheckContext:
         self.now = now
         self._cache: dict[str, Any] = {}
 
-    def cached(self, key: str, build: Any) -> Any:
+    def cached(self, key: str, build: Callable[[], T]) -> T:
         """Memoise expensive per-run structures (e.g. the roster automaton) across targets."""
         if key not in self._cache:
             self._cache[key] = build()
-        return self._cache[key]
+        value: T = self._cache[key]
+        return value
 
 
-class Check(ABC):
-    """A detector registered by name. Subclasses set `name`, `Params` and implement `run`.
+P = TypeVar("P", bound=CheckParams)
+
+
+class Check(ABC, Generic[P]):
+    """A detector registered by name. A subclass names its parameters model as the type argument
+    (`class Conduct(Check[ConductParams])`), sets `name` and implements `run`; `Params` is taken
+    from the type argument, so the model the engine validates a pack's `params` with and the type
+    `run` is checked against are one and the same.
 
     The class docstring's first line is shown in `hallmonitor policy show`."""
 
@@ -128,15 +139,23 @@ class Check(ABC):
     # Which targets the check reads: "post" (posts, comments, shares), "profile", or both.
     subjects: ClassVar[tuple[str, ...]] = ("post",)
 
-    @abstractmethod
-    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]: ...
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            if get_origin(base) is Check:
+                (model,) = get_args(base)
+                if isinstance(model, type) and issubclass(model, CheckParams):
+                    cls.Params = model
 
-    def gate(self, params: Any, ctx: CheckContext) -> Gate | None:
+    @abstractmethod
+    def run(self, target: Target, params: P, ctx: CheckContext) -> list[Hit]: ...
+
+    def gate(self, params: P, ctx: CheckContext) -> Gate | None:
         """Optional speed-up: the words without which `run` finds nothing in a post. The engine
         skips the rule for posts where the gate stays shut. None: always run."""
         return None
 
-    def prepare(self, targets: list[Target], params: Any, ctx: CheckContext) -> None:
+    def prepare(self, targets: list[Target], params: P, ctx: CheckContext) -> None:
         """Optional: look at a whole batch once before `run` is called on its targets (e.g. one
         classifier call for every post that needs it). Does nothing unless overridden."""
         return None

@@ -56,7 +56,7 @@ class BoundRule:
 
     rule: Rule
     clause: Clause
-    check: Check
+    check: Check[Any]
     params: CheckParams
     severity: Severity
     enabled: bool
@@ -286,7 +286,7 @@ def bind(pack: Pack, overrides: dict[str, dict[str, Any]],
 def _share_instances(bound: list[BoundRule]) -> list[BoundRule]:
     """One check instance per check name, so a check can reuse its analysis of a target across
     the rules that share it (confidentiality does)."""
-    instances: dict[str, Check] = {}
+    instances: dict[str, Check[Any]] = {}
     shared = []
     for b in bound:
         check = instances.setdefault(b.check.name, b.check)

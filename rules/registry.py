@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import Any
 
 from rules.base import Check
 
-_CHECKS: dict[str, type[Check]] = {}
+_CHECKS: dict[str, type[Check[Any]]] = {}
 
 
-def register(cls: type[Check]) -> type[Check]:
+def register(cls: type[Check[Any]]) -> type[Check[Any]]:
     if cls.name in _CHECKS and _CHECKS[cls.name] is not cls:
         raise ValueError(f"check {cls.name!r} registered twice")
     _CHECKS[cls.name] = cls
@@ -25,13 +26,13 @@ def _load_all() -> None:
         importlib.import_module(f"rules.checks.{module.name}")
 
 
-def checks() -> dict[str, type[Check]]:
+def checks() -> dict[str, type[Check[Any]]]:
     """Every registered check, by name."""
     _load_all()
     return dict(_CHECKS)
 
 
-def get(name: str) -> type[Check]:
+def get(name: str) -> type[Check[Any]]:
     found = checks()
     if name not in found:
         raise KeyError(f"unknown check {name!r}; known: {', '.join(sorted(found))}")

@@ -54,18 +54,20 @@ class TootConnector(Connector):
 NEW_CHECK = '''\
 """A throw-away check."""
 
-from typing import Any
-
-from rules.base import Check, CheckContext, Hit, Target
+from rules.base import Check, CheckContext, CheckParams, Hit, Target
 from rules.registry import register
 
 
+class ShoutingParams(CheckParams):
+    min_letters: int = 12
+
+
 @register
-class Shouting(Check):
+class Shouting(Check[ShoutingParams]):
     name = "shouting"
     subjects = ("post",)
 
-    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+    def run(self, target: Target, params: ShoutingParams, ctx: CheckContext) -> list[Hit]:
         return []
 '''
 

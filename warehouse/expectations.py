@@ -60,7 +60,7 @@ class BatchVerdict:
 
 @dataclass
 class _Gx:
-    batch: BatchDefinition
+    batch: BatchDefinition[Any]
     posts: ExpectationSuite
     findings: ExpectationSuite
 
@@ -165,7 +165,7 @@ def _posts_suite(gx: Any) -> ExpectationSuite:
     e = gx.expectations
     not_null = [e.ExpectColumnValuesToNotBeNull(column=c)
                 for c in ("district_id", "account_id", "native_id", "permalink", "text")]
-    return gx.ExpectationSuite(name="posts_batch", expectations=[
+    suite: ExpectationSuite = gx.ExpectationSuite(name="posts_batch", expectations=[
         *not_null,
         # The batch is one account, so unique in the batch is unique per account.
         e.ExpectColumnValuesToBeUnique(column="native_id"),
@@ -179,17 +179,19 @@ def _posts_suite(gx: Any) -> ExpectationSuite:
         # Empty text is fine (an image-only post); a number or a list is a connector bug.
         e.ExpectColumnValuesToBeInTypeList(column="text", type_list=["str"]),
     ])
+    return suite
 
 
 def _findings_suite(gx: Any) -> ExpectationSuite:
     e = gx.expectations
     not_null = [e.ExpectColumnValuesToNotBeNull(column=c) for c in FINDING_COLUMNS]
-    return gx.ExpectationSuite(name="findings_batch", expectations=[
+    suite: ExpectationSuite = gx.ExpectationSuite(name="findings_batch", expectations=[
         *not_null,
         e.ExpectColumnValuesToBeUnique(column="finding_id"),
         e.ExpectColumnValuesToBeInSet(column="level", value_set=list(LEVELS)),
         e.ExpectColumnValuesToBeInSet(column="severity", value_set=list(SEVERITIES)),
     ])
+    return suite
 
 
 def _failure(result: Any, frame: pd.DataFrame) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 import duckdb
 
@@ -73,7 +74,7 @@ class Digest:
 
 
 def new_findings(con: duckdb.DuckDBPyConnection, district_id: str, since: datetime | None,
-                 until: datetime) -> list[tuple]:
+                 until: datetime) -> list[tuple[Any, ...]]:
     """(finding_id, account_id, check_name, category, level, severity) of the findings first
     seen in (since, until]."""
     return con.execute(

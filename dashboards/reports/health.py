@@ -8,6 +8,7 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import duckdb
 
@@ -91,7 +92,7 @@ def capture_problems(con: duckdb.DuckDBPyConnection, district_id: str,
         "ORDER BY c.account_id, r.started_at DESC", [tz_name, district_id, until]).fetchall()
     last = con.execute("SELECT max(started_at) FROM fetch_runs WHERE district_id = ? "
                        f"AND started_at <= ? AND ({AUDIT_RUN})", [district_id, until]).fetchone()
-    history: dict[str, list[tuple]] = defaultdict(list)
+    history: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
         history[row[0]].append(row[1:])
     problems = []

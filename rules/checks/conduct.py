@@ -93,14 +93,14 @@ def _classifier() -> OffensiveClassifier:
 class _Setup:
     """What a rule's params mean for matching, worked out once per params object."""
 
-    params: Any
+    params: ConductParams
     lexicon: ConductLexicon
     enabled: frozenset[str]
     allowed: tuple[str, ...]
     classify: bool
 
     @classmethod
-    def of(cls, params: Any) -> _Setup:
+    def of(cls, params: ConductParams) -> _Setup:
         classify = params.use_classifier and CLASSIFIER in params.categories
         return cls(
             params,
@@ -121,8 +121,27 @@ class _Analysis:
 _NOTHING = _Analysis([], [])
 
 
+class ConductParams(CheckParams):
+    require_reference: bool = True
+    categories: list[str] = Field(
+        default_factory=lambda: [
+            "obscene",
+            "harassment",
+            "threat",
+            "substances",
+            "illegal",
+            "sexual",
+            CLASSIFIER,
+        ]
+    )
+    extra_terms: list[str] = Field(default_factory=list)  # district additions, whole words
+    allow_terms: list[str] = Field(default_factory=list)  # never flagged (e.g. a place name)
+    use_classifier: bool = True
+    classifier_threshold: float = Field(default=0.85, ge=0.5, le=1.0)
+
+
 @register
-class Conduct(Check):
+class Conduct(Check[ConductParams]):
     """Obscene, profane or vulgar language, harassment, threats, bullying, or encouraging illegal
     activity or alcohol/drug misuse, in a post that refers to the district, its schools, students
     or staff.
@@ -147,41 +166,23 @@ class Conduct(Check):
     title = "Unprofessional language or conduct"
     subjects = ("post",)
 
-    class Params(CheckParams):
-        require_reference: bool = True
-        categories: list[str] = Field(
-            default_factory=lambda: [
-                "obscene",
-                "harassment",
-                "threat",
-                "substances",
-                "illegal",
-                "sexual",
-                CLASSIFIER,
-            ]
-        )
-        extra_terms: list[str] = Field(default_factory=list)  # district additions, whole words
-        allow_terms: list[str] = Field(default_factory=list)  # never flagged (e.g. a place name)
-        use_classifier: bool = True
-        classifier_threshold: float = Field(default=0.85, ge=0.5, le=1.0)
-
     def __init__(self) -> None:
         self._setups: dict[int, _Setup] = {}
         # Per params object: the last batch's analyses, by target identity (see `prepare`).
         self._prepared: dict[int, dict[int, tuple[Target, _Analysis]]] = {}
 
-    def _setup(self, params: Any) -> _Setup:
+    def _setup(self, params: ConductParams) -> _Setup:
         setup = self._setups.get(id(params))
         if setup is None or setup.params is not params:
             setup = self._setups[id(params)] = _Setup.of(params)
         return setup
 
-    def gate(self, params: Any, ctx: CheckContext) -> Gate:
+    def gate(self, params: ConductParams, ctx: CheckContext) -> Gate:
         """Nothing is found in a post without one of the automaton's terms or a masking
         character ("f***ing")."""
         return self._setup(params).lexicon.terms.gate | _MASK_GATE
 
-    def prepare(self, targets: list[Target], params: Any, ctx: CheckContext) -> None:
+    def prepare(self, targets: list[Target], params: ConductParams, ctx: CheckContext) -> None:
         """Analyse a batch and score every post that needs the classifier in one call."""
         setup = self._setup(params)
         analyses: dict[int, tuple[Target, _Analysis]] = {}
@@ -198,7 +199,7 @@ class Conduct(Check):
                 analysis.score = score
         self._prepared[id(params)] = analyses  # the previous batch's are dropped here
 
-    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+    def run(self, target: Target, params: ConductParams, ctx: CheckContext) -> list[Hit]:
         text = target.text
         if not text:
             return []

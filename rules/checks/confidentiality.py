@@ -123,7 +123,7 @@ class _Found:
 
 
 @register
-class Confidentiality(Check):
+class Confidentiality(Check[ConfidentialityParams]):
     """Students named with records or identifiers, opted-out students named, confidential
     documents and personnel matters.
 
@@ -132,7 +132,6 @@ class Confidentiality(Check):
 
     name = "confidentiality"
     title = "Confidential student or staff information"
-    Params = ConfidentialityParams
     subjects = ("post", "profile")
 
     def __init__(self) -> None:
@@ -148,7 +147,7 @@ class Confidentiality(Check):
             self._roster = (ctx, _roster(ctx))
         return self._roster[1]
 
-    def gate(self, params: Any, ctx: CheckContext) -> Gate:
+    def gate(self, params: ConfidentialityParams, ctx: CheckContext) -> Gate:
         """Nothing is found in a post that names nobody on the rosters and has no marking."""
         return self.roster(ctx).gate
 
@@ -158,7 +157,7 @@ class Confidentiality(Check):
             known = self._keys[id(params)] = (params, params.detection_key())
         return known[1]
 
-    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+    def run(self, target: Target, params: ConfidentialityParams, ctx: CheckContext) -> list[Hit]:
         assert isinstance(params, ConfidentialityParams)
         key = self._key(params)
         memo = self._memo

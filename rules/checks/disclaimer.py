@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from pydantic import Field
 
@@ -39,8 +38,12 @@ def _compiled(names: tuple[str, ...], extra_phrases: tuple[str, ...]) -> _Compil
     )
 
 
+class DisclaimerParams(CheckParams):
+    phrases: list[str] = Field(default_factory=list)  # extra disclaimer wording, literal
+
+
 @register
-class Disclaimer(Check):
+class Disclaimer(Check[DisclaimerParams]):
     """A personal profile that identifies the district as employer but does not say the views
     are the employee's own.
 
@@ -58,10 +61,7 @@ class Disclaimer(Check):
     title = 'Missing "views are my own" disclaimer'
     subjects = ("profile",)
 
-    class Params(CheckParams):
-        phrases: list[str] = Field(default_factory=list)  # extra disclaimer wording, literal
-
-    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+    def run(self, target: Target, params: DisclaimerParams, ctx: CheckContext) -> list[Hit]:
         if target.kind != "profile" or target.account.kind != "employee":
             return []
         terms = DistrictTerms.for_context(ctx)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from rules.base import Check, CheckContext, CheckParams, Hit, Span, Target
@@ -17,8 +15,13 @@ from rules.detect.lexicons.district import (
 from rules.registry import register
 
 
+class DistrictEmailParams(CheckParams):
+    extra_domains: list[str] = Field(default_factory=list)  # besides District.email_domains
+    include_bio: bool = True
+
+
 @register
-class DistrictEmail(Check):
+class DistrictEmail(Check[DistrictEmailParams]):
     """A district e-mail address used for personal social media: listed in a personal account's
     profile (contact e-mails, website or mailto: links) or written in its bio.
 
@@ -35,11 +38,7 @@ class DistrictEmail(Check):
     title = "District e-mail used on a personal account"
     subjects = ("profile",)
 
-    class Params(CheckParams):
-        extra_domains: list[str] = Field(default_factory=list)  # besides District.email_domains
-        include_bio: bool = True
-
-    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+    def run(self, target: Target, params: DistrictEmailParams, ctx: CheckContext) -> list[Hit]:
         if target.kind != "profile" or target.account.kind != "employee":
             return []
         domains = [*DistrictTerms.for_context(ctx).email_domains, *params.extra_domains]

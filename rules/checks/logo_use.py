@@ -30,8 +30,8 @@ from pydantic import Field
 
 from rules.base import Check, CheckContext, CheckParams, Hit, Target
 from rules.detect.images import hamming
+from rules.detect.lexicons import fold
 from rules.detect.reshare import SPONSORED_IMAGES, SponsoredImages
-from rules.detect.roster import fold
 from rules.registry import register
 
 SPONSORED_PHASHES = "sponsored_phashes"
@@ -48,15 +48,14 @@ class LogoUseParams(CheckParams):
 
 
 @register
-class LogoUse(Check):
+class LogoUse(Check[LogoUseParams]):
     """A district or school mark in a personal account's image or avatar, without permission."""
 
     name = "logo_use"
     title = "District logo on a personal account"
-    Params = LogoUseParams
     subjects = ("post", "profile")
 
-    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+    def run(self, target: Target, params: LogoUseParams, ctx: CheckContext) -> list[Hit]:
         account = target.account
         if (params.personal_only and account.kind == "sponsored") or account.logo_permission:
             return []
@@ -98,7 +97,7 @@ def _reshare(
         checked["compared"] = index.verdicts(analysis.get("sha256") or "")[:5]
         return found
     own = analysis.get("phash")
-    known = ctx.cached(SPONSORED_PHASHES, frozenset)
+    known: frozenset[str] = ctx.cached(SPONSORED_PHASHES, frozenset)
     near = [other for other in known if own and hamming(own, other) <= params.reshare_max_distance]
     checked["compared"] = [{"phash": other, "method": "phash-only"} for other in near[:5]]
     return {"method": "phash-only", "phash": near[0]} if near else None

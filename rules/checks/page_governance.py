@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -30,8 +30,15 @@ def _all_items() -> list[Item]:
     return list(_LABELS)
 
 
+class PageGovernanceParams(CheckParams):
+    require_responsible: bool = True
+    require_contact: bool = False
+    contact_items: list[Item] = Field(default_factory=_all_items)
+    extra_phones: list[str] = Field(default_factory=list)  # e.g. a school office line
+
+
 @register
-class PageGovernance(Check):
+class PageGovernance(Check[PageGovernanceParams]):
     """A district-sponsored page with no appointed responsible employee, or (with
     `require_contact`) an official page whose profile lacks the district logo, a link to the
     district homepage, a district e-mail address or a district telephone number.
@@ -51,15 +58,7 @@ class PageGovernance(Check):
     title = "Official page without a responsible employee or district contact"
     subjects = ("profile",)
 
-    class Params(CheckParams):
-        require_responsible: bool = True
-        require_contact: bool = False
-        contact_items: list[Item] = Field(
-            default_factory=_all_items
-        )
-        extra_phones: list[str] = Field(default_factory=list)  # e.g. a school office line
-
-    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+    def run(self, target: Target, params: PageGovernanceParams, ctx: CheckContext) -> list[Hit]:
         if target.kind != "profile" or target.account.kind != "sponsored":
             return []
         hits = []
@@ -90,7 +89,7 @@ class PageGovernance(Check):
         return hits
 
 
-def _present(target: Target, terms: DistrictTerms, params: Any) -> dict[str, bool]:
+def _present(target: Target, terms: DistrictTerms, params: PageGovernanceParams) -> dict[str, bool]:
     contact = profile_contact(target)
     values = [value for _, value in contact]
     phones = {d for v in values for d in phone_digits_in(v)}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import Field
 
@@ -21,8 +20,14 @@ class _Category:
     pattern: re.Pattern[str]
 
 
+class PoliticalUseParams(CheckParams):
+    window: int = Field(default=160, ge=20, le=2000)
+    categories: list[str] = Field(default_factory=lambda: ["political", "cause", "commercial"])
+    personal_only: bool = True
+
+
 @register
-class PoliticalUse(Check):
+class PoliticalUse(Check[PoliticalUseParams]):
     """The district's name used to promote a product, cause, political party or candidate.
 
     Example clause (JNDC, "Do Not Use District Name, Logos, or Images"): "nor shall employees use
@@ -39,12 +44,7 @@ class PoliticalUse(Check):
     title = "District name used for promotion or politics"
     subjects = ("post",)
 
-    class Params(CheckParams):
-        window: int = Field(default=160, ge=20, le=2000)
-        categories: list[str] = Field(default_factory=lambda: ["political", "cause", "commercial"])
-        personal_only: bool = True
-
-    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+    def run(self, target: Target, params: PoliticalUseParams, ctx: CheckContext) -> list[Hit]:
         if not target.text or (params.personal_only and target.account.kind != "employee"):
             return []
         terms = DistrictTerms.for_context(ctx)

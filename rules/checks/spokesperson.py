@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from pydantic import Field
 
@@ -32,8 +31,12 @@ ORG_WORDS = (
 )
 
 
+class SpokespersonParams(CheckParams):
+    authorized_accounts: list[str] = Field(default_factory=list)
+
+
 @register
-class Spokesperson(Check):
+class Spokesperson(Check[SpokespersonParams]):
     """A personal account posting as if it spoke for the district: "on behalf of the district",
     "official statement:", "the district announces", "we at <district> have decided".
 
@@ -50,9 +53,6 @@ class Spokesperson(Check):
     title = "Personal account speaking for the district"
     subjects = ("post",)
 
-    class Params(CheckParams):
-        authorized_accounts: list[str] = Field(default_factory=list)
-
     def __init__(self) -> None:
         self._built: tuple[CheckContext, _Patterns] | None = None
 
@@ -62,11 +62,11 @@ class Spokesperson(Check):
             built = self._built = (ctx, ctx.cached("spokesperson.patterns", lambda: _build(ctx)))
         return built[1]
 
-    def gate(self, params: Any, ctx: CheckContext) -> Gate:
+    def gate(self, params: SpokespersonParams, ctx: CheckContext) -> Gate:
         """The patterns run only on posts with one of the lexicon's `gate` fragments."""
         return self._patterns(ctx)[0]
 
-    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+    def run(self, target: Target, params: SpokespersonParams, ctx: CheckContext) -> list[Hit]:
         if (
             target.account.kind != "employee"
             or target.kind not in ("post", "comment")
@@ -111,11 +111,14 @@ def _build(ctx: CheckContext) -> _Patterns:
         raise ValueError("spokesperson.yaml: `gate` must list plain fragments separated by |")
     # Every pattern names the organisation ({org}) except official statements ("Official
     # statement:"), so a post naming neither cannot match.
-    if any("{org}" not in p and "{name}" not in p and "official" not in p
-           for p in data["patterns"]):
+    if any(
+        "{org}" not in p and "{name}" not in p and "official" not in p for p in data["patterns"]
+    ):
         raise ValueError("spokesperson.yaml: a pattern without {org} must contain 'official'")
-    org = Gate.for_terms([(form, False) for form in (*terms.name_forms, *ORG_WORDS)]
-                         + [("official", False), ("formal", False)])
+    org = Gate.for_terms(
+        [(form, False) for form in (*terms.name_forms, *ORG_WORDS)]
+        + [("official", False), ("formal", False)]
+    )
     return (
         Gate(substrings=tuple(fragments)),
         org,

@@ -45,7 +45,8 @@ from pydantic import Field
 
 from hallmonitor.config import Student
 from rules.base import Check, CheckContext, CheckParams, Hit, Level, Span, Target
-from rules.detect.roster import NameMatch, RosterIndex, fold
+from rules.detect.lexicons import fold
+from rules.detect.roster import NameMatch, RosterIndex
 from rules.detect.school_context import Context, consent_gap, public_event, school_context
 from rules.registry import register
 
@@ -72,15 +73,14 @@ class StudentImageParams(CheckParams):
 
 
 @register
-class StudentImage(Check):
+class StudentImage(Check[StudentImageParams]):
     """Images of students posted without consent, or taken during the instructional day."""
 
     name = "student_image"
     title = "Student photos without consent or during school hours"
-    Params = StudentImageParams
     subjects = ("post", "profile")
 
-    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+    def run(self, target: Target, params: StudentImageParams, ctx: CheckContext) -> list[Hit]:
         images = _images(target, params)
         if not images:
             return []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from pydantic import Field, field_validator
 
@@ -13,8 +12,23 @@ from rules.registry import register
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+class WorkHoursParams(CheckParams):
+    non_school_dates: list[date] = Field(default_factory=list)
+    non_school_months: list[int] = Field(default_factory=lambda: [7, 8])
+    breaks: list[str] = Field(default_factory=list)  # local "HH:MM-HH:MM", e.g. lunch
+
+    @field_validator("breaks")
+    @classmethod
+    def _breaks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            start, _, end = item.partition("-")
+            if not (_minutes(start) < _minutes(end)):
+                raise ValueError(f"break {item!r} must be 'HH:MM-HH:MM' with start before end")
+        return value
+
+
 @register
-class WorkHours(Check):
+class WorkHours(Check[WorkHoursParams]):
     """A personal account posting during the instructional day (the district's school hours and
     weekdays, in its time zone).
 
@@ -31,21 +45,7 @@ class WorkHours(Check):
     title = "Personal posting during the school day"
     subjects = ("post",)
 
-    class Params(CheckParams):
-        non_school_dates: list[date] = Field(default_factory=list)
-        non_school_months: list[int] = Field(default_factory=lambda: [7, 8])
-        breaks: list[str] = Field(default_factory=list)  # local "HH:MM-HH:MM", e.g. lunch
-
-        @field_validator("breaks")
-        @classmethod
-        def _breaks(cls, value: list[str]) -> list[str]:
-            for item in value:
-                start, _, end = item.partition("-")
-                if not (_minutes(start) < _minutes(end)):
-                    raise ValueError(f"break {item!r} must be 'HH:MM-HH:MM' with start before end")
-            return value
-
-    def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
+    def run(self, target: Target, params: WorkHoursParams, ctx: CheckContext) -> list[Hit]:
         if target.account.kind != "employee" or target.published_at is None:
             return []
         district = ctx.config.district

@@ -67,7 +67,7 @@ class DecodedImage:
     @property
     def scale(self) -> float:
         """Factor from work coordinates to full-image coordinates."""
-        return self.width / self.rgb.shape[1]
+        return float(self.width / self.rgb.shape[1])
 
 
 def decode(path: Path, limits: Limits | None = None) -> DecodedImage:

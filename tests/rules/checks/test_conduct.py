@@ -8,13 +8,13 @@ import pytest
 
 from flows.district import load_district
 from rules.base import CheckContext, Target
-from rules.checks.conduct import Conduct
+from rules.checks.conduct import Conduct, ConductParams
 from tests.conftest import FIXTURES
 
 CONFIG = load_district(FIXTURES / "corpus" / "text")
 CTX = CheckContext(CONFIG, datetime(2026, 11, 1, tzinfo=UTC))
-SCOPED = Conduct.Params()  # WF, W-E-M, Alexandria: "when referring to ..."
-ANYWHERE = Conduct.Params(require_reference=False)  # Moorhead 447.1 III.C, JNDC personal sites
+SCOPED = ConductParams()  # WF, W-E-M, Alexandria: "when referring to ..."
+ANYWHERE = ConductParams(require_reference=False)  # Moorhead 447.1 III.C, JNDC personal sites
 
 
 def _post(text: str, account: str = "emp-ortiz") -> Target:
@@ -30,7 +30,7 @@ def _post(text: str, account: str = "emp-ortiz") -> Target:
     )
 
 
-def _categories(text: str, params: Conduct.Params = SCOPED, account: str = "emp-ortiz") -> set[str]:
+def _categories(text: str, params: ConductParams = SCOPED, account: str = "emp-ortiz") -> set[str]:
     return {
         h.key.removeprefix("conduct:") for h in Conduct().run(_post(text, account), params, CTX)
     }
@@ -107,13 +107,13 @@ def test_sponsored_page_needs_no_reference_because_it_speaks_for_the_district() 
 
 
 def test_pack_that_limits_categories_leaves_out_the_classifier() -> None:
-    jndc_language = Conduct.Params(require_reference=False, categories=["obscene", "sexual"])
+    jndc_language = ConductParams(require_reference=False, categories=["obscene", "sexual"])
     assert _categories("My neighbor's dog is an idiot, he ate a sock", jndc_language) == set()
     assert _categories("What a shitty week", jndc_language) == {"obscene"}
 
 
 def test_district_can_add_and_allow_terms() -> None:
-    params = Conduct.Params(extra_terms=["sucks"], allow_terms=["kick their ass"])
+    params = ConductParams(extra_terms=["sucks"], allow_terms=["kick their ass"])
     assert _categories("The new grading system at PLHS sucks", params) == {"extra"}
     assert _categories("Our team is going to kick their ass on Friday", params) == set()
 
@@ -135,7 +135,7 @@ def test_classifier_flags_offensive_wording_missing_from_the_lexicon() -> None:
     # fuck* is in the lexicon; "a ... dipshit" is an insult aimed at a person
     assert {h.key for h in hits} == {"conduct:obscene", "conduct:harassment"}
     dipshit = "The PLHS school board president is a dipshit fuckwit"
-    without_lexicon = Conduct.Params(categories=["classifier"])
+    without_lexicon = ConductParams(categories=["classifier"])
     [hit] = Conduct().run(_post(dipshit), without_lexicon, CTX)
     assert hit.key == "conduct:classifier" and hit.detector == "alt-profanity-check"
     assert hit.score >= without_lexicon.classifier_threshold
@@ -151,8 +151,8 @@ BATCH = [
 ]
 
 
-@pytest.mark.parametrize("params", [SCOPED, ANYWHERE, Conduct.Params(categories=["classifier"])])
-def test_a_prepared_batch_gives_what_posts_one_by_one_give(params: Conduct.Params) -> None:
+@pytest.mark.parametrize("params", [SCOPED, ANYWHERE, ConductParams(categories=["classifier"])])
+def test_a_prepared_batch_gives_what_posts_one_by_one_give(params: ConductParams) -> None:
     targets = [_post(text) for text in BATCH]
     alone = [[h.evidence() for h in Conduct().run(t, params, CTX)] for t in targets]
     check = Conduct()

@@ -8,7 +8,7 @@ import pytest
 
 from flows.district import load_district
 from rules.base import CheckContext, Target
-from rules.checks.disclaimer import Disclaimer
+from rules.checks.disclaimer import Disclaimer, DisclaimerParams
 from tests.conftest import FIXTURES
 
 CONFIG = load_district(FIXTURES / "corpus" / "text")
@@ -41,7 +41,7 @@ def _profile(bio: str, display: str = "Dana", account: str = "emp-ortiz") -> Tar
     ],
 )
 def test_employer_named_without_disclaimer_is_flagged(bio: str, display: str) -> None:
-    [hit] = Disclaimer().run(_profile(bio, display), Disclaimer.Params(), CTX)
+    [hit] = Disclaimer().run(_profile(bio, display), DisclaimerParams(), CTX)
     assert hit.key == "disclaimer:missing"
 
 
@@ -60,29 +60,29 @@ def test_employer_named_without_disclaimer_is_flagged(bio: str, display: str) ->
     ],
 )
 def test_disclaimer_or_no_employer_is_not_flagged(bio: str) -> None:
-    assert Disclaimer().run(_profile(bio), Disclaimer.Params(), CTX) == []
+    assert Disclaimer().run(_profile(bio), DisclaimerParams(), CTX) == []
 
 
 def test_district_specific_disclaimer_wording_counts() -> None:
     bio = "Band director at Cedar Ridge Middle. RT is not agreement."
-    assert len(Disclaimer().run(_profile(bio), Disclaimer.Params(), CTX)) == 1
-    params = Disclaimer.Params(phrases=["RT is not agreement"])
+    assert len(Disclaimer().run(_profile(bio), DisclaimerParams(), CTX)) == 1
+    params = DisclaimerParams(phrases=["RT is not agreement"])
     assert Disclaimer().run(_profile(bio), params, CTX) == []
 
 
 def test_sponsored_pages_and_posts_are_not_judged() -> None:
     bio = "Official page of the Prairie Lakes High School activities office; staff post here."
     assert (
-        Disclaimer().run(_profile(bio, account="plhs-activities"), Disclaimer.Params(), CTX) == []
+        Disclaimer().run(_profile(bio, account="plhs-activities"), DisclaimerParams(), CTX) == []
     )
     post = _profile("3rd grade teacher at Lakeview Elementary")
     post.kind = "post"
-    assert Disclaimer().run(post, Disclaimer.Params(), CTX) == []
+    assert Disclaimer().run(post, DisclaimerParams(), CTX) == []
 
 
 def test_span_covers_the_employer_phrase() -> None:
     bio = "Coffee first. 3rd grade teacher at Lakeview Elementary."
-    [hit] = Disclaimer().run(_profile(bio), Disclaimer.Params(), CTX)
+    [hit] = Disclaimer().run(_profile(bio), DisclaimerParams(), CTX)
     assert any("lakeview elementary" in bio[s.start : s.end].lower() for s in hit.spans)
 
 
@@ -102,4 +102,4 @@ def test_span_covers_the_employer_phrase() -> None:
     ],
 )
 def test_subject_or_sport_before_the_school_names_the_employer(bio: str, flagged: bool) -> None:
-    assert bool(Disclaimer().run(_profile(bio), Disclaimer.Params(), CTX)) is flagged
+    assert bool(Disclaimer().run(_profile(bio), DisclaimerParams(), CTX)) is flagged

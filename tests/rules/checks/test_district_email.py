@@ -9,7 +9,7 @@ import pytest
 
 from flows.district import load_district
 from rules.base import CheckContext, Target
-from rules.checks.district_email import DistrictEmail
+from rules.checks.district_email import DistrictEmail, DistrictEmailParams
 from tests.conftest import FIXTURES
 
 CONFIG = load_district(FIXTURES / "corpus" / "text")
@@ -56,7 +56,7 @@ def _target(
 def test_district_address_in_personal_profile_is_flagged(
     text: str, extra: dict[str, Any], address: str
 ) -> None:
-    [hit] = DistrictEmail().run(_target(text, extra), DistrictEmail.Params(), CTX)
+    [hit] = DistrictEmail().run(_target(text, extra), DistrictEmailParams(), CTX)
     assert hit.details["address"] == address
     assert hit.category == "district e-mail address on a personal account"
 
@@ -90,25 +90,25 @@ def test_near_misses_are_not_flagged(
     text: str, extra: dict[str, Any], kind: str, account: str
 ) -> None:
     assert (
-        DistrictEmail().run(_target(text, extra, kind, account), DistrictEmail.Params(), CTX) == []
+        DistrictEmail().run(_target(text, extra, kind, account), DistrictEmailParams(), CTX) == []
     )
 
 
 def test_bio_address_has_a_span_on_the_address() -> None:
     text = "Book club nerd | dortiz@plps.org for tutoring"
-    [hit] = DistrictEmail().run(_target(text), DistrictEmail.Params(), CTX)
+    [hit] = DistrictEmail().run(_target(text), DistrictEmailParams(), CTX)
     [span] = hit.spans
     assert text[span.start : span.end] == "dortiz@plps.org"
 
 
 def test_extra_domains_and_bio_switch() -> None:
     target = _target("old address: dortiz@isd917.example")
-    assert DistrictEmail().run(target, DistrictEmail.Params(), CTX) == []
-    params = DistrictEmail.Params(extra_domains=["isd917.example"])
+    assert DistrictEmail().run(target, DistrictEmailParams(), CTX) == []
+    params = DistrictEmailParams(extra_domains=["isd917.example"])
     assert len(DistrictEmail().run(target, params, CTX)) == 1
     assert (
         DistrictEmail().run(
-            target, DistrictEmail.Params(extra_domains=["isd917.example"], include_bio=False), CTX
+            target, DistrictEmailParams(extra_domains=["isd917.example"], include_bio=False), CTX
         )
         == []
     )

@@ -9,13 +9,13 @@ import pytest
 
 from flows.district import load_district
 from rules.base import CheckContext, Target
-from rules.checks.page_governance import PageGovernance
+from rules.checks.page_governance import PageGovernance, PageGovernanceParams
 from tests.conftest import FIXTURES
 
 CONFIG = load_district(FIXTURES / "corpus" / "text")
 CTX = CheckContext(CONFIG, datetime(2026, 11, 1, tzinfo=UTC))
-JNDC = PageGovernance.Params()
-WEM = PageGovernance.Params(require_responsible=False, require_contact=True)
+JNDC = PageGovernanceParams()
+WEM = PageGovernanceParams(require_responsible=False, require_contact=True)
 AVATAR = [{"role": "avatar", "url": "https://example.test/a.png"}]
 FULL = {"website": "https://www.prairielakes.k12.mn.us/plhs", "emails": ["activities@plps.org"]}
 FULL_BIO = "Prairie Lakes High School activities. Call 218-555-0142."
@@ -42,7 +42,7 @@ def _profile(
     )
 
 
-def _keys(target: Target, params: PageGovernance.Params) -> set[str]:
+def _keys(target: Target, params: PageGovernanceParams) -> set[str]:
     return {
         h.key.removeprefix("page_governance:") for h in PageGovernance().run(target, params, CTX)
     }

@@ -8,7 +8,7 @@ import pytest
 
 from flows.district import load_district
 from rules.base import CheckContext, Target
-from rules.checks.political_use import PoliticalUse
+from rules.checks.political_use import PoliticalUse, PoliticalUseParams
 from tests.conftest import FIXTURES
 
 CONFIG = load_district(FIXTURES / "corpus" / "text")
@@ -29,7 +29,7 @@ def _post(text: str, account: str = "emp-brandt") -> Target:
 
 
 def _kinds(text: str, account: str = "emp-brandt") -> set[str]:
-    hits = PoliticalUse().run(_post(text, account), PoliticalUse.Params(), CTX)
+    hits = PoliticalUse().run(_post(text, account), PoliticalUseParams(), CTX)
     return {h.key.removeprefix("political_use:") for h in hits}
 
 
@@ -69,7 +69,7 @@ def test_near_misses_are_not_flagged(text: str) -> None:
 def test_sponsored_pages_are_left_to_personal_only_switch() -> None:
     text = "Thanks to our sponsor Lakes Pizza: show your PLHS ticket for 10% off tonight!"
     assert _kinds(text, account="plhs-activities") == set()
-    params = PoliticalUse.Params(personal_only=False)
+    params = PoliticalUseParams(personal_only=False)
     hits = PoliticalUse().run(_post(text, "plhs-activities"), params, CTX)
     assert [h.key for h in hits] == ["political_use:commercial"]
 
@@ -77,7 +77,7 @@ def test_sponsored_pages_are_left_to_personal_only_switch() -> None:
 def test_name_far_from_the_cue_does_not_count() -> None:
     text = "Great day at Prairie Lakes High! " + "Lovely weather. " * 20 + "Vote for Tom Reeve!"
     assert _kinds(text) == set()
-    wide = PoliticalUse.Params(window=1000)
+    wide = PoliticalUseParams(window=1000)
     assert len(PoliticalUse().run(_post(text), wide, CTX)) == 1
 
 

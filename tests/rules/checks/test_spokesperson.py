@@ -8,7 +8,7 @@ import pytest
 
 from flows.district import load_district
 from rules.base import CheckContext, Target
-from rules.checks.spokesperson import Spokesperson
+from rules.checks.spokesperson import Spokesperson, SpokespersonParams
 from tests.conftest import FIXTURES
 
 CONFIG = load_district(FIXTURES / "corpus" / "text")
@@ -41,7 +41,7 @@ def _post(text: str, account: str = "emp-haugen", kind: str = "post") -> Target:
     ],
 )
 def test_personal_post_speaking_for_the_district_is_flagged(text: str) -> None:
-    [hit] = Spokesperson().run(_post(text), Spokesperson.Params(), CTX)
+    [hit] = Spokesperson().run(_post(text), SpokespersonParams(), CTX)
     assert hit.category == "personal account speaking for the district" and hit.spans
 
 
@@ -59,18 +59,18 @@ def test_personal_post_speaking_for_the_district_is_flagged(text: str) -> None:
     ],
 )
 def test_reporting_or_unrelated_wording_is_not_flagged(text: str) -> None:
-    assert Spokesperson().run(_post(text), Spokesperson.Params(), CTX) == []
+    assert Spokesperson().run(_post(text), SpokespersonParams(), CTX) == []
 
 
 def test_sponsored_accounts_shares_and_authorised_accounts_are_not_judged() -> None:
     text = "Official statement: the district announces new start times."
     assert (
-        Spokesperson().run(_post(text, account="plps-district"), Spokesperson.Params(), CTX) == []
+        Spokesperson().run(_post(text, account="plps-district"), SpokespersonParams(), CTX) == []
     )
-    assert Spokesperson().run(_post(text, kind="share"), Spokesperson.Params(), CTX) == []
-    authorised = Spokesperson.Params(authorized_accounts=["emp-haugen"])
+    assert Spokesperson().run(_post(text, kind="share"), SpokespersonParams(), CTX) == []
+    authorised = SpokespersonParams(authorized_accounts=["emp-haugen"])
     assert Spokesperson().run(_post(text), authorised, CTX) == []
-    assert len(Spokesperson().run(_post(text), Spokesperson.Params(), CTX)) == 1
+    assert len(Spokesperson().run(_post(text), SpokespersonParams(), CTX)) == 1
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ def test_sponsored_accounts_shares_and_authorised_accounts_are_not_judged() -> N
     ],
 )
 def test_the_districts_decision_told_as_settled_fact_is_flagged(text: str) -> None:
-    assert len(Spokesperson().run(_post(text), Spokesperson.Params(), CTX)) == 1
+    assert len(Spokesperson().run(_post(text), SpokespersonParams(), CTX)) == 1
 
 
 @pytest.mark.parametrize(
@@ -101,4 +101,4 @@ def test_the_districts_decision_told_as_settled_fact_is_flagged(text: str) -> No
     ],
 )
 def test_hedged_reported_or_ordinary_future_is_not_flagged(text: str) -> None:
-    assert Spokesperson().run(_post(text), Spokesperson.Params(), CTX) == []
+    assert Spokesperson().run(_post(text), SpokespersonParams(), CTX) == []

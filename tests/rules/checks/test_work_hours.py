@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from flows.district import load_district
 from rules.base import CheckContext, Target
-from rules.checks.work_hours import WorkHours
+from rules.checks.work_hours import WorkHours, WorkHoursParams
 from tests.conftest import FIXTURES
 
 CONFIG = load_district(FIXTURES / "corpus" / "text")  # America/Chicago, 08:10-15:20, Mon-Fri
@@ -45,30 +45,30 @@ def _post(at: datetime | None, account: str = "emp-novak") -> Target:
     ],
 )
 def test_posting_inside_the_local_instructional_day_is_flagged(at: datetime, flagged: bool) -> None:
-    assert bool(WorkHours().run(_post(at), WorkHours.Params(), CTX)) is flagged
+    assert bool(WorkHours().run(_post(at), WorkHoursParams(), CTX)) is flagged
 
 
 def test_sponsored_accounts_and_undated_posts_are_not_judged() -> None:
     at = datetime(2026, 10, 6, 15, 0, tzinfo=UTC)
-    assert WorkHours().run(_post(at, account="plhs-activities"), WorkHours.Params(), CTX) == []
-    assert WorkHours().run(_post(None), WorkHours.Params(), CTX) == []
+    assert WorkHours().run(_post(at, account="plhs-activities"), WorkHoursParams(), CTX) == []
+    assert WorkHours().run(_post(None), WorkHoursParams(), CTX) == []
 
 
 def test_breaks_and_non_school_dates_are_excluded() -> None:
     lunch = datetime(2026, 10, 6, 16, 45, tzinfo=UTC)  # 11:45 CDT
-    assert WorkHours().run(_post(lunch), WorkHours.Params(), CTX) != []
-    assert WorkHours().run(_post(lunch), WorkHours.Params(breaks=["11:30-12:00"]), CTX) == []
-    holiday = WorkHours.Params(non_school_dates=[date(2026, 10, 6)])
+    assert WorkHours().run(_post(lunch), WorkHoursParams(), CTX) != []
+    assert WorkHours().run(_post(lunch), WorkHoursParams(breaks=["11:30-12:00"]), CTX) == []
+    holiday = WorkHoursParams(non_school_dates=[date(2026, 10, 6)])
     assert WorkHours().run(_post(lunch), holiday, CTX) == []
 
 
 def test_hit_shows_local_time_and_window() -> None:
     [hit] = WorkHours().run(
-        _post(datetime(2026, 10, 6, 15, 0, tzinfo=UTC)), WorkHours.Params(), CTX
+        _post(datetime(2026, 10, 6, 15, 0, tzinfo=UTC)), WorkHoursParams(), CTX
     )
     assert "Tue 10:00" in hit.summary and hit.details["instructional_day"] == "08:10-15:20"
 
 
 def test_malformed_break_is_rejected_at_load() -> None:
     with pytest.raises(ValidationError):
-        WorkHours.Params(breaks=["12:00-11:00"])
+        WorkHoursParams(breaks=["12:00-11:00"])
