@@ -51,6 +51,7 @@ from hallmonitor.permissions import FetchDecision, decide
 from hallmonitor.redaction import redact_secrets_in_logs
 from warehouse import runs, store
 from warehouse.db import connect, lock_wait_seconds, media_dir
+from warehouse.findings import count_findings
 
 PLATFORM_CONCURRENCY = 2  # simultaneous accounts per platform: be gentle with rate limits
 TASK_RETRIES = 2
@@ -194,11 +195,9 @@ def run_audit_body(
     summary.lock_wait_seconds = round(lock_wait_seconds() - waited_before, 3)
     with connect(db) as con:
         merge_review_decisions(con, sidecar_path(db), clock.now())  # made during this run
-        (summary.findings_total,) = con.execute(
-            "SELECT count(*) FROM findings WHERE district_id = ?", [config.district.id]
-        ).fetchone() or (0,)
+        summary.findings_total = count_findings(con, config.district.id)
         con.execute("BEGIN TRANSACTION")
-        store.finish_run(con, run_id, "completed", _public(summary), clock.now())
+        runs.finish_run(con, run_id, "completed", _public(summary), clock.now())
         runs.record_lock_wait(con, run_id, summary.lock_wait_seconds)
         store.audit(
             con,
@@ -254,11 +253,11 @@ def _fetch_and_load(
         known_media = store.known_media_urls(con)
         for account, decision in decisions:
             if not decision.allowed:
-                store.record_coverage(
+                runs.record_coverage(
                     con,
                     run_id,
                     config.district.id,
-                    store.Coverage(
+                    runs.Coverage(
                         account.id,
                         "not_permitted",
                         reason=Reason.NO_PERMISSION,
@@ -326,7 +325,7 @@ def _outcome_of(
         return outcome
 
 
-def _tally(summary: AuditSummary, coverage: store.Coverage) -> None:
+def _tally(summary: AuditSummary, coverage: runs.Coverage) -> None:
     if coverage.status == "complete":
         summary.fetched += 1
     else:

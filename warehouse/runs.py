@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import os
 import socket
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,10 @@ from warehouse.db import insert_sql
 ERROR_CHARS = 2000
 # A `running` row from another host cannot be probed; after this long it is certainly dead.
 FOREIGN_RUN_MAX_AGE = timedelta(hours=12)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def this_host() -> str:
@@ -245,9 +250,154 @@ def begin_run(
     now: datetime,
 ) -> tuple[str, list[AbandonedRun]]:
     """Close the district's stale runs, then start a new one owned by this process."""
-    from warehouse.store import start_run
-
     abandoned = close_stale_runs(con, district_id, now)
     run_id = start_run(con, district_id, trigger, pack_id, pack_version, now)
     claim_run(con, run_id)
     return run_id, abandoned
+
+
+# -- runs and coverage: the writers ------------------------------------------------------------
+def start_run(
+    con: duckdb.DuckDBPyConnection,
+    district_id: str,
+    trigger: str,
+    pack_id: str,
+    pack_version: str,
+    now: datetime,
+) -> str:
+    run_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    con.execute(
+        insert_sql(
+            "fetch_runs",
+            ("run_id", "district_id", "started_at", "status", "trigger", "pack_id", "pack_version"),
+        ),
+        [run_id, district_id, now, "running", trigger, pack_id, pack_version],
+    )
+    return run_id
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, status: str, stats: dict[str, Any], now: datetime
+) -> None:
+    con.execute(
+        "UPDATE fetch_runs SET finished_at = ?, status = ?, stats_json = ? WHERE run_id = ?",
+        [now, status, _json(stats), run_id],
+    )
+
+
+@dataclass
+class Coverage:
+    account_id: str
+    status: str  # complete | partial (cut short by a limit) | gap | not_permitted | quarantined
+    reason: str | None = None
+    error: str | None = None
+    items_fetched: int = 0
+    items_new: int = 0
+    items_changed: int = 0
+    items_deleted: int = 0
+    media_new: int = 0
+    requests: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+def record_coverage(
+    con: duckdb.DuckDBPyConnection, run_id: str, district_id: str, cov: Coverage
+) -> None:
+    values = asdict(cov)
+    columns = ["run_id", "district_id", *values.keys()]
+    con.execute(
+        f"INSERT OR REPLACE INTO coverage ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})",
+        [run_id, district_id, *values.values()],
+    )
+
+
+# -- reads for the digests, the coverage table and the monthly summary ----------------------------
+# A recheck re-runs the checks over stored items; it is not a night's audit (nothing fetched).
+AUDIT_RUN = "trigger IS NULL OR trigger NOT IN ('recheck')"
+
+
+def first_audit(
+    con: duckdb.DuckDBPyConnection, district_id: str, before: datetime
+) -> datetime | None:
+    """When the district's first audit run started (None: no audit has run yet)."""
+    row = con.execute(
+        f"SELECT min(started_at) FROM fetch_runs WHERE district_id = ? AND "
+        f"started_at < ? AND ({AUDIT_RUN})",
+        [district_id, before],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def last_audit(
+    con: duckdb.DuckDBPyConnection, district_id: str, until: datetime
+) -> datetime | None:
+    """When the district's latest audit run up to `until` started."""
+    row = con.execute(
+        f"SELECT max(started_at) FROM fetch_runs WHERE district_id = ? AND "
+        f"started_at <= ? AND ({AUDIT_RUN})",
+        [district_id, until],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def audit_runs_between(
+    con: duckdb.DuckDBPyConnection, district_id: str, start: datetime, end: datetime
+) -> list[tuple[str, datetime]]:
+    """(run_id, started_at) of audit runs started in [start, end), oldest first."""
+    return con.execute(
+        f"SELECT run_id, started_at FROM fetch_runs WHERE district_id = ? AND started_at >= ? "
+        f"AND started_at < ? AND ({AUDIT_RUN}) ORDER BY started_at",
+        [district_id, start, end],
+    ).fetchall()
+
+
+def running_since(
+    con: duckdb.DuckDBPyConnection, district_id: str, now: datetime, stale_after: timedelta
+) -> datetime | None:
+    """When the oldest run still `running` (and younger than `stale_after`) started."""
+    row = con.execute(
+        "SELECT min(started_at) FROM fetch_runs WHERE district_id = ? AND "
+        "status = 'running' AND started_at <= ? AND started_at > ?",
+        [district_id, now, now - stale_after],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def coverage_between(
+    con: duckdb.DuckDBPyConnection, district_id: str, start: datetime, end: datetime
+) -> list[tuple[str, str, str, str | None]]:
+    """(run_id, account_id, status, reason) of audit runs started in [start, end), oldest first."""
+    return con.execute(
+        "SELECT c.run_id, c.account_id, c.status, c.reason FROM coverage c JOIN fetch_runs r "
+        "ON r.run_id = c.run_id WHERE c.district_id = ? AND r.started_at >= ? AND "
+        f"r.started_at < ? AND ({AUDIT_RUN}) ORDER BY r.started_at",
+        [district_id, start, end],
+    ).fetchall()
+
+
+def coverage_history(
+    con: duckdb.DuckDBPyConnection, district_id: str, timezone: str, until: datetime
+) -> list[tuple[Any, ...]]:
+    """(account_id, status, reason, error, started_at, local date) of every audit run up to
+    `until`, by account, newest first."""
+    return con.execute(
+        "SELECT c.account_id, c.status, c.reason, c.error, r.started_at, "
+        "       CAST(timezone(?, r.started_at) AS DATE) "
+        "FROM coverage c JOIN fetch_runs r ON r.run_id = c.run_id "
+        f"WHERE c.district_id = ? AND r.started_at <= ? AND ({AUDIT_RUN}) "
+        "ORDER BY c.account_id, r.started_at DESC",
+        [timezone, district_id, until],
+    ).fetchall()
+
+
+def items_fetched_between(
+    con: duckdb.DuckDBPyConnection, district_id: str, start: datetime, end: datetime
+) -> int:
+    row = con.execute(
+        "SELECT sum(c.items_fetched) FROM coverage c JOIN fetch_runs r ON r.run_id = c.run_id "
+        "WHERE c.district_id = ? AND r.started_at >= ? AND r.started_at < ?",
+        [district_id, start, end],
+    ).fetchone()
+    return int(row[0] or 0) if row else 0

@@ -13,8 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
-import uuid
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -66,8 +65,18 @@ def upsert_district(con: duckdb.DuckDBPyConnection, config: DistrictConfig, now:
     )
 
 
-_ACCOUNT_FIELDS = ("kind", "platform", "locator", "display_name", "school", "responsible", "owner",
-                   "permission_json", "config_json", "updated_at")
+_ACCOUNT_FIELDS = (
+    "kind",
+    "platform",
+    "locator",
+    "display_name",
+    "school",
+    "responsible",
+    "owner",
+    "permission_json",
+    "config_json",
+    "updated_at",
+)
 
 
 def upsert_accounts(con: duckdb.DuckDBPyConnection, config: DistrictConfig, now: datetime) -> None:
@@ -101,34 +110,6 @@ def upsert_accounts(con: duckdb.DuckDBPyConnection, config: DistrictConfig, now:
     )
 
 
-def start_run(
-    con: duckdb.DuckDBPyConnection,
-    district_id: str,
-    trigger: str,
-    pack_id: str,
-    pack_version: str,
-    now: datetime,
-) -> str:
-    run_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    con.execute(
-        insert_sql(
-            "fetch_runs",
-            ("run_id", "district_id", "started_at", "status", "trigger", "pack_id", "pack_version"),
-        ),
-        [run_id, district_id, now, "running", trigger, pack_id, pack_version],
-    )
-    return run_id
-
-
-def finish_run(
-    con: duckdb.DuckDBPyConnection, run_id: str, status: str, stats: dict[str, Any], now: datetime
-) -> None:
-    con.execute(
-        "UPDATE fetch_runs SET finished_at = ?, status = ?, stats_json = ? WHERE run_id = ?",
-        [now, status, _json(stats), run_id],
-    )
-
-
 def audit(
     con: duckdb.DuckDBPyConnection,
     actor: str,
@@ -154,8 +135,19 @@ def record_access(
     con.executemany(
         insert_sql(
             "access_log",
-            ("run_id", "district_id", "account_id", "requested_at", "basis", "method", "url",
-             "status_code", "outcome", "bytes", "elapsed_ms"),
+            (
+                "run_id",
+                "district_id",
+                "account_id",
+                "requested_at",
+                "basis",
+                "method",
+                "url",
+                "status_code",
+                "outcome",
+                "bytes",
+                "elapsed_ms",
+            ),
         ),
         [
             [
@@ -173,34 +165,6 @@ def record_access(
             ]
             for r in records
         ],
-    )
-
-
-@dataclass
-class Coverage:
-    account_id: str
-    status: str  # complete | partial (cut short by a limit) | gap | not_permitted | quarantined
-    reason: str | None = None
-    error: str | None = None
-    items_fetched: int = 0
-    items_new: int = 0
-    items_changed: int = 0
-    items_deleted: int = 0
-    media_new: int = 0
-    requests: int = 0
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-
-
-def record_coverage(
-    con: duckdb.DuckDBPyConnection, run_id: str, district_id: str, cov: Coverage
-) -> None:
-    values = asdict(cov)
-    columns = ["run_id", "district_id", *values.keys()]
-    con.execute(
-        f"INSERT OR REPLACE INTO coverage ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})",
-        [run_id, district_id, *values.values()],
     )
 
 
@@ -235,8 +199,14 @@ def save_cursor(
     con.execute(
         insert_sql(
             "cursors",
-            ("district_id", "account_id", "cursor_json", "high_water", "last_full_scan",
-             "updated_at"),
+            (
+                "district_id",
+                "account_id",
+                "cursor_json",
+                "high_water",
+                "last_full_scan",
+                "updated_at",
+            ),
             "ON CONFLICT (district_id, account_id) DO UPDATE SET "
             "cursor_json = excluded.cursor_json, high_water = excluded.high_water, "
             "last_full_scan = excluded.last_full_scan, "
@@ -328,9 +298,20 @@ class DeletionEvidence:
 
 
 # Columns that hold an item's current content: written on first sight and on every edit.
-CURRENT_COLUMNS = ("permalink", "author", "published_at", "edited_at", "title", "text",
-                   "media_json", "extra_json", "raw_json", "parent_post_id", "current_version",
-                   "content_hash")
+CURRENT_COLUMNS = (
+    "permalink",
+    "author",
+    "published_at",
+    "edited_at",
+    "title",
+    "text",
+    "media_json",
+    "extra_json",
+    "raw_json",
+    "parent_post_id",
+    "current_version",
+    "content_hash",
+)
 
 
 def _write_current(
@@ -347,8 +328,20 @@ def _write_current(
 ) -> None:
     """Insert a new item, or bring an edited one's current content up to date (first_seen
     stays; a post that reappears with new content is no longer deleted)."""
-    current = [item.permalink, item.author, item.published_at, item.edited_at, item.title,
-               item.text, _json(media), _json(item.extra), _json(item.raw), parent, version, chash]
+    current = [
+        item.permalink,
+        item.author,
+        item.published_at,
+        item.edited_at,
+        item.title,
+        item.text,
+        _json(media),
+        _json(item.extra),
+        _json(item.raw),
+        parent,
+        version,
+        chash,
+    ]
     keys = ["post_id", "district_id", "account_id", "platform", "native_id", "kind"]
     columns = [*keys, *CURRENT_COLUMNS, "first_seen", "last_seen", "deleted_at", "deleted_how"]
     updates = ", ".join(
@@ -357,8 +350,19 @@ def _write_current(
     con.execute(
         f"INSERT INTO posts ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
         f"ON CONFLICT (post_id) DO UPDATE SET {updates}",
-        [pid, district_id, account.id, account.platform, item.native_id, item.kind, *current,
-         now, now, None, None],
+        [
+            pid,
+            district_id,
+            account.id,
+            account.platform,
+            item.native_id,
+            item.kind,
+            *current,
+            now,
+            now,
+            None,
+            None,
+        ],
     )
 
 
@@ -375,8 +379,19 @@ def _insert_version(
     con.execute(
         insert_sql(
             "post_versions",
-            ("post_id", "version", "content_hash", "title", "text", "media_json", "extra_json",
-             "raw_json", "edited_at", "captured_at", "run_id"),
+            (
+                "post_id",
+                "version",
+                "content_hash",
+                "title",
+                "text",
+                "media_json",
+                "extra_json",
+                "raw_json",
+                "edited_at",
+                "captured_at",
+                "run_id",
+            ),
         ),
         [
             pid,
@@ -467,8 +482,10 @@ def media_shas_for(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str,
     if not urls:
         return {}
     stage_keys(con, "_batch_urls", "url", urls)
-    rows = con.execute("SELECT s.url, s.sha256 FROM media_sources s JOIN _batch_urls USING (url) "
-                       "WHERE s.sha256 IS NOT NULL").fetchall()
+    rows = con.execute(
+        "SELECT s.url, s.sha256 FROM media_sources s JOIN _batch_urls USING (url) "
+        "WHERE s.sha256 IS NOT NULL"
+    ).fetchall()
     return dict(rows)
 
 
@@ -553,59 +570,99 @@ def quarantine(
     )
 
 
-# -- findings --------------------------------------------------------------------------------------
-# Draft fields stored as JSON get a `_json` column; every other draft field is a column of its own.
-_JSON_FIELDS = {"citation": "citation_json", "evidence": "evidence_json"}
-# A finding seen again refreshes what the check decides now; its status is the monitors' (a
-# superseded finding that is produced again is reopened).
-_REFRESHED = ("post_version", "evidence_json", "summary", "level", "severity", "citation_json",
-              "pack_version", "last_seen", "last_run_id")
-# A dismissed finding whose post has a new version since: the decision was about other content.
-_CHANGED = ("(findings.status = 'dismissed' "
-            "AND findings.post_version IS DISTINCT FROM excluded.post_version)")
+# -- reads: stored items as the checks see them, and what the reports count -----------------------
+def stored_accounts(
+    con: duckdb.DuckDBPyConnection, district_id: str
+) -> list[tuple[str, str, str, str, str | None]]:
+    """(account_id, display name or id, kind, platform, school) of every account stored."""
+    return con.execute(
+        "SELECT account_id, COALESCE(display_name, account_id), kind, platform, school "
+        "FROM accounts WHERE district_id = ?",
+        [district_id],
+    ).fetchall()
 
 
-@dataclass
-class FindingStats:
-    new: int = 0
-    seen_again: int = 0
+def live_post_ids(
+    con: duckdb.DuckDBPyConnection, district_id: str, since: datetime | None
+) -> list[str]:
+    """Posts not deleted, published (or last seen) at or after `since` (all when None)."""
+    rows = con.execute(
+        "SELECT post_id FROM posts WHERE district_id = ? AND deleted_at IS NULL "
+        "AND (CAST(? AS TIMESTAMPTZ) IS NULL OR COALESCE(published_at, last_seen) >= ?) "
+        "ORDER BY post_id",
+        [district_id, since, since],
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
-def _finding_row(draft: Any) -> dict[str, Any]:
-    row = {}
-    for f in fields(draft):
-        value = getattr(draft, f.name)
-        if f.name in _JSON_FIELDS:
-            row[_JSON_FIELDS[f.name]] = _json(value)
-        else:
-            row[f.name] = value
-    return row
+ITEM_COLUMNS = ("post_id", "current_version", "account_id", "platform", "kind", "permalink",
+                "text", "published_at", "title", "author", "extra_json")
 
 
-def upsert_findings(
-    con: duckdb.DuckDBPyConnection, drafts: list[Any], run_id: str, now: datetime
-) -> FindingStats:
-    """Insert new findings as open and refresh known ones, in one INSERT ... ON CONFLICT. A known
-    finding keeps the status monitors gave it, except that a superseded one produced again is
-    reopened, and a dismissed one reopens (reason `content_changed`) when the post changed: the
-    review app then shows both versions."""
-    if not drafts:
-        return FindingStats()
-    rows = [_finding_row(d) for d in drafts]
-    ids = list({r["finding_id"] for r in rows})
-    stage_keys(con, "_upsert_findings", "finding_id", ids)
-    (known,) = con.execute(
-        "SELECT count(*) FROM findings JOIN _upsert_findings USING (finding_id)"
-    ).fetchone() or (0,)
-    columns = [*rows[0], "status", "first_seen", "last_seen", "first_run_id", "last_run_id"]
-    refreshed = ", ".join(f"{c} = excluded.{c}" for c in _REFRESHED)
-    con.executemany(
-        f"INSERT INTO findings ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
-        f"ON CONFLICT (finding_id) DO UPDATE SET {refreshed}, "
-        f"status = CASE WHEN findings.status = 'superseded' OR {_CHANGED} THEN 'open' "
-        "ELSE findings.status END, "
-        "status_reason = CASE WHEN findings.status = 'superseded' THEN NULL "
-        f"WHEN {_CHANGED} THEN 'content_changed' ELSE findings.status_reason END",
-        [[*r.values(), "open", now, now, run_id, run_id] for r in rows],
-    )
-    return FindingStats(new=len(ids) - known, seen_again=known)
+def current_items(
+    con: duckdb.DuckDBPyConnection, district_id: str, post_ids: list[str]
+) -> list[dict[str, Any]]:
+    """The current version of each stored item, as a dict of ITEM_COLUMNS."""
+    if not post_ids:
+        return []
+    stage_keys(con, "_wanted_items", "post_id", post_ids)
+    rows = con.execute(
+        f"SELECT {', '.join('p.' + c for c in ITEM_COLUMNS)} FROM posts p "
+        "WHERE p.district_id = ? AND p.post_id IN (SELECT post_id FROM _wanted_items)",
+        [district_id],
+    ).fetchall()
+    return [dict(zip(ITEM_COLUMNS, row, strict=True)) for row in rows]
+
+
+def media_of_items(
+    con: duckdb.DuckDBPyConnection, post_ids: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each item's media in order (url, role, alt, sha256, stored path), with its analysis
+    when there is one."""
+    if not post_ids:
+        return {}
+    stage_keys(con, "_wanted_media", "post_id", post_ids)
+    rows = con.execute(
+        "SELECT pm.post_id, pm.url, pm.role, pm.alt, pm.sha256, m.path, "
+        "(SELECT a.analysis_json FROM media_analysis a WHERE a.sha256 = pm.sha256) "
+        "FROM post_media pm LEFT JOIN media m USING (sha256) "
+        "WHERE pm.post_id IN (SELECT post_id FROM _wanted_media) ORDER BY pm.post_id, pm.position"
+    ).fetchall()
+    found: dict[str, list[dict[str, Any]]] = {}
+    for pid, url, role, alt, sha, path, analysis in rows:
+        found.setdefault(pid, []).append(
+            {
+                "url": url,
+                "role": role,
+                "alt": alt,
+                "sha256": sha,
+                "path": path,
+                "analysis": json.loads(analysis) if analysis else None,
+            }
+        )
+    return found
+
+
+def posts_captured_between(
+    con: duckdb.DuckDBPyConnection, district_id: str, start: datetime, end: datetime
+) -> int:
+    """Items with a version captured in [start, end)."""
+    row = con.execute(
+        "SELECT count(DISTINCT v.post_id) FROM post_versions v JOIN posts p ON p.post_id = "
+        "v.post_id WHERE p.district_id = ? AND v.captured_at >= ? AND v.captured_at < ?",
+        [district_id, start, end],
+    ).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def images_first_seen_between(
+    con: duckdb.DuckDBPyConnection, district_id: str, start: datetime, end: datetime
+) -> int:
+    """Distinct images of the district's items first stored in [start, end)."""
+    row = con.execute(
+        "SELECT count(DISTINCT m.sha256) FROM media m JOIN post_media pm ON pm.sha256 = m.sha256 "
+        "JOIN posts p ON p.post_id = pm.post_id "
+        "WHERE p.district_id = ? AND m.first_seen >= ? AND m.first_seen < ?",
+        [district_id, start, end],
+    ).fetchone()
+    return int(row[0] or 0) if row else 0

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 from warehouse.db import insert_sql
+from warehouse.runs import running_since
 
 STALE_RUN = timedelta(hours=24)
 
@@ -54,8 +55,5 @@ def digest_cutoff(con: duckdb.DuckDBPyConnection, district_id: str, now: datetim
     """`now`, or just before an audit that is still running: its findings carry first_seen
     times from before they are written, and must not fall behind the watermark unseen. A run
     "running" for over a day crashed; it must not hold every later digest back."""
-    row = con.execute("SELECT min(started_at) FROM fetch_runs WHERE district_id = ? AND "
-                      "status = 'running' AND started_at <= ? AND started_at > ?",
-                      [district_id, now, now - STALE_RUN]).fetchone()
-    running = row[0] if row else None
+    running = running_since(con, district_id, now, STALE_RUN)
     return min(now, running) if running else now

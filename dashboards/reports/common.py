@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from hallmonitor.config import DistrictConfig, Monitor
+from warehouse.store import stored_accounts
 
 SEVERITIES = ("critical", "high", "medium", "low")
 DISTRICT_WIDE = "District-wide"
@@ -26,10 +27,7 @@ class AccountInfo:
 def account_infos(con: duckdb.DuckDBPyConnection, config: DistrictConfig) -> dict[str, AccountInfo]:
     """Accounts from the config, plus any the warehouse still knows that the config dropped."""
     found: dict[str, AccountInfo] = {}
-    rows = con.execute(
-        "SELECT account_id, COALESCE(display_name, account_id), kind, platform, school "
-        "FROM accounts WHERE district_id = ?", [config.district.id]).fetchall()
-    for account_id, name, kind, platform, school in rows:
+    for account_id, name, kind, platform, school in stored_accounts(con, config.district.id):
         found[account_id] = AccountInfo(account_id, name, kind, platform, school)
     for account in config.accounts:
         found[account.id] = AccountInfo(account.id, account.name or account.id, account.kind,

@@ -15,6 +15,7 @@ from dashboards.reports import schedule
 from dashboards.reports.common import AccountInfo, school_label
 from dashboards.reports.health import reason_text
 from hallmonitor.config import DistrictConfig
+from warehouse import runs, store
 
 NOT_PERMITTED = "not_permitted"
 NO_RUN = "the audit did not run"
@@ -72,22 +73,12 @@ class Coverage:
         return [a for a in self.accounts if a.nights_not_permitted]
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
-    row = con.execute(sql, params).fetchone()
-    return int(row[0] or 0) if row else 0
-
-
 def coverage_for(con: duckdb.DuckDBPyConnection, config: DistrictConfig,
                  accounts: dict[str, AccountInfo], start: datetime, end: datetime) -> Coverage:
     district = config.district
-    window = [district.id, start, end]
     scheduled = schedule.nights(con, config, start, end)
     night_of = {run_id: index for index, n in enumerate(scheduled) for run_id in n.run_ids}
-    rows = con.execute(
-        "SELECT c.run_id, c.account_id, c.status, c.reason FROM coverage c JOIN fetch_runs r "
-        f"ON r.run_id = c.run_id WHERE c.district_id = ? AND r.started_at >= ? AND "
-        f"r.started_at < ? AND ({schedule.AUDIT_RUN}) ORDER BY r.started_at",
-        [district.id, start - schedule.GRACE, end]).fetchall()
+    rows = runs.coverage_between(con, district.id, start - schedule.GRACE, end)
     captured: dict[str, set[int]] = defaultdict(set)
     refused: dict[str, set[int]] = defaultdict(set)
     seen: dict[str, set[int]] = defaultdict(set)
@@ -129,17 +120,10 @@ def coverage_for(con: duckdb.DuckDBPyConnection, config: DistrictConfig,
         runs=len({r for n in scheduled for r in n.run_ids}),
         nights=sum(1 for n in scheduled if n.ran), scheduled=len(scheduled),
         missed_days=[n.day for n in scheduled if not n.ran],
-        data_since=schedule.first_audit(con, district.id, end),
+        data_since=runs.first_audit(con, district.id, end),
         accounts_configured=len(config.accounts),
         accounts_audited=sum(1 for a in table if a.nights_captured),
-        items_fetched=_count(con, "SELECT sum(c.items_fetched) FROM coverage c JOIN fetch_runs r "
-                             "ON r.run_id = c.run_id WHERE c.district_id = ? AND r.started_at >= ? "
-                             "AND r.started_at < ?", window),
-        posts_captured=_count(con, "SELECT count(DISTINCT v.post_id) FROM post_versions v JOIN "
-                              "posts p ON p.post_id = v.post_id WHERE p.district_id = ? AND "
-                              "v.captured_at >= ? AND v.captured_at < ?", window),
-        images_examined=_count(con, "SELECT count(DISTINCT m.sha256) FROM media m JOIN post_media "
-                               "pm ON pm.sha256 = m.sha256 JOIN posts p ON p.post_id = pm.post_id "
-                               "WHERE p.district_id = ? AND m.first_seen >= ? AND m.first_seen < ?",
-                               window),
+        items_fetched=runs.items_fetched_between(con, district.id, start, end),
+        posts_captured=store.posts_captured_between(con, district.id, start, end),
+        images_examined=store.images_first_seen_between(con, district.id, start, end),
         accounts=table)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
 
 import duckdb
 
 from dashboards.reports.common import SEVERITIES, AccountInfo, finding_link, in_scope
 from dashboards.reports.health import CaptureProblem, Health, LapseWarning
 from hallmonitor.config import DistrictConfig, Monitor
+from warehouse.findings import new_findings
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LINKS_PER_GROUP = 25  # a group of thousands still reads: the rest are one click away
@@ -71,17 +71,6 @@ class Digest:
         return {"findings": self.total, "by_severity": self.by_severity(),
                 "missed_nights": len(self.missed_days),
                 "accounts_not_captured": len(self.problems), "lapses": len(self.lapses)}
-
-
-def new_findings(con: duckdb.DuckDBPyConnection, district_id: str, since: datetime | None,
-                 until: datetime) -> list[tuple[Any, ...]]:
-    """(finding_id, account_id, check_name, category, level, severity) of the findings first
-    seen in (since, until]."""
-    return con.execute(
-        "SELECT finding_id, account_id, check_name, category, level, severity FROM findings "
-        "WHERE district_id = ? AND status <> 'superseded' AND first_seen > ? AND first_seen <= ? "
-        "ORDER BY first_seen, finding_id",
-        [district_id, since or EPOCH, until]).fetchall()
 
 
 def build_digest(con: duckdb.DuckDBPyConnection, config: DistrictConfig, monitor: Monitor,

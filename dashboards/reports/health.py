@@ -13,8 +13,8 @@ from typing import Any
 import duckdb
 
 from dashboards.reports.common import AccountInfo
-from dashboards.reports.schedule import AUDIT_RUN
 from hallmonitor.config import DistrictConfig
+from warehouse.runs import coverage_history, last_audit
 
 LAPSE_WARNING_DAYS = 30
 # Failed to capture: a health problem. "not_permitted" is not one: the district chose not to
@@ -84,14 +84,8 @@ def capture_problems(con: duckdb.DuckDBPyConnection, district_id: str,
     plus `nights_since_last_run` (scheduled nights after the latest audit run that had none:
     the account was not captured on those either, and a stopped audit must not read as
     "1 night in a row" days later)."""
-    rows = con.execute(
-        "SELECT c.account_id, c.status, c.reason, c.error, r.started_at, "
-        "       CAST(timezone(?, r.started_at) AS DATE) "
-        "FROM coverage c JOIN fetch_runs r ON r.run_id = c.run_id "
-        f"WHERE c.district_id = ? AND r.started_at <= ? AND ({AUDIT_RUN}) "
-        "ORDER BY c.account_id, r.started_at DESC", [tz_name, district_id, until]).fetchall()
-    last = con.execute("SELECT max(started_at) FROM fetch_runs WHERE district_id = ? "
-                       f"AND started_at <= ? AND ({AUDIT_RUN})", [district_id, until]).fetchone()
+    rows = coverage_history(con, district_id, tz_name, until)
+    last = last_audit(con, district_id, until)
     history: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
         history[row[0]].append(row[1:])
@@ -111,7 +105,7 @@ def capture_problems(con: duckdb.DuckDBPyConnection, district_id: str,
             since=streak[-1][3],
             status=status, reason=reason_text(status, reason), error=_short(error)))
     problems.sort(key=lambda p: (-p.nights, p.account.name))
-    return (last[0] if last else None), problems
+    return last, problems
 
 
 def lapse_warnings(config: DistrictConfig, accounts: dict[str, AccountInfo],

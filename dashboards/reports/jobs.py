@@ -24,6 +24,7 @@ from dashboards.reports.health import Health, capture_problems, lapse_warnings
 from dashboards.reports.monthly import MonthlySummary, build_monthly
 from hallmonitor.config import DistrictConfig
 from warehouse.db import connect
+from warehouse.runs import last_audit
 
 log = logging.getLogger(__name__)
 MISSED_LOOKBACK = timedelta(days=31)
@@ -85,7 +86,7 @@ def produce_digests(config: DistrictConfig, db_path: str | Path, out_dir: str | 
     with connect(db_path) as con:
         accounts = account_infos(con, config)
         until = archive.digest_cutoff(con, district.id, now)
-        last = schedule.last_audit(con, district.id, until)
+        last = last_audit(con, district.id, until)
         after_last = schedule.missed(schedule.nights(con, config, last, now)) if last else []
         last_run, problems = capture_problems(con, district.id, accounts, until,
                                               district.timezone, len(after_last))

@@ -25,6 +25,7 @@ from dashboards.reports.coverage import Coverage, coverage_for
 from dashboards.review.precision import WINDOW_DAYS, rule_precision
 from hallmonitor.config import DistrictConfig
 from rules.registry import check_title
+from warehouse import findings
 
 TREND_MONTHS = 6
 AGE_BUCKETS = ((7, "under 1 week"), (30, "1 to 4 weeks"), (90, "1 to 3 months"),
@@ -99,10 +100,7 @@ def _split(rows: list[tuple[str, str]]) -> list[tuple[str, int, int]]:
 
 def _month_findings(con: duckdb.DuckDBPyConnection, district_id: str, start: datetime,
                     end: datetime) -> list[tuple[str, str, str, str, str]]:
-    return con.execute(
-        "SELECT account_id, check_name, category, level, severity FROM findings "
-        "WHERE district_id = ? AND status <> 'superseded' AND first_seen >= ? AND first_seen < ?",
-        [district_id, start, end]).fetchall()
+    return findings.findings_first_seen_between(con, district_id, start, end)
 
 
 def _no_data(trend: list[tuple[str, int, int]], month: Month, first_audit: datetime | None,
@@ -118,11 +116,7 @@ def _no_data(trend: list[tuple[str, int, int]], month: Month, first_audit: datet
 def _trend(con: duckdb.DuckDBPyConnection, district_id: str, tz: str, month: Month,
            as_of: datetime) -> list[tuple[str, int, int]]:
     first = month.shift(-(TREND_MONTHS - 1))
-    rows = con.execute(
-        "SELECT strftime(timezone(?, first_seen), '%Y-%m') AS m, level, count(*) FROM findings "
-        "WHERE district_id = ? AND status <> 'superseded' AND first_seen < ? GROUP BY m, level",
-        [tz, district_id, as_of]).fetchall()
-    counts = {(m, level): n for m, level, n in rows}
+    counts = findings.counts_by_month_and_level(con, district_id, tz, as_of)
     trend = []
     for offset in range(TREND_MONTHS):
         current = first.shift(offset)
@@ -134,28 +128,17 @@ def _trend(con: duckdb.DuckDBPyConnection, district_id: str, tz: str, month: Mon
 def _decisions(con: duckdb.DuckDBPyConnection, district_id: str, start: datetime,
                end: datetime) -> Decisions:
     """First decision per finding made this month; time from first seen to that decision."""
-    rows = con.execute(
-        "SELECT f.first_seen, min(r.decided_at) FROM reviews r "
-        "JOIN findings f ON f.finding_id = r.finding_id WHERE f.district_id = ? "
-        "GROUP BY f.finding_id, f.first_seen HAVING min(r.decided_at) >= ? "
-        "AND min(r.decided_at) < ?", [district_id, start, end]).fetchall()
+    rows = findings.first_decisions_between(con, district_id, start, end)
     days = [max(0.0, days_between(seen, decided)) for seen, decided in rows]
-    dispositions = con.execute(
-        "SELECT r.disposition, count(*) FROM reviews r JOIN findings f "
-        "ON f.finding_id = r.finding_id WHERE f.district_id = ? AND r.decided_at >= ? "
-        "AND r.decided_at < ? GROUP BY 1 ORDER BY 1", [district_id, start, end]).fetchall()
-    return Decisions(len(days), percentile(days, 0.5), percentile(days, 0.9), dict(dispositions))
+    dispositions = findings.dispositions_between(con, district_id, start, end)
+    return Decisions(len(days), percentile(days, 0.5), percentile(days, 0.9), dispositions)
 
 
 def _open_by_age(con: duckdb.DuckDBPyConnection, district_id: str,
                  as_of: datetime) -> list[tuple[str, int]]:
     """Findings awaiting a first decision at `as_of`, by how long they had waited."""
-    rows = con.execute(
-        "SELECT f.first_seen FROM findings f WHERE f.district_id = ? AND f.status <> 'superseded' "
-        "AND f.first_seen < ? AND NOT EXISTS (SELECT 1 FROM reviews r WHERE "
-        "r.finding_id = f.finding_id AND r.decided_at < ?)", [district_id, as_of, as_of]).fetchall()
     buckets: Counter[str] = Counter()
-    for (seen,) in rows:
+    for seen in findings.awaiting_first_decision(con, district_id, as_of):
         age = days_between(seen, as_of)
         buckets[next(label for limit, label in AGE_BUCKETS if age < limit)] += 1
     return [(label, buckets[label]) for _, label in AGE_BUCKETS]

@@ -16,11 +16,11 @@ import duckdb
 from cronsim import CronSim
 
 from hallmonitor.config import DistrictConfig
+from warehouse.runs import audit_runs_between, first_audit
 
 # A run that starts up to this long before its slot (a manual run just before, clock skew)
 # counts for that slot; a run any later, until the next slot, counts for it too.
 GRACE = timedelta(hours=1)
-AUDIT_RUN = "trigger IS NULL OR trigger NOT IN ('recheck')"
 
 
 @dataclass(frozen=True)
@@ -47,29 +47,6 @@ def slots(cron: str, tz: ZoneInfo, start: datetime, end: datetime) -> list[datet
     return found
 
 
-def first_audit(
-    con: duckdb.DuckDBPyConnection, district_id: str, before: datetime
-) -> datetime | None:
-    """When the district's first audit run started (None: no audit has run yet)."""
-    row = con.execute(
-        f"SELECT min(started_at) FROM fetch_runs WHERE district_id = ? AND "
-        f"started_at < ? AND ({AUDIT_RUN})",
-        [district_id, before],
-    ).fetchone()
-    return row[0] if row else None
-
-
-def last_audit(
-    con: duckdb.DuckDBPyConnection, district_id: str, until: datetime
-) -> datetime | None:
-    row = con.execute(
-        f"SELECT max(started_at) FROM fetch_runs WHERE district_id = ? AND "
-        f"started_at <= ? AND ({AUDIT_RUN})",
-        [district_id, until],
-    ).fetchone()
-    return row[0] if row else None
-
-
 def nights(
     con: duckdb.DuckDBPyConnection, config: DistrictConfig, start: datetime, end: datetime
 ) -> list[Night]:
@@ -81,11 +58,7 @@ def nights(
         return []
     begin = max(start, first - GRACE)
     starts = slots(district.schedule.audit, district.tz, begin, end)
-    runs = con.execute(
-        f"SELECT run_id, started_at FROM fetch_runs WHERE district_id = ? AND started_at >= ? "
-        f"AND started_at < ? AND ({AUDIT_RUN}) ORDER BY started_at",
-        [district.id, begin - GRACE, end],
-    ).fetchall()
+    runs = audit_runs_between(con, district.id, begin - GRACE, end)
     found = []
     # Runs before the first slot of the period (the first audit, run by hand on the day of
     # installation, or `hallmonitor demo`) are a night of their own: they ran.

@@ -25,91 +25,40 @@ from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext, Target
 from rules.engine import FindingDraft
 from warehouse import store
-from warehouse.db import connect, stage_keys
+from warehouse.db import connect
+from warehouse.findings import upsert_findings
 from warehouse.pending import Checked, due_posts, mark_checked, media_keys
 from warehouse.runs import ItemError, record_item_errors, resolve_item_errors
-
-TARGET_SQL = """
-SELECT p.post_id, p.current_version, p.account_id, p.platform, p.kind, p.permalink, p.text,
-       p.published_at, p.title, p.author, p.extra_json
-FROM posts p WHERE p.district_id = ? AND p.post_id IN (SELECT post_id FROM _wanted)
-"""
 
 
 def load_targets(
     con: duckdb.DuckDBPyConnection, config: DistrictConfig, post_ids: list[str]
 ) -> list[Target]:
-    if not post_ids:
-        return []
-    stage_keys(con, "_wanted", "post_id", post_ids)
-    media = _media_by_post(con)
+    media = store.media_of_items(con, post_ids)
     accounts = {a.id: a for a in config.accounts}
     targets = []
-    for row in con.execute(TARGET_SQL, [config.district.id]).fetchall():
-        (
-            pid,
-            version,
-            account_id,
-            platform,
-            kind,
-            permalink,
-            text,
-            published,
-            title,
-            author,
-            extra,
-        ) = row
-        account = accounts.get(account_id)
+    for item in store.current_items(con, config.district.id, post_ids):
+        account = accounts.get(item["account_id"])
         if account is None:  # account removed from config since: nothing to judge it against
             continue
+        extra = item["extra_json"]
         targets.append(
             Target(
-                post_id=pid,
-                version=version,
+                post_id=item["post_id"],
+                version=item["current_version"],
                 account=account,
-                platform=platform,
-                kind=kind,
-                permalink=permalink,
-                text=text or "",
-                published_at=published,
-                title=title,
-                author=author,
-                media=media.get(pid, []),
+                platform=item["platform"],
+                kind=item["kind"],
+                permalink=item["permalink"],
+                text=item["text"] or "",
+                published_at=item["published_at"],
+                title=item["title"],
+                author=item["author"],
+                media=media.get(item["post_id"], []),
                 extra=json.loads(extra) if extra else {},
             )
         )
     return targets
-
-
-def _media_by_post(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
-    has_analysis = bool(
-        con.execute(
-            "SELECT 1 FROM information_schema.tables WHERE table_name = 'media_analysis'"
-        ).fetchone()
-    )
-    analysis_sql = (
-        "(SELECT a.analysis_json FROM media_analysis a WHERE a.sha256 = pm.sha256)"
-        if has_analysis
-        else "NULL"
-    )
-    rows = con.execute(
-        f"SELECT pm.post_id, pm.url, pm.role, pm.alt, pm.sha256, m.path, {analysis_sql} "
-        "FROM post_media pm LEFT JOIN media m USING (sha256) "
-        "WHERE pm.post_id IN (SELECT post_id FROM _wanted) ORDER BY pm.post_id, pm.position"
-    ).fetchall()
-    found: dict[str, list[dict[str, Any]]] = {}
-    for pid, url, role, alt, sha, path, analysis in rows:
-        found.setdefault(pid, []).append(
-            {
-                "url": url,
-                "role": role,
-                "alt": alt,
-                "sha256": sha,
-                "path": path,
-                "analysis": json.loads(analysis) if analysis else None,
-            }
-        )
-    return found
 
 
 CHECK_BATCH = 200  # items per transaction: a kill loses at most one batch of checking
@@ -183,7 +132,7 @@ def _check_batch(
             )
             stats.quarantined += len(drafts)
         else:
-            stats.new += store.upsert_findings(con, drafts, run_id, now).new
+            stats.new += upsert_findings(con, drafts, run_id, now).new
             pack = ruleset.pack
             mark_checked(con, checked, pack.id, pack.version, ANALYSER_VERSION, run_id, now)
             resolve_item_errors(con, district_id, "check", [c.post_id for c in checked], now)

@@ -12,7 +12,7 @@ from connectors.errors import Reason
 from connectors.http import AccessRecord
 from flows.steps.fetching import FetchOutcome, next_cursor_state
 from hallmonitor.config import Account, DistrictConfig
-from warehouse import store
+from warehouse import runs, store
 from warehouse.db import connect
 
 
@@ -53,12 +53,12 @@ def load_outcome(
     outcome: FetchOutcome,
     access: list[AccessRecord],
     now: datetime,
-) -> tuple[store.Coverage, list[str]]:
+) -> tuple[runs.Coverage, list[str]]:
     """Returns the account's coverage row and the post ids with a new version this run."""
     from warehouse.expectations import validate_posts
 
     district_id = config.district.id
-    coverage = store.Coverage(
+    coverage = runs.Coverage(
         account.id,
         "complete",
         # Refused URLs are in the access log too (the audit trail) but were never sent.
@@ -105,6 +105,6 @@ def load_outcome(
             store.save_cursor(
                 con, district_id, account.id, next_cursor_state(old, outcome, now), now
             )
-        store.record_coverage(con, run_id, district_id, coverage)
+        runs.record_coverage(con, run_id, district_id, coverage)
         con.execute("COMMIT")
     return coverage, touched

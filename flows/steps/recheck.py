@@ -30,7 +30,7 @@ from flows.steps.checking import check_context, evaluate_isolated, findings_fram
 from flows.steps.imaging import analyse_pending
 from hallmonitor.config import DistrictConfig
 from rules.engine import FindingDraft, RuleSet
-from warehouse import runs, store
+from warehouse import findings, runs, store
 from warehouse.db import connect
 from warehouse.pending import Checked, mark_checked, media_keys
 
@@ -64,14 +64,6 @@ def since_start(config: DistrictConfig, since: date | None) -> datetime | None:
     if since is None:
         return None
     return datetime.combine(since, time(0), tzinfo=config.district.tz)
-
-
-SCOPE_SQL = """
-SELECT post_id FROM posts
-WHERE district_id = ? AND deleted_at IS NULL
-  AND (CAST(? AS TIMESTAMPTZ) IS NULL OR COALESCE(published_at, last_seen) >= ?)
-ORDER BY post_id
-"""
 
 
 def recheck(
@@ -115,7 +107,7 @@ def _recheck(
     stats.media_analysed, stats.media_failed = imaging.analysed, imaging.failed
     start = since_start(config, since)
     with connect(db, read_only=True) as con:
-        post_ids = [r[0] for r in con.execute(SCOPE_SQL, [district_id, start, start]).fetchall()]
+        post_ids = store.live_post_ids(con, district_id, start)
         targets = load_targets(con, config, post_ids)
         keys = media_keys(con, [t.post_id for t in targets])
         ctx = check_context(con, config, db, now)
@@ -140,7 +132,7 @@ def _recheck(
             runs.resolve_item_errors(con, district_id, "check", [c.post_id for c in checked], now)
         runs.record_item_errors(con, run_id, district_id, errors, now)
         status = "completed" if failures is None else "failed"
-        store.finish_run(con, run_id, status, stats.as_dict(), now)
+        runs.finish_run(con, run_id, status, stats.as_dict(), now)
         detail = {**stats.as_dict(), "since": since.isoformat() if since else None}
         store.audit(con, "recheck", "recheck", "district", district_id, detail, now)
         con.execute("COMMIT")
@@ -156,32 +148,16 @@ def _apply(
     stats: RecheckStats,
 ) -> None:
     evaluated = sorted({bound.rule.check for bound in ruleset.rules})
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _recheck_posts AS "
-        "SELECT * FROM (VALUES (NULL::VARCHAR)) t(post_id) WHERE false"
-    )
-    if post_ids:
-        con.executemany("INSERT INTO _recheck_posts VALUES (?)", [[pid] for pid in post_ids])
-    before = dict(
-        con.execute(
-            "SELECT finding_id, status FROM findings WHERE district_id = ? AND post_id IN "
-            "(SELECT post_id FROM _recheck_posts) AND list_contains(?, check_name)",
-            [ruleset.district_id, evaluated],
-        ).fetchall()
-    )
+    before = findings.statuses_for_posts(con, ruleset.district_id, post_ids, evaluated)
     produced = {d.finding_id for d in drafts}
-    stats.new = store.upsert_findings(con, drafts, run_id, now).new
+    stats.new = findings.upsert_findings(con, drafts, run_id, now).new
     stats.reopened = sum(1 for f in produced if before.get(f) == "superseded")
     stats.still_supported = sum(1 for f in produced if f in before) - stats.reopened
     gone = [f for f, status in before.items() if f not in produced and status == "open"]
     stats.kept_decided = sum(1 for f, s in before.items() if f not in produced and s in DECIDED)
     reason = f"no longer supported by pack {ruleset.pack.id} {ruleset.pack.version}"
     if gone:
-        con.executemany(
-            "UPDATE findings SET status = 'superseded', status_reason = ?, last_run_id = ? "
-            "WHERE finding_id = ?",
-            [[reason, run_id, f] for f in gone],
-        )
+        findings.supersede(con, gone, reason, run_id)
     stats.superseded = len(gone)
 
 

@@ -16,8 +16,8 @@ from dashboards.review.scope import Principal
 from dashboards.review.sidecar import sidecar_path
 from flows.district import load_district
 from tests.dashboards.builders import Built, build
-from warehouse import store
 from warehouse.db import connect
+from warehouse.findings import upsert_findings
 
 LEE = Principal("lee@riverbend.example", "Lee", "monitor", "m-all", None, ())
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -92,10 +92,10 @@ def test_dismissed_finding_stays_dismissed_on_later_runs_unless_content_changes(
     decide(side, LEE, "f-rms", "open", "dismiss", reason="consent_on_file", post_version=1)
     with connect(built.db) as con:
         merge_sidecar(con, side)
-        store.upsert_findings(con, [Draft("f-rms", 1)], "run-2", NOW)  # same content
+        upsert_findings(con, [Draft("f-rms", 1)], "run-2", NOW)  # same content
     assert _status(built.db, "f-rms") == ("dismissed", "consent_on_file")
     with connect(built.db) as con:
-        store.upsert_findings(con, [Draft("f-rms", 2)], "run-3", NOW)  # edited since
+        upsert_findings(con, [Draft("f-rms", 2)], "run-3", NOW)  # edited since
     assert _status(built.db, "f-rms") == ("open", "content_changed")
 
 
@@ -104,7 +104,7 @@ def test_a_dismissal_of_a_version_since_replaced_reopens_when_merged(built: Buil
     # The monitor saw version 1; the audit stored version 2 before the decision was merged.
     decide(side, LEE, "f-rms", "open", "dismiss", reason="false_detection", post_version=1)
     with connect(built.db) as con:
-        store.upsert_findings(con, [Draft("f-rms", 2)], "run-2", NOW)
+        upsert_findings(con, [Draft("f-rms", 2)], "run-2", NOW)
         merge_sidecar(con, side)
     assert _status(built.db, "f-rms") == ("open", "content_changed")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import runs, store
+from warehouse import runs
 from warehouse.db import connect, lock_wait_seconds
 
 NOW = datetime(2026, 11, 21, 2, tzinfo=UTC)
@@ -73,13 +73,13 @@ def test_begin_run_closes_stale_runs_and_claims_the_new_one(tmp_path: Path) -> N
 
 def test_failed_and_abandoned_runs_are_reported_for_the_digest(tmp_path: Path) -> None:
     with connect(tmp_path / "w.duckdb") as con:
-        ok = store.start_run(con, "d1", "schedule", "p", "1", NOW - 3 * HOUR)
-        store.finish_run(con, ok, "completed", {}, NOW - 3 * HOUR)
-        bad = store.start_run(con, "d1", "schedule", "p", "1", NOW - 2 * HOUR)
+        ok = runs.start_run(con, "d1", "schedule", "p", "1", NOW - 3 * HOUR)
+        runs.finish_run(con, ok, "completed", {}, NOW - 3 * HOUR)
+        bad = runs.start_run(con, "d1", "schedule", "p", "1", NOW - 2 * HOUR)
         runs.fail_run(con, bad, "KeyError: 'items'", {"fetched": 2}, NOW - 2 * HOUR)
         _run(con, "gone", NOW - HOUR, runs.this_host(), 2**22 + 7)
         runs.close_stale_runs(con, "d1", NOW)
-        old = store.start_run(con, "d1", "schedule", "p", "1", NOW - 48 * HOUR)
+        old = runs.start_run(con, "d1", "schedule", "p", "1", NOW - 48 * HOUR)
         runs.fail_run(con, old, "too old for the window", {}, NOW - 48 * HOUR)
         problems = runs.run_problems(con, "d1", NOW - 24 * HOUR, NOW)
     assert [(p.run_id, p.status) for p in problems] == [(bad, "failed"), ("gone", "abandoned")]
