@@ -283,23 +283,50 @@ _STAFF_CONSENT = re.compile(
 
 def _near(folded: str, a: tuple[int, int], b: tuple[int, int], window: int) -> bool:
     """Within `window` words, and in the same sentence unless the later sentence goes on about
-    the same person ("... Maya Johnson. Her suspension ...")."""
+    the same person ("... Maya Johnson. Her suspension ..."). A later sentence that goes on
+    about them may stretch the distance to twice `window`, as long as the record is within
+    `window` words of that sentence's start ("Pablo and Lucía Morales, brother and sister, ...
+    just passed ... They are still waiting on their asylum hearing")."""
     lo, hi = (a[1], b[0]) if a[0] <= b[0] else (b[1], a[0])
     if hi <= lo:
         return True
     gap = folded[lo:hi]
-    if len(gap.split()) > window:
+    size = len(gap.split())
+    if size > 2 * window:
         return False
-    for boundary in _BOUNDARY.finditer(gap):
-        following = boundary.group("next")
-        if following is None:
+    boundaries = list(_BOUNDARY.finditer(gap))
+    if size > window and (
+        not boundaries or len(gap[boundaries[-1].start("next") or 0 :].split()) > window
+    ):
+        return False
+    for boundary in boundaries:
+        if boundary.group("next") is None:
             return False
-        # The next sentence goes on about the same person when a pronoun comes early in it
-        # ("Noah Pederson 🎂 Card drive! Mail him a card at ...").
-        opening = [following, *gap[boundary.end() :].split()[:5]]
-        if not any(word.strip(".,!?;:'\"") in _PRONOUNS for word in opening):
+        # The next sentence goes on about the same person when it has a third-person pronoun
+        # ("Noah Pederson 🎂 Card drive! Mail him a card at ...", "... Ethan Vang's grandma.
+        # He's been at the ALC since ...", "The board voted ... not to renew him").
+        if not _continues(folded, lo + boundary.start("next")):
             return False
     return True
+
+
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s|\n\s*\n")
+_CONTRACTION = re.compile(r"(?:'|\u2019)(?:s|d|ll|re|ve)$")
+
+
+def _continues(folded: str, start: int) -> bool:
+    """Whether the sentence starting at `start` has a third-person pronoun among its first
+    `_CONTINUE_WORDS` words (contractions such as "he's" count)."""
+    end = _SENTENCE_END.search(folded, start)
+    sentence = folded[start : end.start() if end else len(folded)]
+    for word in sentence.split()[:_CONTINUE_WORDS]:
+        word = _CONTRACTION.sub("", word.strip('.,!?;:"()[]'))
+        if word.strip("'\u2019") in _PRONOUNS:
+            return True
+    return False
+
+
+_CONTINUE_WORDS = 14
 
 
 def _student_disclosures(

@@ -65,6 +65,7 @@ PATTERNS: dict[str, list[str]] = {
         r"contract\b[^.!?\n]{0,25}?(?:not|n't)\s+(?:being\s+|going\s+to\s+be\s+|be\s+|getting\s+)?"
         r"renew\w*",
         r"not (?:be )?renew\w* (?:his|her|their)? ?contract",
+        r"\bnot (?:to )?renew(?:ing)? (?:him|her|them)\b",
         r"\blaid off\b",
         r"\blayoffs?\b",
         r"reduction in force",
@@ -82,6 +83,14 @@ PATTERNS: dict[str, list[str]] = {
         r"\bmiscarr\w+",
         r"\bin rehab\b",
         r"\b(?:mental health|nervous) (?:break\w*|crisis|leave)",
+        # health and medical leave reasons ("out last week because she had surgery")
+        r"\bsurgery\b",
+        r"\bhospitali[sz]ed\b",
+        r"\bin the hospital\b",
+        r"\bmedical (?:leave|issues?|condition|procedure|reasons?)\b",
+        r"\brecovering from\b",
+        r"\btreatment for\b",
+        r"\bheart attack\b",
     ],
     "personnel_board": [
         # what a board decides about a person behind closed doors is not public
@@ -100,6 +109,9 @@ PATTERNS: dict[str, list[str]] = {
         r"\btitle ix\b",
         r"(?:the |a |parent |lab |formal )complaint\b",
         r"\bhr (?:is|was|has|got) involved",
+        # "there's an investigation", "while they investigate that lab thing"
+        r"\b(?:an|the) investigation\b",
+        r"\binvestigat(?:e|es|ing)\b",
     ],
     "personnel_evaluation": [
         r"performance (?:review|evaluation|improvement plan)",
@@ -220,6 +232,13 @@ PATTERNS: dict[str, list[str]] = {
         r"\bsick\b",
         r"\bill\b(?= (?:with|again|all))",
         r"\bin treatment\b",
+        # everyday illnesses and injuries, as a teacher would name them
+        r"\bmono(?:nucleosis)?\b",
+        r"\bbronchitis\b",
+        r"\bappendi(?:x|citis)\b",
+        r"\bnorovirus\b",
+        r"\brsv\b",
+        r"\bbroken (?:arm|leg|wrist|ankle|collarbone|foot|hand|nose|finger)\b",
     ],
     "record_attendance": [
         r"absen(?:t|ces?)\b",
@@ -232,6 +251,11 @@ PATTERNS: dict[str, list[str]] = {
         # someone's attendance ("Ben's attendance has been rough"), not attendance at an event
         r"(?:'s|\bher|\bhis|\btheir) attendance\b(?! (?:at|for|to)\b)",
         r"missing \d+ days",
+        r"\bunexcused\b",
+        # "has been out for 3 weeks", "Bo's out again", "out sick all week"
+        r"(?:\bis|'s|\bwas|\bbeen|\bbe) out (?:sick|again|all week|"
+        r"for (?:\d+|a|two|three|four|five|several|a few|the) (?:days?|weeks?|months?))\b",
+        r"\b\d+(?:st|nd|rd|th) (?:day|week|absence) in a row\b",
         r"attendance (?:contract|plan|meeting|letter|hearing)",
         r"attendance (?:has been |is |was )?(?:rough|poor|bad|spotty|terrible|awful|"
         r"a (?:problem|concern)|an issue)",
@@ -272,6 +296,14 @@ PATTERNS: dict[str, list[str]] = {
         r"\b(?:divorce|separation)\b",
         r"(?:passed away|died|funeral|grieving|loss of (?:her|his|their) (?:mom|dad|mother|"
         r"father|parent|brother|sister))",
+        # a family's money trouble ("can't afford to fix it", "dad lost his job")
+        r"\b(?:can'?t|cannot|could(?:n'?t| not)) afford\b",
+        r"\bfinancial(?:ly)? (?:hardship|struggl\w+|trouble|strain)",
+        r"\bstruggling financially\b",
+        r"(?:mom|dad|mother|father|parents?|folks) (?:just )?(?:lost|losing|lose) "
+        r"(?:her|his|their) jobs?\b",
+        r"\b(?:out of work|unemployed)\b",
+        r"\bfood (?:shelf|bank|pantry)\b",
     ],
     "record_housing": [
         r"\bhomeless\w*",
@@ -310,6 +342,12 @@ PATTERNS: dict[str, list[str]] = {
         r"\bvisa (?:status|expired)",
         r"immigration (?:attorney|lawyer|officers?|agents?)",
         r"\bgreen card\b",
+        r"\bvisas? (?:situation|problems?|issues?|status|expired|ran out|denied|renewal)\b",
+        r"\b(?:us|u\.s\.|american) citizen(?:ship)?\b",
+        r"\bcitizenship\b",
+        r"\bdeport\w*",
+        r"\bwork permit\b",
+        r"\basylum\b",
     ],
     "record_grades": [
         r"\bgpa\b",
@@ -345,6 +383,12 @@ PATTERNS: dict[str, list[str]] = {
         r"\bplagiari\w+",
         r"\bcheat(?:ed|ing)\b",
         r"academic (?:dishonesty|integrity)",
+        # a mark that moved: "grade dropped to a C", "went from an F to a B+"
+        r"\bgrades? (?:dropped|fell|slipped|went|jumped|rose|is up|is down|came up)\b"
+        r"[^.!?\n]{0,20}?\bto an? [a-f][+-]?(?![a-z0-9])",
+        r"\bfrom an? [a-f][+-]? to an? [a-f][+-]?(?![a-z0-9])",
+        r"\bmissing (?:the |her |his |their |two |three |\d+ )?(?:[\w-]+ )?(?:lab|labs|"
+        r"report|quiz|quizzes|test|tests|assignment|project|essay|worksheet)s?\b",
     ],
     "record_scores": [
         r"test scores?",
@@ -354,6 +398,11 @@ PATTERNS: dict[str, list[str]] = {
         r"reading level",
         r"\d+(?:st|nd|rd|th) percentile",
         r"\biq\b",
+        # a result on a named test: "a 31 on the ACT", "'Exceeds' on her MCA reading"
+        r"\ban? \d{1,4} on (?:the|her|his|their|my) (?:act|sat|psat|mca|map|nwea|asvab|"
+        r"accuplacer|ap|state test|wida|access)\b",
+        r"\b(?:exceeds|meets|partially meets|does not meet|proficient|not proficient)\W{0,3} "
+        r"on (?:the|her|his|their) (?:mca|map|nwea|state test|act|sat|wida|access)\b",
     ],
     "id_dob": [
         r"(?:\bdob\b|date of birth|birth ?date|\bborn(?: on)?|birthday(?: is)?)\s*[:\-]?\s*"
@@ -379,6 +428,12 @@ PATTERNS: dict[str, list[str]] = {
         r"(?:closed|executive)[- ]session minutes",
         r"not for public (?:release|distribution)",
         r"attorney[- ]client privilege\w*",
+        # what was said behind a board's closed doors, told (not an agenda's "will go into
+        # closed session to discuss ...")
+        r"\b(?:told|said|talked about|discussed|decided|voted|agreed)\b[^.!?\n]{0,40}?"
+        r"\bin (?:a |the )?closed[- ]session\b",
+        r"\bwhat (?:went on|happened|was said) in (?:a |the )?closed[- ]session\b",
+        r"\bclosed[- ]session notes\b",
         r"^\s*confidential\b",
     ],
     "doc_caps": [
@@ -426,6 +481,12 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "buy out",
     ),
     "personnel_personal": (
+        "surgery",
+        "hospital",
+        "medical",
+        "recovering",
+        "treatment for",
+        "heart attack",
         "divorc",
         "custody",
         "her ex",
@@ -510,6 +571,23 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "referred for",
     ),
     "record_family": (
+        "afford",
+        "financial",
+        "struggling",
+        "lost her job",
+        "lost his job",
+        "lost their job",
+        "losing her job",
+        "losing his job",
+        "losing their job",
+        "lose her job",
+        "lose his job",
+        "lose their job",
+        "out of work",
+        "unemployed",
+        "food shelf",
+        "food bank",
+        "food pantry",
         "foster",
         "case worker",
         "caseworker",
@@ -590,6 +668,9 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "eligible for free",
     ),
     "record_immigration": (
+        "citizen",
+        "deport",
+        "work permit",
         "undocumented",
         "immigration",
         "daca",
@@ -633,6 +714,12 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "bus suspension",
     ),
     "record_health": (
+        "mono",
+        "bronchitis",
+        "appendi",
+        "norovirus",
+        "rsv",
+        "broken ",
         "nurse plan",
         "health plan",
         "medical plan",
@@ -699,6 +786,12 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "visually impair",
     ),
     "record_attendance": (
+        "unexcused",
+        "out sick",
+        "out again",
+        "out all week",
+        "out for",
+        " in a row",
         "absen",
         "truan",
         "tard",
@@ -717,6 +810,22 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "checkin",
     ),
     "record_grades": (
+        "grade dropped",
+        "grades dropped",
+        "grade fell",
+        "grades fell",
+        "grade slipped",
+        "grades slipped",
+        "grade went",
+        "grades went",
+        "grade jumped",
+        "grade rose",
+        "grade is",
+        "grades is",
+        "grade came",
+        "grades came",
+        "from a",
+        "missing ",
         "gpa",
         "report card",
         "failing",
@@ -754,6 +863,11 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "homework",
     ),
     "record_scores": (
+        " on the ",
+        " on her ",
+        " on his ",
+        " on their ",
+        " on my ",
         "score",
         "reading level",
         "percentile",
@@ -796,6 +910,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "student",
     ),
     "doc_marker": (
+        "closed session",
+        "closed-session",
         "ferpa",
         "internal use",
         "privileged",
@@ -840,6 +956,9 @@ MARKER_NEEDLES = (
     "session minutes",
     "not for public",
     "attorney",
+    # a board's closed session told about
+    "closed session",
+    "closed-session",
     # a floor plan read from an image (see `premises_plan`)
     "corridor",
     "rally point",
