@@ -26,6 +26,7 @@ from rules.detect.roster import (
     LAST_FIRST,
     PREFERRED,
     STUDENT_ID,
+    SURNAME_KIN,
     NameMatch,
     RosterIndex,
 )
@@ -60,6 +61,8 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
     "confidential-document",
     "personnel-matter",
 )
+# The evidence names the weak forms, so a monitor sees how the student was recognised.
+_NAME_LABELS = {FIRST_ONLY: "student-first-name", SURNAME_KIN: "student-surname-and-kin-word"}
 _FORM_NAMES = {
     0: "full name",
     PREFERRED: "preferred name",
@@ -384,7 +387,7 @@ def _add(
     score = 0.95 if match.strong else 0.6
     entry = found.setdefault((category, sid), _Found(category, sid, [], [], score))
     entry.score = max(entry.score, score)
-    entry.spans.append(Span(match.start, match.end, "student-name"))
+    entry.spans.append(Span(match.start, match.end, _NAME_LABELS.get(match.form, "student-name")))
     prefix = "record" if category == "student-record" else "identifier"
     entry.spans.append(Span(term.start, term.end, f"{prefix}:{kind}"))
     entry.kinds.append(kind)

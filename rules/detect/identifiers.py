@@ -297,7 +297,9 @@ PATTERNS: dict[str, list[str]] = {
         r"(?:passed away|died|funeral|grieving|loss of (?:her|his|their) (?:mom|dad|mother|"
         r"father|parent|brother|sister))",
         # a family's money trouble ("can't afford to fix it", "dad lost his job")
-        r"\b(?:can'?t|cannot|could(?:n'?t| not)) afford\b",
+        # ("can't afford to miss the bus" is an idiom, not money)
+        r"\b(?:can'?t|cannot|could(?:n'?t| not)) afford\b"
+        r"(?! to (?:miss|lose|wait|be|fall|skip|let|have|waste|get|take))",
         r"\bfinancial(?:ly)? (?:hardship|struggl\w+|trouble|strain)",
         r"\bstruggling financially\b",
         r"(?:mom|dad|mother|father|parents?|folks) (?:just )?(?:lost|losing|lose) "

@@ -244,3 +244,36 @@ def test_generalised_forms_are_flagged(text: str, expected: set[str]) -> None:
 )
 def test_generalised_forms_leave_near_misses_alone(text: str) -> None:
     assert _categories(text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # contempt for a group or a person, without a slur or a swear word
+        (
+            "The parents yelling at my players were the nastiest bunch of adults I've seen",
+            {"harassment"},
+        ),
+        ("To the visiting fans who booed our seniors: classless, all of you.", {"harassment"}),
+        (
+            "Our seniors got heckled by a pack of inbred rednecks from across the river",
+            {"harassment"},
+        ),
+        (
+            "Our new principal has no idea what he's doing. Three weeks and two lost files.",
+            {"harassment"},
+        ),
+        # a dismissive command as its own sentence, aimed at a parent
+        ("Another email to the principal about my grading. Get over it, lady.", {"harassment"}),
+        ("Mom of a PLHS benchwarmer: your son is not that talented. Deal with it.", {"harassment"}),
+        # near-misses: the same words in ordinary use, or an insult the writer disowns
+        ("My students have watched each other grow up since kindergarten.", set()),
+        ("Told my 3rd graders to sit down and open their books.", set()),
+        ("The kindest bunch of people showed up to help our students today.", set()),
+        ("Not trying to be a jerk, but please return the library books, students!", set()),
+        ("So proud of every one of you, seniors!", set()),
+        ("I stole the school's idea for reading bingo and my class loved it", set()),
+    ],
+)
+def test_contempt_and_dismissal_aimed_at_people(text: str, expected: set[str]) -> None:
+    assert _categories(text) == expected

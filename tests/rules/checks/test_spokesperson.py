@@ -102,3 +102,29 @@ def test_the_districts_decision_told_as_settled_fact_is_flagged(text: str) -> No
 )
 def test_hedged_reported_or_ordinary_future_is_not_flagged(text: str) -> None:
     assert Spokesperson().run(_post(text), Spokesperson.Params(), CTX) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        # an official word in a school's name
+        ("OFFICIAL: PLHS will dismiss two hours early tomorrow because of the storm", True),
+        ("Official word from the Cedar Ridge Middle office: no phones at lunch from Monday", True),
+        ("The PLHS science department's official position is that calculators stay home", True),
+        ("I'm speaking officially as the adviser: the PLHS robotics trip is cancelled", True),
+        # a decision placed in, or owned for, the organisation
+        ("We have decided here at Cedar Ridge Middle that recess stays outdoors all winter", True),
+        ("Prairie Lakes Schools has now decided to move graduation indoors", True),
+        ("Parents: the district is moving conferences to March. That's our decision, sorry", True),
+        ("Consider this the announcement: Cedar Ridge Middle picture day moves to Friday", True),
+        # near-misses: unofficial talk, a family's decision, hoping, relaying
+        ("Unofficial poll: should PLHS have a later start?", False),
+        ("Not official yet, but I hope PLHS moves the dance", False),
+        ("We decided at dinner to go to the PLHS homecoming game", False),
+        ("That's our decision as a family: the kids stay at PLHS next year", False),
+        ("I hope the district has now decided to fix the roof at PLHS", False),
+        ("Sharing the PLHS office's official position: phones stay in lockers", False),
+    ],
+)
+def test_official_voice_and_owned_decisions(text: str, flagged: bool) -> None:
+    assert bool(Spokesperson().run(_post(text), Spokesperson.Params(), CTX)) is flagged
