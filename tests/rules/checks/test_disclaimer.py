@@ -122,3 +122,15 @@ def test_subject_or_sport_before_the_school_names_the_employer(bio: str, flagged
 )
 def test_disclaimer_wording_in_any_order(bio: str, flagged: bool) -> None:
     assert bool(Disclaimer().run(_profile(bio), Disclaimer.Params(), CTX)) is flagged
+
+
+@pytest.mark.parametrize(
+    "bio",
+    [
+        "Teacher at PLHS, speaking for myself",
+        "PLHS coach. Not speaking on behalf of PLPS.",
+        "Science teacher at Cedar Ridge Middle; this page is not affiliated with the district",
+    ],
+)
+def test_more_disclaimer_wordings(bio: str) -> None:
+    assert Disclaimer().run(_profile(bio), Disclaimer.Params(), CTX) == []

@@ -117,3 +117,15 @@ def test_candidacies_and_vote_for_a_name(text: str, expected: set[str]) -> None:
 )
 def test_ballot_measures_and_teacher_stores(text: str, expected: set[str]) -> None:
     assert _kinds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PLHS teacher here, my campaign for city council starts today", {"political"}),
+        ("Our Lakeview Elementary family could use help, GoFundMe link below", {"cause"}),
+        ("Cedar Ridge Middle teachers swear by this planner (affiliate link)", {"commercial"}),
+    ],
+)
+def test_campaigns_fundraising_pages_and_affiliate_links(text: str, expected: set[str]) -> None:
+    assert _kinds(text) == expected

@@ -128,3 +128,23 @@ def test_hedged_reported_or_ordinary_future_is_not_flagged(text: str) -> None:
 )
 def test_official_voice_and_owned_decisions(text: str, flagged: bool) -> None:
     assert bool(Spokesperson().run(_post(text), Spokesperson.Params(), CTX)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Effective immediately, PLHS will no longer sell tickets at the door", True),
+        ("Please be advised that Prairie Lakes Schools will close at noon on Friday", True),
+        ("I can confirm that Lakeview Elementary will keep half days in May", True),
+        ("The district's decision is final, no more appeals about the bus routes", True),
+        ("Cedar Ridge Middle families, we have decided to end the phone pilot", True),
+        ("We're closing Cedar Ridge Middle early today because of the boiler", True),
+        # near-misses
+        ("Effective immediately I am on a no-sugar diet, wish me luck PLHS staff", False),
+        ("Can anyone confirm whether PLHS will have school Monday?", False),
+        ("We're closing the PLHS gym at 5 for the volleyball setup", False),
+        ("The district's decision on the bus routes comes out Friday", False),
+    ],
+)
+def test_notices_in_the_organisations_name(text: str, flagged: bool) -> None:
+    assert bool(Spokesperson().run(_post(text), Spokesperson.Params(), CTX)) is flagged
