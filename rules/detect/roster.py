@@ -89,6 +89,63 @@ KIN_WORDS = (
     "siblings",
     "household",
 )
+# Everyday short forms of given names (hypocorisms): "Jake Gunderson" is the roster's Jacob
+# Gunderson when the roster lists no preferred name. Only "short form + surname" counts (strong,
+# like a preferred name); a short form alone is too loose ("Ben", "Sam").
+NICKNAMES: dict[str, tuple[str, ...]] = {
+    "abigail": ("abby", "abbie"),
+    "alexander": ("alex", "xander"),
+    "alexandra": ("alex", "lexi"),
+    "andrew": ("andy", "drew"),
+    "anthony": ("tony",),
+    "benjamin": ("ben", "benny"),
+    "catherine": ("cate", "katie"),
+    "charles": ("charlie", "chuck"),
+    "charlotte": ("charlie",),
+    "christopher": ("chris",),
+    "daniel": ("dan", "danny"),
+    "david": ("dave",),
+    "edward": ("ed", "eddie", "ted"),
+    "eleanor": ("ellie", "nora"),
+    "elizabeth": ("liz", "beth", "lizzie", "eliza"),
+    "emily": ("em", "emmy"),
+    "ezekiel": ("zeke",),
+    "gabriel": ("gabe",),
+    "gabriella": ("gabby", "ella"),
+    "isabella": ("bella", "izzy"),
+    "jackson": ("jax", "jack"),
+    "jacob": ("jake",),
+    "james": ("jim", "jimmy", "jamie"),
+    "jennifer": ("jen", "jenny"),
+    "jonathan": ("jon", "jonny"),
+    "joseph": ("joe", "joey"),
+    "joshua": ("josh",),
+    "katherine": ("kate", "katie", "kat"),
+    "kathryn": ("kate", "katie"),
+    "madeline": ("maddie",),
+    "madison": ("maddie", "madi"),
+    "margaret": ("maggie", "meg"),
+    "matthew": ("matt",),
+    "michael": ("mike", "mikey"),
+    "nathaniel": ("nate", "nathan"),
+    "nicholas": ("nick", "nico"),
+    "olivia": ("liv", "livvy"),
+    "patrick": ("pat",),
+    "rebecca": ("becca", "becky"),
+    "richard": ("rich", "rick"),
+    "robert": ("rob", "bob", "bobby"),
+    "samantha": ("sam",),
+    "samuel": ("sam", "sammy"),
+    "sofia": ("sofi",),
+    "sophia": ("sophie",),
+    "stephanie": ("steph",),
+    "theodore": ("theo", "teddy"),
+    "thomas": ("tom", "tommy"),
+    "timothy": ("tim", "timmy"),
+    "victoria": ("tori", "vicky"),
+    "william": ("will", "liam", "billy"),
+    "zachary": ("zach", "zack"),
+}
 # "Pablo and ", "Gunderson & ": a capitalised word joined to the name that follows it.
 _JOINED = re.compile(r"(?<![\w'])([A-Z][^\W\d_]+(?:-[A-Z][^\W\d_]+)?)\s+(?:and|&)\s+(?:the\s+)?$")
 STAFF_FORMS = frozenset({STAFF_FULL, STAFF_TITLE, STAFF_LAST})
@@ -189,6 +246,15 @@ class RosterIndex:
             if len(last) >= 3 and last not in COMMON_WORD_NAMES:
                 for kin in KIN_WORDS:
                     yield f"{last} {kin}", SURNAME_KIN, index
+            # short forms of the given name, and each part of a double-barrelled surname
+            # ("Ellie Vasquez" for Eleanor Vasquez-Moe), with the surname: strong forms
+            lasts = [last, *(p for p in re.split(r"[- ]", last) if len(p) >= 3 and p != last)]
+            names = {g for g, _ in givens} | set(NICKNAMES.get(givens[0][0], ()))
+            plain = {(g, last) for g, _ in givens}
+            for given in sorted(names):
+                for part in lasts:
+                    if given and (given, part) not in plain:
+                        yield f"{given} {part}", PREFERRED, index
             for given, form in givens:
                 if not given or not last:
                     continue
