@@ -210,7 +210,7 @@ class Confidentiality(Check):
             "student-named-without-consent": f"Names {who} without recorded parental consent",
             "confidential-document": f"Text marked confidential ({kinds})",
             "personnel-matter": f"Personnel matter ({kinds}) about {who}",
-            "premises-image": f"Image of a building plan ({kinds})",
+            "premises-image": f"Image of nonpublic premises ({kinds})",
         }
         key = found.category + (f":{found.subject}" if found.subject else "")
         return Hit(
@@ -284,13 +284,27 @@ _STAFF_CONSENT = re.compile(
 )
 
 
-def _near(folded: str, a: tuple[int, int], b: tuple[int, int], window: int) -> bool:
-    """Within `window` words, and in the same sentence unless the later sentence goes on about
-    the same person ("... Maya Johnson. Her suspension ..."). A later sentence that goes on
-    about them may stretch the distance to twice `window`, as long as the record is within
-    `window` words of that sentence's start ("Pablo and Lucía Morales, brother and sister, ...
-    just passed ... They are still waiting on their asylum hearing")."""
-    lo, hi = (a[1], b[0]) if a[0] <= b[0] else (b[1], a[0])
+def _near(
+    folded: str,
+    a: tuple[int, int],
+    b: tuple[int, int],
+    window: int,
+    given: tuple[str, ...] = (),
+) -> bool:
+    """Whether a name at `a` and a record at `b` are about the same person: within `window`
+    words in one sentence, or in neighbouring sentences joined by a reference back.
+
+    - Same sentence: up to `window` words apart, or twice that when a pronoun between them
+      refers back ("Mai (3rd grade, you know her from ...) is moving ... because of the visa").
+    - Name first: each later sentence must go on about the person: a third-person pronoun early
+      in it ("... Ethan Vang's grandma. He's been at the ALC since ..."), the person's given
+      name again (`given`), or "both"/"neither" opening it. The distance may then stretch to
+      twice `window`, with the record within `window` words of its sentence's start.
+    - Record first: each sentence from the record's on must have such a pronoun ("... because
+      she WALKED two miles ... Ellie, you are tougher than all of us").
+    """
+    name_first = a[0] <= b[0]
+    lo, hi = (a[1], b[0]) if name_first else (b[1], a[0])
     if hi <= lo:
         return True
     gap = folded[lo:hi]
@@ -298,35 +312,47 @@ def _near(folded: str, a: tuple[int, int], b: tuple[int, int], window: int) -> b
     if size > 2 * window:
         return False
     boundaries = list(_BOUNDARY.finditer(gap))
-    if size > window and (
-        not boundaries or len(gap[boundaries[-1].start("next") or 0 :].split()) > window
-    ):
-        return False
-    for boundary in boundaries:
-        if boundary.group("next") is None:
+    if not boundaries:
+        return size <= window or _has_pronoun(gap.split())
+    if any(boundary.group("next") is None for boundary in boundaries):
+        return False  # a paragraph break
+    if name_first:
+        if len(gap[boundaries[-1].start("next") :].split()) > window:
             return False
-        # The next sentence goes on about the same person when it has a third-person pronoun
-        # ("Noah Pederson 🎂 Card drive! Mail him a card at ...", "... Ethan Vang's grandma.
-        # He's been at the ALC since ...", "The board voted ... not to renew him").
-        if not _continues(folded, lo + boundary.start("next")):
-            return False
-    return True
+        return all(_continues(folded, lo + bd.start("next"), given) for bd in boundaries)
+    starts = [_sentence_start(folded, lo)] + [lo + bd.start("next") for bd in boundaries]
+    ends = [lo + bd.start() for bd in boundaries]
+    return all(_has_pronoun(folded[s:e].split()) for s, e in zip(starts, ends, strict=False))
 
 
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s|\n\s*\n")
 _CONTRACTION = re.compile(r"(?:'|\u2019)(?:s|d|ll|re|ve)$")
+_OPENERS = frozenset({"both", "neither"})
 
 
-def _continues(folded: str, start: int) -> bool:
-    """Whether the sentence starting at `start` has a third-person pronoun among its first
-    `_CONTINUE_WORDS` words (contractions such as "he's" count)."""
+def _sentence_start(folded: str, position: int) -> int:
+    start = max(0, position - 300)
+    ends = [m.end() for m in _SENTENCE_END.finditer(folded, start, position)]
+    return ends[-1] if ends else start
+
+
+def _words(words: list[str]) -> list[str]:
+    return [_CONTRACTION.sub("", w.strip('.,!?;:"()[]')).strip("'\u2019") for w in words]
+
+
+def _has_pronoun(words: list[str]) -> bool:
+    return any(word in _PRONOUNS for word in _words(words))
+
+
+def _continues(folded: str, start: int, given: tuple[str, ...] = ()) -> bool:
+    """Whether the sentence starting at `start` goes on about the person: a third-person
+    pronoun or the given name among its first `_CONTINUE_WORDS` words, or "both"/"neither"
+    opening it (contractions such as "he's" count)."""
     end = _SENTENCE_END.search(folded, start)
-    sentence = folded[start : end.start() if end else len(folded)]
-    for word in sentence.split()[:_CONTINUE_WORDS]:
-        word = _CONTRACTION.sub("", word.strip('.,!?;:"()[]'))
-        if word.strip("'\u2019") in _PRONOUNS:
-            return True
-    return False
+    words = _words(folded[start : end.start() if end else len(folded)].split()[:_CONTINUE_WORDS])
+    if not words:
+        return False
+    return words[0] in _OPENERS or any(w in _PRONOUNS or w in given for w in words)
 
 
 _CONTINUE_WORDS = 14
@@ -355,11 +381,15 @@ def _student_disclosures(
         else:
             continue
         for match in students:
+            student = roster.students[match.index]
             if not _near(
-                folded, (match.start, match.end), (term.start, term.end), params.window_words
+                folded,
+                (match.start, match.end),
+                (term.start, term.end),
+                params.window_words,
+                _given_names(student),
             ):
                 continue
-            student = roster.students[match.index]
             if (
                 sponsored
                 and category == "student-record"
@@ -374,6 +404,10 @@ def _student_disclosures(
             entry.spans.append(Span(term.start, term.end, "identifier:student_id"))
             entry.kinds.append("student_id")
     return list(found.values())
+
+
+def _given_names(student: Student) -> tuple[str, ...]:
+    return tuple({fold(n) for n in (student.first_name, student.preferred_name) if n})
 
 
 def _add(
@@ -509,8 +543,9 @@ def _gradebook(text: str, names: list[NameMatch], roster: RosterIndex) -> list[_
 
 
 def _premises(folded: str) -> list[_Found]:
-    """An image whose text is a building plan (rooms, corridors, exits, secure rooms)."""
-    labels = ids.premises_plan(folded)
+    """An image whose text is a building plan (rooms, corridors, exits, secure rooms) or shows
+    security arrangements (an access code, a camera system's view of the building)."""
+    labels = ids.premises_plan(folded) + ids.security_layout(folded)
     if not labels:
         return []
     spans = [Span(t.start, t.end, t.label.replace("_", ":", 1)) for t in labels[:12]]

@@ -970,6 +970,15 @@ MARKER_NEEDLES = (
     "safe room",
     "server room",
     "main office",
+    # security arrangements read from an image (see `security_layout`)
+    "keypad",
+    "nvr",
+    "dvr",
+    "cctv",
+    "door code",
+    "access code",
+    "alarm code",
+    "entry code",
 )
 
 # Personnel phrases that are also a student's discipline record ("written up", "reprimanded").
@@ -1124,3 +1133,32 @@ def premises_plan(folded: str, min_kinds: int = 4, min_rooms: int = 2) -> list[T
     kinds = {t.label for t in labels}
     rooms = sum(t.label == "premises_numbered room" for t in labels)
     return labels if len(kinds) >= min_kinds and rooms >= min_rooms else []
+
+
+# Security arrangements read from an image: an access code written out ("Vestibule keypad:
+# 4471#", "door code 2210"), or a camera system's screen (a recorder's label such as NVR/DVR/CCTV,
+# or numbered cameras) over several labelled places of a building.
+_ACCESS_CODE = re.compile(
+    r"\b(?:keypad|(?:door|gate|alarm|access|entry|entrance|lockbox|building|vestibule)\s+"
+    r"(?:code|pin)s?)\b[^\d\n]{0,12}\d{3,8}#?"
+)
+_CAMERA_SYSTEM = re.compile(r"\b(?:nvr|dvr|cctv)\b|\bcam(?:era)?\s*#?\d{1,2}\b")
+_PLACE = re.compile(
+    r"\b(?:hall|hallway|stairs?|stairwell|entry|entrance|ent|lobby|dock|gym|cafe|cafeteria|"
+    r"library|loop|field|office|parking|lot|door|vestibule|commons|corridor|wing)\b"
+)
+
+
+def security_layout(folded: str, min_places: int = 3) -> list[Term]:
+    """Access codes, or a camera system over at least `min_places` labelled places, in `folded`
+    (OCR text). Empty otherwise."""
+    found = [
+        Term(m.start(), m.end(), "premises_access code", m.group(0))
+        for m in _ACCESS_CODE.finditer(folded)
+    ]
+    cameras = list(_CAMERA_SYSTEM.finditer(folded))
+    places = list(_PLACE.finditer(folded))
+    if cameras and len(places) >= min_places:
+        found += [Term(m.start(), m.end(), "premises_camera system", m.group(0)) for m in cameras]
+        found += [Term(m.start(), m.end(), "premises_camera view", m.group(0)) for m in places]
+    return found

@@ -322,6 +322,8 @@ class RosterIndex:
                 continue
             if first_only and _SURNAME_NEXT.match(text, end):
                 continue  # "Maya Jones" is somebody else than the roster's only Maya
+            if first_only and _inside_proper_noun(text, start):
+                continue  # "Prairie Rose" (a school), "Lake Hazel": not the roster's Rose
             if (
                 first_only
                 and folded[start:end] in COMMON_WORD_NAMES
@@ -357,6 +359,19 @@ class RosterIndex:
                 if form in (FULL, PREFERRED, SURNAME_KIN):
                     extra.append(NameMatch(joined.start(1), joined.end(1), form, index))
         return extra
+
+
+_CAPITALISED_BEFORE = re.compile(r"(?:^|(?P<lead>[^\s]))\s*(?:[A-Z][\w'-]*)\s+$")
+
+
+def _inside_proper_noun(text: str, start: int) -> bool:
+    """A word standing alone that follows a capitalised word in mid-sentence is part of a longer
+    name ("built Prairie Rose", "at Lake Hazel"), not a first name on its own."""
+    before = _CAPITALISED_BEFORE.search(text, max(0, start - 30), start)
+    if before is None:
+        return False
+    lead = before.group("lead")
+    return lead is not None and lead not in ".!?:;\"'(\u201c" and not lead.isdigit()
 
 
 # Forms that are one word standing alone: they must be capitalised and not followed by another

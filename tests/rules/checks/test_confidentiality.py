@@ -522,3 +522,66 @@ def test_evidence_names_the_weak_name_form_that_fired() -> None:
         "student-surname-and-kin-word",
         "record:discipline",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the record first, the name in a later sentence that the record's sentence points to
+        (
+            "The kid who got suspended last week walked in today with her head high. "
+            "Jaxon, you are braver than me.",
+            {"student-record:20231006"},
+        ),
+        # the given name again, or "both", carries a sentence over
+        (
+            "Maya Johnson got teased at lunch again. Maya is a US citizen, for the record.",
+            {"student-record:20231001"},
+        ),
+        (
+            "Pepe Ramirez and Maya Johnson got into it at recess. Both got detention.",
+            {"student-record:20231001", "student-record:20231002"},
+        ),
+        # one sentence, a long aside that refers back to the person
+        (
+            "Jaxon (the 8th grader who ran the bake sale table, you all know him from the "
+            "fall concert) is moving away with his dad because of a visa problem",
+            {"student-record:20231006"},
+        ),
+        # near-misses: a record about someone unnamed and unreferenced, then a name
+        (
+            "Three kids got detention today for the food fight. Congrats to Maya Johnson on "
+            "the spelling bee!",
+            set(),
+        ),
+        (
+            "Jaxon (the 8th grader who ran the bake sale table, the one at the fall concert "
+            "in the blue hat) is moving away and the new family has a visa problem",
+            set(),
+        ),
+    ],
+)
+def test_a_record_and_a_name_joined_across_sentences(text: str, expected: set[str]) -> None:
+    assert _keys(text) == expected
+
+
+def _image_text(text: str) -> set[str]:
+    t = target(text, "emp-ortiz", CFG)
+    t.extra = {"text_source": "image"}
+    params = ConfidentialityParams(categories=("premises-image",))
+    return {h.key for h in Confidentiality().run(t, params, context(CFG))}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("STAFF ENTRY\nVestibule keypad: 5521#\nBadge only after 4 pm", {"premises-image"}),
+        ("Door code 88412 for subs", {"premises-image"}),
+        ("NVR-02\nN HALL\nGYM LOBBY\nBUS LOOP\nLIBRARY", {"premises-image"}),
+        # near-misses: a camera club poster, a phone extension
+        ("Camera club meets Tuesday in the library", set()),
+        ("Call the office at ext. 2210", set()),
+    ],
+)
+def test_security_arrangements_read_from_an_image(text: str, expected: set[str]) -> None:
+    assert _image_text(text) == expected

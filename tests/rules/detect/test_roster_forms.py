@@ -56,3 +56,14 @@ def _found(text: str) -> set[tuple[str, int]]:
 )
 def test_name_forms(text: str, expected: set[tuple[str, int]]) -> None:
     assert _found(text) == expected
+
+
+def test_a_first_name_inside_a_longer_proper_noun_is_not_a_student() -> None:
+    index = RosterIndex([_student("S9", "Hazel", "Fjeldheim")], [])
+
+    def forms(text: str) -> list[int]:
+        return [m.form for m in index.find(text, fold(text))]
+
+    assert forms("We drove out to Lake Hazel for the picnic") == []
+    assert forms("So proud. Hazel read the whole book!") == [3]
+    assert forms("I told Hazel to keep going") == [3]
