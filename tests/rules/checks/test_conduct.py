@@ -277,3 +277,21 @@ def test_generalised_forms_leave_near_misses_alone(text: str) -> None:
 )
 def test_contempt_and_dismissal_aimed_at_people(text: str, expected: set[str]) -> None:
     assert _categories(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "@hoopdad maybe if your son could dribble he'd see the floor. Our team is fine.",
+            {"harassment"},
+        ),
+        (
+            "Maybe if your daughter ever showed up she would start. Just saying, our team",
+            {"harassment"},
+        ),
+        ("Maybe if your kid is sick, keep him home from our school, thanks!", set()),
+    ],
+)
+def test_sarcastic_put_downs_of_a_child_to_the_parent(text: str, expected: set[str]) -> None:
+    assert _categories(text) == expected
