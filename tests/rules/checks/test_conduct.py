@@ -295,3 +295,9 @@ def test_contempt_and_dismissal_aimed_at_people(text: str, expected: set[str]) -
 )
 def test_sarcastic_put_downs_of_a_child_to_the_parent(text: str, expected: set[str]) -> None:
     assert _categories(text) == expected
+
+
+def test_a_dismissive_command_said_of_a_crowd_stays_mild() -> None:
+    assert _categories("PLHS fans who threw stuff at the refs: grow up.") == set()
+    assert _categories("PLHS fans who threw stuff at the refs: grow up. 🙄") == {"harassment"}
+    assert _categories("If you threw stuff at the PLHS refs, I saw you. Grow up.") == {"harassment"}
