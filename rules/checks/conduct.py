@@ -26,6 +26,11 @@ _TRIGGER = "trigger:"
 # A token with a masking character inside or around letters: "f***ing", "bullsh*t", "a$$".
 _MASKED_TOKEN = re.compile(r"(?<![\w*$])[a-z]*[*$]+[a-z*$]*(?![\w*$])")
 _MASK_RUN = re.compile(r"[*$]+")
+# An insult the writer disowns: "not trying to be a jerk", "I never meant to be rude".
+_DISOWNED = re.compile(
+    r"(?:\bnot|\bnever|n't)\s+(?:(?:trying|meaning|wanting|going|gonna|want|mean|meant)\s+"
+    r"(?:to\s+)?)?$"
+)
 
 
 @dataclass
@@ -250,7 +255,11 @@ def _analyse(text: str, setup: _Setup) -> _Analysis:
     found = direct
     gated &= enabled
     if gated:
-        found = direct + setup.lexicon.patterns.find(folded, sorted(gated))
+        found = direct + [
+            m
+            for m in setup.lexicon.patterns.find(folded, sorted(gated))
+            if not (m.label == "harassment" and _disowned(folded, m))
+        ]
     allowed = setup.allowed
     if allowed:
         found = [m for m in found if not _allowed(folded, m, allowed)]
@@ -260,6 +269,10 @@ def _analyse(text: str, setup: _Setup) -> _Analysis:
         return _NOTHING
     spans = [(m.start, m.end) for m in screen if not (allowed and _allowed(folded, m, allowed))]
     return _Analysis([], spans) if spans else _NOTHING
+
+
+def _disowned(folded: str, match: Match) -> bool:
+    return bool(_DISOWNED.search(folded, max(0, match.start - 30), match.start))
 
 
 def _allowed(folded: str, match: Match, allowed: tuple[str, ...]) -> bool:

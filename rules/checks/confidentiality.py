@@ -26,6 +26,7 @@ from rules.detect.roster import (
     LAST_FIRST,
     PREFERRED,
     STUDENT_ID,
+    SURNAME_KIN,
     NameMatch,
     RosterIndex,
 )
@@ -60,6 +61,8 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
     "confidential-document",
     "personnel-matter",
 )
+# The evidence names the weak forms, so a monitor sees how the student was recognised.
+_NAME_LABELS = {FIRST_ONLY: "student-first-name", SURNAME_KIN: "student-surname-and-kin-word"}
 _FORM_NAMES = {
     0: "full name",
     PREFERRED: "preferred name",
@@ -206,7 +209,7 @@ class Confidentiality(Check[ConfidentialityParams]):
             "student-named-without-consent": f"Names {who} without recorded parental consent",
             "confidential-document": f"Text marked confidential ({kinds})",
             "personnel-matter": f"Personnel matter ({kinds}) about {who}",
-            "premises-image": f"Image of a building plan ({kinds})",
+            "premises-image": f"Image of nonpublic premises ({kinds})",
         }
         key = found.category + (f":{found.subject}" if found.subject else "")
         return Hit(
@@ -280,25 +283,78 @@ _STAFF_CONSENT = re.compile(
 )
 
 
-def _near(folded: str, a: tuple[int, int], b: tuple[int, int], window: int) -> bool:
-    """Within `window` words, and in the same sentence unless the later sentence goes on about
-    the same person ("... Maya Johnson. Her suspension ...")."""
-    lo, hi = (a[1], b[0]) if a[0] <= b[0] else (b[1], a[0])
+def _near(
+    folded: str,
+    a: tuple[int, int],
+    b: tuple[int, int],
+    window: int,
+    given: tuple[str, ...] = (),
+) -> bool:
+    """Whether a name at `a` and a record at `b` are about the same person: within `window`
+    words in one sentence, or in neighbouring sentences joined by a reference back.
+
+    - Same sentence: up to `window` words apart, or twice that when a pronoun between them
+      refers back ("Mai (3rd grade, you know her from ...) is moving ... because of the visa").
+    - Name first: each later sentence must go on about the person: a third-person pronoun early
+      in it ("... Ethan Vang's grandma. He's been at the ALC since ..."), the person's given
+      name again (`given`), or "both"/"neither" opening it. The distance may then stretch to
+      twice `window`, with the record within `window` words of its sentence's start.
+    - Record first: each sentence from the record's on must have such a pronoun ("... because
+      she WALKED two miles ... Ellie, you are tougher than all of us").
+    """
+    name_first = a[0] <= b[0]
+    lo, hi = (a[1], b[0]) if name_first else (b[1], a[0])
     if hi <= lo:
         return True
     gap = folded[lo:hi]
-    if len(gap.split()) > window:
+    size = len(gap.split())
+    if size > 2 * window:
         return False
-    for boundary in _BOUNDARY.finditer(gap):
-        following = boundary.group("next")
-        if following is None:
+    boundaries = list(_BOUNDARY.finditer(gap))
+    if not boundaries:
+        return size <= window or _has_pronoun(gap.split())
+    if any(boundary.group("next") is None for boundary in boundaries):
+        return False  # a paragraph break
+    if name_first:
+        if len(gap[boundaries[-1].start("next") :].split()) > window:
             return False
-        # The next sentence goes on about the same person when a pronoun comes early in it
-        # ("Noah Pederson 🎂 Card drive! Mail him a card at ...").
-        opening = [following, *gap[boundary.end() :].split()[:5]]
-        if not any(word.strip(".,!?;:'\"") in _PRONOUNS for word in opening):
-            return False
-    return True
+        return all(_continues(folded, lo + bd.start("next"), given) for bd in boundaries)
+    starts = [_sentence_start(folded, lo)] + [lo + bd.start("next") for bd in boundaries]
+    ends = [lo + bd.start() for bd in boundaries]
+    return all(_has_pronoun(folded[s:e].split()) for s, e in zip(starts, ends, strict=False))
+
+
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s|\n\s*\n")
+_CONTRACTION = re.compile(r"(?:'|\u2019)(?:s|d|ll|re|ve)$")
+_OPENERS = frozenset({"both", "neither"})
+
+
+def _sentence_start(folded: str, position: int) -> int:
+    start = max(0, position - 300)
+    ends = [m.end() for m in _SENTENCE_END.finditer(folded, start, position)]
+    return ends[-1] if ends else start
+
+
+def _words(words: list[str]) -> list[str]:
+    return [_CONTRACTION.sub("", w.strip('.,!?;:"()[]')).strip("'\u2019") for w in words]
+
+
+def _has_pronoun(words: list[str]) -> bool:
+    return any(word in _PRONOUNS for word in _words(words))
+
+
+def _continues(folded: str, start: int, given: tuple[str, ...] = ()) -> bool:
+    """Whether the sentence starting at `start` goes on about the person: a third-person
+    pronoun or the given name among its first `_CONTINUE_WORDS` words, or "both"/"neither"
+    opening it (contractions such as "he's" count)."""
+    end = _SENTENCE_END.search(folded, start)
+    words = _words(folded[start : end.start() if end else len(folded)].split()[:_CONTINUE_WORDS])
+    if not words:
+        return False
+    return words[0] in _OPENERS or any(w in _PRONOUNS or w in given for w in words)
+
+
+_CONTINUE_WORDS = 14
 
 
 def _student_disclosures(
@@ -324,11 +380,15 @@ def _student_disclosures(
         else:
             continue
         for match in students:
+            student = roster.students[match.index]
             if not _near(
-                folded, (match.start, match.end), (term.start, term.end), params.window_words
+                folded,
+                (match.start, match.end),
+                (term.start, term.end),
+                params.window_words,
+                _given_names(student),
             ):
                 continue
-            student = roster.students[match.index]
             if (
                 sponsored
                 and category == "student-record"
@@ -345,6 +405,10 @@ def _student_disclosures(
     return list(found.values())
 
 
+def _given_names(student: Student) -> tuple[str, ...]:
+    return tuple({fold(n) for n in (student.first_name, student.preferred_name) if n})
+
+
 def _add(
     found: dict[tuple[str, str], _Found],
     category: str,
@@ -356,7 +420,7 @@ def _add(
     score = 0.95 if match.strong else 0.6
     entry = found.setdefault((category, sid), _Found(category, sid, [], [], score))
     entry.score = max(entry.score, score)
-    entry.spans.append(Span(match.start, match.end, "student-name"))
+    entry.spans.append(Span(match.start, match.end, _NAME_LABELS.get(match.form, "student-name")))
     prefix = "record" if category == "student-record" else "identifier"
     entry.spans.append(Span(term.start, term.end, f"{prefix}:{kind}"))
     entry.kinds.append(kind)
@@ -478,8 +542,9 @@ def _gradebook(text: str, names: list[NameMatch], roster: RosterIndex) -> list[_
 
 
 def _premises(folded: str) -> list[_Found]:
-    """An image whose text is a building plan (rooms, corridors, exits, secure rooms)."""
-    labels = ids.premises_plan(folded)
+    """An image whose text is a building plan (rooms, corridors, exits, secure rooms) or shows
+    security arrangements (an access code, a camera system's view of the building)."""
+    labels = ids.premises_plan(folded) + ids.security_layout(folded)
     if not labels:
         return []
     spans = [Span(t.start, t.end, t.label.replace("_", ":", 1)) for t in labels[:12]]

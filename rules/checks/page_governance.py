@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -49,7 +49,8 @@ class PageGovernance(Check[PageGovernanceParams]):
     and telephone number".
 
     Judged on the page's profile. The responsible employee is `responsible` in accounts.yaml. The
-    logo is approximated by the presence of an avatar (image matching refines it); the homepage by
+    logo is an avatar in which the image analysis found a registered mark (an avatar not analysed
+    counts as the logo); the text read inside the avatar is not judged as a profile; the homepage by
     the district homepage's host in the website, links or bio; the e-mail by any address at a
     district domain; the phone by the district's number (any number when none is configured).
     """
@@ -61,6 +62,8 @@ class PageGovernance(Check[PageGovernanceParams]):
     def run(self, target: Target, params: PageGovernanceParams, ctx: CheckContext) -> list[Hit]:
         if target.kind != "profile" or target.account.kind != "sponsored":
             return []
+        if (target.extra or {}).get("text_source") == "image":
+            return []  # the text read inside the avatar is not the profile
         hits = []
         if params.require_responsible and not (target.account.responsible or "").strip():
             hits.append(
@@ -97,7 +100,7 @@ def _present(target: Target, terms: DistrictTerms, params: PageGovernanceParams)
     wanted |= {d for p in params.extra_phones for d in phone_digits_in(p)}
     host = terms.homepage_host
     return {
-        "logo": any(m.get("role") == "avatar" for m in target.media),
+        "logo": any(_avatar_shows_a_mark(m) for m in target.media if m.get("role") == "avatar"),
         "homepage": bool(host) and any(host in v.lower() for v in values),
         "email": any(
             is_district_domain(domain_of(m.group(0)), terms.email_domains)
@@ -106,3 +109,12 @@ def _present(target: Target, terms: DistrictTerms, params: PageGovernanceParams)
         ),
         "phone": bool(phones & wanted) if wanted else bool(phones),
     }
+
+
+def _avatar_shows_a_mark(medium: dict[str, Any]) -> bool:
+    """An avatar shows the district logo when the image analysis found a registered mark in it;
+    an avatar that was not (or could not be) analysed counts as the logo, as before."""
+    analysis = medium.get("analysis")
+    if not isinstance(analysis, dict) or not analysis.get("ok") or "logos" not in analysis:
+        return True
+    return bool(analysis.get("logos"))

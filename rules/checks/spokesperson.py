@@ -112,9 +112,12 @@ def _build(ctx: CheckContext) -> _Patterns:
     # Every pattern names the organisation ({org}) except official statements ("Official
     # statement:"), so a post naming neither cannot match.
     if any(
-        "{org}" not in p and "{name}" not in p and "official" not in p for p in data["patterns"]
+        "{org}" not in p and "{name}" not in p and "official" not in p and "announcement" not in p
+        for p in data["patterns"]
     ):
-        raise ValueError("spokesperson.yaml: a pattern without {org} must contain 'official'")
+        raise ValueError(
+            "spokesperson.yaml: a pattern without {org} must contain 'official' or 'announcement'"
+        )
     org = Gate.for_terms(
         [(form, False) for form in (*terms.name_forms, *ORG_WORDS)]
         + [("official", False), ("formal", False)]

@@ -65,6 +65,7 @@ PATTERNS: dict[str, list[str]] = {
         r"contract\b[^.!?\n]{0,25}?(?:not|n't)\s+(?:being\s+|going\s+to\s+be\s+|be\s+|getting\s+)?"
         r"renew\w*",
         r"not (?:be )?renew\w* (?:his|her|their)? ?contract",
+        r"\bnot (?:to )?renew(?:ing)? (?:him|her|them)\b",
         r"\blaid off\b",
         r"\blayoffs?\b",
         r"reduction in force",
@@ -82,6 +83,14 @@ PATTERNS: dict[str, list[str]] = {
         r"\bmiscarr\w+",
         r"\bin rehab\b",
         r"\b(?:mental health|nervous) (?:break\w*|crisis|leave)",
+        # health and medical leave reasons ("out last week because she had surgery")
+        r"\bsurgery\b",
+        r"\bhospitali[sz]ed\b",
+        r"\bin the hospital\b",
+        r"\bmedical (?:leave|issues?|condition|procedure|reasons?)\b",
+        r"\brecovering from\b",
+        r"\btreatment for\b",
+        r"\bheart attack\b",
     ],
     "personnel_board": [
         # what a board decides about a person behind closed doors is not public
@@ -100,6 +109,9 @@ PATTERNS: dict[str, list[str]] = {
         r"\btitle ix\b",
         r"(?:the |a |parent |lab |formal )complaint\b",
         r"\bhr (?:is|was|has|got) involved",
+        # "there's an investigation", "while they investigate that lab thing"
+        r"\b(?:an|the) investigation\b",
+        r"\binvestigat(?:e|es|ing)\b",
     ],
     "personnel_evaluation": [
         r"performance (?:review|evaluation|improvement plan)",
@@ -220,6 +232,13 @@ PATTERNS: dict[str, list[str]] = {
         r"\bsick\b",
         r"\bill\b(?= (?:with|again|all))",
         r"\bin treatment\b",
+        # everyday illnesses and injuries, as a teacher would name them
+        r"\bmono(?:nucleosis)?\b",
+        r"\bbronchitis\b",
+        r"\bappendi(?:x|citis)\b",
+        r"\bnorovirus\b",
+        r"\brsv\b",
+        r"\bbroken (?:arm|leg|wrist|ankle|collarbone|foot|hand|nose|finger)\b",
     ],
     "record_attendance": [
         r"absen(?:t|ces?)\b",
@@ -232,6 +251,11 @@ PATTERNS: dict[str, list[str]] = {
         # someone's attendance ("Ben's attendance has been rough"), not attendance at an event
         r"(?:'s|\bher|\bhis|\btheir) attendance\b(?! (?:at|for|to)\b)",
         r"missing \d+ days",
+        r"\bunexcused\b",
+        # "has been out for 3 weeks", "Bo's out again", "out sick all week"
+        r"(?:\bis|'s|\bwas|\bbeen|\bbe) out (?:sick|again|all week|"
+        r"for (?:\d+|a|two|three|four|five|several|a few|the) (?:days?|weeks?|months?))\b",
+        r"\b\d+(?:st|nd|rd|th) (?:day|week|absence) in a row\b",
         r"attendance (?:contract|plan|meeting|letter|hearing)",
         r"attendance (?:has been |is |was )?(?:rough|poor|bad|spotty|terrible|awful|"
         r"a (?:problem|concern)|an issue)",
@@ -272,6 +296,16 @@ PATTERNS: dict[str, list[str]] = {
         r"\b(?:divorce|separation)\b",
         r"(?:passed away|died|funeral|grieving|loss of (?:her|his|their) (?:mom|dad|mother|"
         r"father|parent|brother|sister))",
+        # a family's money trouble ("can't afford to fix it", "dad lost his job")
+        # ("can't afford to miss the bus" is an idiom, not money)
+        r"\b(?:can'?t|cannot|could(?:n'?t| not)) afford\b"
+        r"(?! to (?:miss|lose|wait|be|fall|skip|let|have|waste|get|take))",
+        r"\bfinancial(?:ly)? (?:hardship|struggl\w+|trouble|strain)",
+        r"\bstruggling financially\b",
+        r"(?:mom|dad|mother|father|parents?|folks) (?:just )?(?:lost|losing|lose) "
+        r"(?:her|his|their) jobs?\b",
+        r"\b(?:out of work|unemployed)\b",
+        r"\bfood (?:shelf|bank|pantry)\b",
     ],
     "record_housing": [
         r"\bhomeless\w*",
@@ -310,6 +344,12 @@ PATTERNS: dict[str, list[str]] = {
         r"\bvisa (?:status|expired)",
         r"immigration (?:attorney|lawyer|officers?|agents?)",
         r"\bgreen card\b",
+        r"\bvisas? (?:situation|problems?|issues?|status|expired|ran out|denied|renewal)\b",
+        r"\b(?:us|u\.s\.|american) citizen(?:ship)?\b",
+        r"\bcitizenship\b",
+        r"\bdeport\w*",
+        r"\bwork permit\b",
+        r"\basylum\b",
     ],
     "record_grades": [
         r"\bgpa\b",
@@ -345,6 +385,12 @@ PATTERNS: dict[str, list[str]] = {
         r"\bplagiari\w+",
         r"\bcheat(?:ed|ing)\b",
         r"academic (?:dishonesty|integrity)",
+        # a mark that moved: "grade dropped to a C", "went from an F to a B+"
+        r"\bgrades? (?:dropped|fell|slipped|went|jumped|rose|is up|is down|came up)\b"
+        r"[^.!?\n]{0,20}?\bto an? [a-f][+-]?(?![a-z0-9])",
+        r"\bfrom an? [a-f][+-]? to an? [a-f][+-]?(?![a-z0-9])",
+        r"\bmissing (?:the |her |his |their |two |three |\d+ )?(?:[\w-]+ )?(?:lab|labs|"
+        r"report|quiz|quizzes|test|tests|assignment|project|essay|worksheet)s?\b",
     ],
     "record_scores": [
         r"test scores?",
@@ -354,6 +400,11 @@ PATTERNS: dict[str, list[str]] = {
         r"reading level",
         r"\d+(?:st|nd|rd|th) percentile",
         r"\biq\b",
+        # a result on a named test: "a 31 on the ACT", "'Exceeds' on her MCA reading"
+        r"\ban? \d{1,4} on (?:the|her|his|their|my) (?:act|sat|psat|mca|map|nwea|asvab|"
+        r"accuplacer|ap|state test|wida|access)\b",
+        r"\b(?:exceeds|meets|partially meets|does not meet|proficient|not proficient)\W{0,3} "
+        r"on (?:the|her|his|their) (?:mca|map|nwea|state test|act|sat|wida|access)\b",
     ],
     "id_dob": [
         r"(?:\bdob\b|date of birth|birth ?date|\bborn(?: on)?|birthday(?: is)?)\s*[:\-]?\s*"
@@ -379,6 +430,12 @@ PATTERNS: dict[str, list[str]] = {
         r"(?:closed|executive)[- ]session minutes",
         r"not for public (?:release|distribution)",
         r"attorney[- ]client privilege\w*",
+        # what was said behind a board's closed doors, told (not an agenda's "will go into
+        # closed session to discuss ...")
+        r"\b(?:told|said|talked about|discussed|decided|voted|agreed)\b[^.!?\n]{0,40}?"
+        r"\bin (?:a |the )?closed[- ]session\b",
+        r"\bwhat (?:went on|happened|was said) in (?:a |the )?closed[- ]session\b",
+        r"\bclosed[- ]session notes\b",
         r"^\s*confidential\b",
     ],
     "doc_caps": [
@@ -426,6 +483,12 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "buy out",
     ),
     "personnel_personal": (
+        "surgery",
+        "hospital",
+        "medical",
+        "recovering",
+        "treatment for",
+        "heart attack",
         "divorc",
         "custody",
         "her ex",
@@ -510,6 +573,23 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "referred for",
     ),
     "record_family": (
+        "afford",
+        "financial",
+        "struggling",
+        "lost her job",
+        "lost his job",
+        "lost their job",
+        "losing her job",
+        "losing his job",
+        "losing their job",
+        "lose her job",
+        "lose his job",
+        "lose their job",
+        "out of work",
+        "unemployed",
+        "food shelf",
+        "food bank",
+        "food pantry",
         "foster",
         "case worker",
         "caseworker",
@@ -590,6 +670,9 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "eligible for free",
     ),
     "record_immigration": (
+        "citizen",
+        "deport",
+        "work permit",
         "undocumented",
         "immigration",
         "daca",
@@ -633,6 +716,12 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "bus suspension",
     ),
     "record_health": (
+        "mono",
+        "bronchitis",
+        "appendi",
+        "norovirus",
+        "rsv",
+        "broken ",
         "nurse plan",
         "health plan",
         "medical plan",
@@ -699,6 +788,12 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "visually impair",
     ),
     "record_attendance": (
+        "unexcused",
+        "out sick",
+        "out again",
+        "out all week",
+        "out for",
+        " in a row",
         "absen",
         "truan",
         "tard",
@@ -717,6 +812,22 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "checkin",
     ),
     "record_grades": (
+        "grade dropped",
+        "grades dropped",
+        "grade fell",
+        "grades fell",
+        "grade slipped",
+        "grades slipped",
+        "grade went",
+        "grades went",
+        "grade jumped",
+        "grade rose",
+        "grade is",
+        "grades is",
+        "grade came",
+        "grades came",
+        "from a",
+        "missing ",
         "gpa",
         "report card",
         "failing",
@@ -754,6 +865,11 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "homework",
     ),
     "record_scores": (
+        " on the ",
+        " on her ",
+        " on his ",
+        " on their ",
+        " on my ",
         "score",
         "reading level",
         "percentile",
@@ -796,6 +912,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "student",
     ),
     "doc_marker": (
+        "closed session",
+        "closed-session",
         "ferpa",
         "internal use",
         "privileged",
@@ -840,6 +958,9 @@ MARKER_NEEDLES = (
     "session minutes",
     "not for public",
     "attorney",
+    # a board's closed session told about
+    "closed session",
+    "closed-session",
     # a floor plan read from an image (see `premises_plan`)
     "corridor",
     "rally point",
@@ -849,6 +970,15 @@ MARKER_NEEDLES = (
     "safe room",
     "server room",
     "main office",
+    # security arrangements read from an image (see `security_layout`)
+    "keypad",
+    "nvr",
+    "dvr",
+    "cctv",
+    "door code",
+    "access code",
+    "alarm code",
+    "entry code",
 )
 
 # Personnel phrases that are also a student's discipline record ("written up", "reprimanded").
@@ -1003,3 +1133,32 @@ def premises_plan(folded: str, min_kinds: int = 4, min_rooms: int = 2) -> list[T
     kinds = {t.label for t in labels}
     rooms = sum(t.label == "premises_numbered room" for t in labels)
     return labels if len(kinds) >= min_kinds and rooms >= min_rooms else []
+
+
+# Security arrangements read from an image: an access code written out ("Vestibule keypad:
+# 4471#", "door code 2210"), or a camera system's screen (a recorder's label such as NVR/DVR/CCTV,
+# or numbered cameras) over several labelled places of a building.
+_ACCESS_CODE = re.compile(
+    r"\b(?:keypad|(?:door|gate|alarm|access|entry|entrance|lockbox|building|vestibule)\s+"
+    r"(?:code|pin)s?)\b[^\d\n]{0,12}\d{3,8}#?"
+)
+_CAMERA_SYSTEM = re.compile(r"\b(?:nvr|dvr|cctv)\b|\bcam(?:era)?\s*#?\d{1,2}\b")
+_PLACE = re.compile(
+    r"\b(?:hall|hallway|stairs?|stairwell|entry|entrance|ent|lobby|dock|gym|cafe|cafeteria|"
+    r"library|loop|field|office|parking|lot|door|vestibule|commons|corridor|wing)\b"
+)
+
+
+def security_layout(folded: str, min_places: int = 3) -> list[Term]:
+    """Access codes, or a camera system over at least `min_places` labelled places, in `folded`
+    (OCR text). Empty otherwise."""
+    found = [
+        Term(m.start(), m.end(), "premises_access code", m.group(0))
+        for m in _ACCESS_CODE.finditer(folded)
+    ]
+    cameras = list(_CAMERA_SYSTEM.finditer(folded))
+    places = list(_PLACE.finditer(folded))
+    if cameras and len(places) >= min_places:
+        found += [Term(m.start(), m.end(), "premises_camera system", m.group(0)) for m in cameras]
+        found += [Term(m.start(), m.end(), "premises_camera view", m.group(0)) for m in places]
+    return found

@@ -68,8 +68,86 @@ FULL, PREFERRED, INITIAL, FIRST_ONLY, STAFF_FULL, STAFF_TITLE, KEYWORD = range(7
 # "Last, First" (gradebooks, rosters, report headers), the roster's own student id, and a staff
 # member's surname alone (weak: only personnel terms right beside it make it count).
 LAST_FIRST, STUDENT_ID, STAFF_LAST = 7, 8, 9
+# A student's surname with a word for a child or a household ("the Pankoke kid", "the Lysne
+# family", "the Gunderson and Wentzel boys"): weak, like a first name alone.
+SURNAME_KIN = 10
 STRONG = frozenset({FULL, PREFERRED, INITIAL, LAST_FIRST, STUDENT_ID})
-STUDENT_FORMS = frozenset({FULL, PREFERRED, INITIAL, FIRST_ONLY, LAST_FIRST, STUDENT_ID})
+STUDENT_FORMS = frozenset(
+    {FULL, PREFERRED, INITIAL, FIRST_ONLY, LAST_FIRST, STUDENT_ID, SURNAME_KIN}
+)
+KIN_WORDS = (
+    "family",
+    "kid",
+    "kids",
+    "boy",
+    "boys",
+    "girl",
+    "girls",
+    "twins",
+    "brothers",
+    "sisters",
+    "siblings",
+    "household",
+)
+# Everyday short forms of given names (hypocorisms): "Jake Gunderson" is the roster's Jacob
+# Gunderson when the roster lists no preferred name. Only "short form + surname" counts (strong,
+# like a preferred name); a short form alone is too loose ("Ben", "Sam").
+NICKNAMES: dict[str, tuple[str, ...]] = {
+    "abigail": ("abby", "abbie"),
+    "alexander": ("alex", "xander"),
+    "alexandra": ("alex", "lexi"),
+    "andrew": ("andy", "drew"),
+    "anthony": ("tony",),
+    "benjamin": ("ben", "benny"),
+    "catherine": ("cate", "katie"),
+    "charles": ("charlie", "chuck"),
+    "charlotte": ("charlie",),
+    "christopher": ("chris",),
+    "daniel": ("dan", "danny"),
+    "david": ("dave",),
+    "edward": ("ed", "eddie", "ted"),
+    "eleanor": ("ellie", "nora"),
+    "elizabeth": ("liz", "beth", "lizzie", "eliza"),
+    "emily": ("em", "emmy"),
+    "ezekiel": ("zeke",),
+    "gabriel": ("gabe",),
+    "gabriella": ("gabby", "ella"),
+    "isabella": ("bella", "izzy"),
+    "jackson": ("jax", "jack"),
+    "jacob": ("jake",),
+    "james": ("jim", "jimmy", "jamie"),
+    "jennifer": ("jen", "jenny"),
+    "jonathan": ("jon", "jonny"),
+    "joseph": ("joe", "joey"),
+    "joshua": ("josh",),
+    "katherine": ("kate", "katie", "kat"),
+    "kathryn": ("kate", "katie"),
+    "madeline": ("maddie",),
+    "madison": ("maddie", "madi"),
+    "margaret": ("maggie", "meg"),
+    "matthew": ("matt",),
+    "michael": ("mike", "mikey"),
+    "nathaniel": ("nate", "nathan"),
+    "nicholas": ("nick", "nico"),
+    "olivia": ("liv", "livvy"),
+    "patrick": ("pat",),
+    "rebecca": ("becca", "becky"),
+    "richard": ("rich", "rick"),
+    "robert": ("rob", "bob", "bobby"),
+    "samantha": ("sam",),
+    "samuel": ("sam", "sammy"),
+    "sofia": ("sofi",),
+    "sophia": ("sophie",),
+    "stephanie": ("steph",),
+    "theodore": ("theo", "teddy"),
+    "thomas": ("tom", "tommy"),
+    "timothy": ("tim", "timmy"),
+    "victoria": ("tori", "vicky"),
+    "william": ("will", "liam", "billy"),
+    "zachary": ("zach", "zack"),
+}
+# "Pablo and ", "Gunderson & ": a capitalised word joined to the name that follows it.
+_JOINED = re.compile(r"(?<![\w'])([A-Z][^\W\d_]+(?:-[A-Z][^\W\d_]+)?)\s+(?:and|&)\s+(?:the\s+)?$")
 STAFF_FORMS = frozenset({STAFF_FULL, STAFF_TITLE, STAFF_LAST})
 
 
@@ -120,6 +198,7 @@ class RosterIndex:
         for key, form, index in self._forms():
             if key:
                 forms.setdefault(key, []).append((form, index))
+        self._forms_by_key = forms
         self._automaton = ahocorasick.Automaton()
         needles = [fold(keyword) for keyword in keywords]
         for needle in needles:
@@ -130,7 +209,7 @@ class RosterIndex:
             if any(f in STAFF_FORMS for f, _ in entries) and any(f in STRONG for f, _ in entries):
                 # Same full name as a staff member: ambiguous, so it counts as staff only.
                 entries = [(f, i) for f, i in entries if f in STAFF_FORMS]
-            caps = all(
+            caps = any(f == SURNAME_KIN for f, _ in entries) or all(
                 word.rstrip(".") in COMMON_WORD_NAMES or len(word.rstrip(".")) == 1
                 for word in key.split()
             )
@@ -164,6 +243,18 @@ class RosterIndex:
             student_id = _fold_name(student.student_id)
             if len(student_id) >= 4:
                 yield student_id, STUDENT_ID, index
+            if len(last) >= 3 and last not in COMMON_WORD_NAMES:
+                for kin in KIN_WORDS:
+                    yield f"{last} {kin}", SURNAME_KIN, index
+            # short forms of the given name, and each part of a double-barrelled surname
+            # ("Ellie Vasquez" for Eleanor Vasquez-Moe), with the surname: strong forms
+            lasts = [last, *(p for p in re.split(r"[- ]", last) if len(p) >= 3 and p != last)]
+            names = {g for g, _ in givens} | set(NICKNAMES.get(givens[0][0], ()))
+            plain = {(g, last) for g, _ in givens}
+            for given in sorted(names):
+                for part in lasts:
+                    if given and (given, part) not in plain:
+                        yield f"{given} {part}", PREFERRED, index
             for given, form in givens:
                 if not given or not last:
                     continue
@@ -231,6 +322,8 @@ class RosterIndex:
                 continue
             if first_only and _SURNAME_NEXT.match(text, end):
                 continue  # "Maya Jones" is somebody else than the roster's only Maya
+            if first_only and _inside_proper_noun(text, start):
+                continue  # "Prairie Rose" (a school), "Lake Hazel": not the roster's Rose
             if (
                 first_only
                 and folded[start:end] in COMMON_WORD_NAMES
@@ -241,7 +334,44 @@ class RosterIndex:
                 if form in STRONG and HONORIFIC.search(folded, max(0, start - 16), start):
                     continue
                 raw.append(NameMatch(start, end, form, index))
+        if raw:
+            raw += self._joined(text, raw)
         return _longest(raw), keyword
+
+    def _joined(self, text: str, found: list[NameMatch]) -> list[NameMatch]:
+        """Names shared by a coordination: "Pablo and Lucía Morales" names Pablo Morales too,
+        "the Gunderson and Wentzel boys" a Gunderson as well as a Wentzel."""
+        extra = []
+        for match in found:
+            if match.form not in (FULL, PREFERRED, SURNAME_KIN):
+                continue
+            joined = _JOINED.search(text, max(0, match.start - 40), match.start)
+            if joined is None:
+                continue
+            word = _fold_name(joined.group(1))
+            student = self.students[match.index]
+            if match.form == SURNAME_KIN:
+                kin = _fold_name(text[match.start : match.end]).rsplit(" ", 1)[-1]
+                key = f"{word} {kin}"
+            else:
+                key = f"{word} {_fold_name(student.last_name)}"
+            for form, index in self._forms_by_key.get(key, ()):
+                if form in (FULL, PREFERRED, SURNAME_KIN):
+                    extra.append(NameMatch(joined.start(1), joined.end(1), form, index))
+        return extra
+
+
+_CAPITALISED_BEFORE = re.compile(r"(?:^|(?P<lead>[^\s]))\s*(?:[A-Z][\w'-]*)\s+$")
+
+
+def _inside_proper_noun(text: str, start: int) -> bool:
+    """A word standing alone that follows a capitalised word in mid-sentence is part of a longer
+    name ("built Prairie Rose", "at Lake Hazel"), not a first name on its own."""
+    before = _CAPITALISED_BEFORE.search(text, max(0, start - 30), start)
+    if before is None:
+        return False
+    lead = before.group("lead")
+    return lead is not None and lead not in ".!?:;\"'(\u201c" and not lead.isdigit()
 
 
 # Forms that are one word standing alone: they must be capitalised and not followed by another

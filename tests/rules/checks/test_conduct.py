@@ -244,3 +244,60 @@ def test_generalised_forms_are_flagged(text: str, expected: set[str]) -> None:
 )
 def test_generalised_forms_leave_near_misses_alone(text: str) -> None:
     assert _categories(text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # contempt for a group or a person, without a slur or a swear word
+        (
+            "The parents yelling at my players were the nastiest bunch of adults I've seen",
+            {"harassment"},
+        ),
+        ("To the visiting fans who booed our seniors: classless, all of you.", {"harassment"}),
+        (
+            "Our seniors got heckled by a pack of inbred rednecks from across the river",
+            {"harassment"},
+        ),
+        (
+            "Our new principal has no idea what he's doing. Three weeks and two lost files.",
+            {"harassment"},
+        ),
+        # a dismissive command as its own sentence, aimed at a parent
+        ("Another email to the principal about my grading. Get over it, lady.", {"harassment"}),
+        ("Mom of a PLHS benchwarmer: your son is not that talented. Deal with it.", {"harassment"}),
+        # near-misses: the same words in ordinary use, or an insult the writer disowns
+        ("My students have watched each other grow up since kindergarten.", set()),
+        ("Told my 3rd graders to sit down and open their books.", set()),
+        ("The kindest bunch of people showed up to help our students today.", set()),
+        ("Not trying to be a jerk, but please return the library books, students!", set()),
+        ("So proud of every one of you, seniors!", set()),
+        ("I stole the school's idea for reading bingo and my class loved it", set()),
+    ],
+)
+def test_contempt_and_dismissal_aimed_at_people(text: str, expected: set[str]) -> None:
+    assert _categories(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "@hoopdad maybe if your son could dribble he'd see the floor. Our team is fine.",
+            {"harassment"},
+        ),
+        (
+            "Maybe if your daughter ever showed up she would start. Just saying, our team",
+            {"harassment"},
+        ),
+        ("Maybe if your kid is sick, keep him home from our school, thanks!", set()),
+    ],
+)
+def test_sarcastic_put_downs_of_a_child_to_the_parent(text: str, expected: set[str]) -> None:
+    assert _categories(text) == expected
+
+
+def test_a_dismissive_command_said_of_a_crowd_stays_mild() -> None:
+    assert _categories("PLHS fans who threw stuff at the refs: grow up.") == set()
+    assert _categories("PLHS fans who threw stuff at the refs: grow up. 🙄") == {"harassment"}
+    assert _categories("If you threw stuff at the PLHS refs, I saw you. Grow up.") == {"harassment"}

@@ -168,7 +168,8 @@ GRADEBOOK = (
         # personnel matters of a staff member named by surname alone
         (
             "Magnusson is being non-renewed, they discussed it in closed session last night",
-            {"personnel-matter:E200"},
+            # the staff member's matter, and closed-session business told
+            {"personnel-matter:E200", "confidential-document"},
         ),
         (
             "Luis Magnusson's contract isn't being renewed. Keep it quiet!",

@@ -103,3 +103,34 @@ def test_span_covers_the_employer_phrase() -> None:
 )
 def test_subject_or_sport_before_the_school_names_the_employer(bio: str, flagged: bool) -> None:
     assert bool(Disclaimer().run(_profile(bio), DisclaimerParams(), CTX)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("bio", "flagged"),
+    [
+        # disclaimers worded in any order, and whose views they are not
+        ("Science teacher at PLHS | views = my own", False),
+        ("5th grade teacher at Lakeview Elementary. Everything here is my own opinion.", False),
+        ("Coach at PLHS. Opinions: mine. Typos: also mine.", False),
+        ("Band director at Cedar Ridge Middle; not the views of my employer", False),
+        ("Teacher at PLHS, thoughts mine, not PLPS's", False),
+        ("Counselor at Prairie Lakes High School. Posts are not that of my district.", False),
+        # near-misses: "my own" about something else is no disclaimer
+        ("Science teacher at PLHS. Posts about my own classroom adventures", True),
+        ("Teacher at Lakeview Elementary and mom of my own three kiddos", True),
+    ],
+)
+def test_disclaimer_wording_in_any_order(bio: str, flagged: bool) -> None:
+    assert bool(Disclaimer().run(_profile(bio), DisclaimerParams(), CTX)) is flagged
+
+
+@pytest.mark.parametrize(
+    "bio",
+    [
+        "Teacher at PLHS, speaking for myself",
+        "PLHS coach. Not speaking on behalf of PLPS.",
+        "Science teacher at Cedar Ridge Middle; this page is not affiliated with the district",
+    ],
+)
+def test_more_disclaimer_wordings(bio: str) -> None:
+    assert Disclaimer().run(_profile(bio), DisclaimerParams(), CTX) == []

@@ -98,3 +98,26 @@ def test_contact_hits_name_no_person_and_are_keyed_per_item() -> None:
         "page_governance:phone",
     ]
     assert all(h.category.startswith("official page missing") for h in hits)
+
+
+@pytest.mark.parametrize(
+    ("analysis", "expected"),
+    [
+        ({"ok": True, "logos": [{"mark": "plps-shield", "score": 0.97}]}, set()),
+        ({"ok": True, "logos": []}, {"logo"}),  # an avatar that is a field photo
+        ({"ok": False, "logos": []}, set()),  # not analysed: the avatar counts, as before
+        (None, set()),
+    ],
+)
+def test_logo_is_a_registered_mark_found_in_the_avatar(
+    analysis: dict[str, Any] | None, expected: set[str]
+) -> None:
+    media = [{**AVATAR[0], "analysis": analysis}]
+    assert _keys(_profile("plhs-activities", media=media), WEM) == expected
+
+
+def test_text_read_inside_the_avatar_is_not_judged_as_the_profile() -> None:
+    target = _profile("plhs-activities", bio="PLPS\nDISTRICT 917", extra={}, media=[])
+    assert _keys(target, WEM) == {"logo", "homepage", "email", "phone"}
+    target.extra = {"text_source": "image"}
+    assert _keys(target, WEM) == set()

@@ -97,3 +97,35 @@ def test_name_far_from_the_cue_does_not_count() -> None:
 )
 def test_candidacies_and_vote_for_a_name(text: str, expected: set[str]) -> None:
     assert _kinds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Vote yes for our kids! I teach at PLHS and the roof leaks. #YesForPLHS", {"political"}),
+        ("I teach at Lakeview Elementary: please vote NO, our levy is enough", {"political"}),
+        (
+            "New in my TPT store: the Cedar Ridge Middle reading unit I use every day, $4",
+            {"commercial"},
+        ),
+        ("Lakeview Elementary teachers love these printables, link in sidebar", {"commercial"}),
+        ("Restocked my teacher sticker shop, PLHS colours included", {"commercial"}),
+        # near-misses
+        ("PLHS student council: vote yes or no on the dress code in homeroom", set()),
+        ("My store run for the PLHS bake sale is done", set()),
+    ],
+)
+def test_ballot_measures_and_teacher_stores(text: str, expected: set[str]) -> None:
+    assert _kinds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PLHS teacher here, my campaign for city council starts today", {"political"}),
+        ("Our Lakeview Elementary family could use help, GoFundMe link below", {"cause"}),
+        ("Cedar Ridge Middle teachers swear by this planner (affiliate link)", {"commercial"}),
+    ],
+)
+def test_campaigns_fundraising_pages_and_affiliate_links(text: str, expected: set[str]) -> None:
+    assert _kinds(text) == expected

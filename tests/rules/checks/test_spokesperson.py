@@ -102,3 +102,49 @@ def test_the_districts_decision_told_as_settled_fact_is_flagged(text: str) -> No
 )
 def test_hedged_reported_or_ordinary_future_is_not_flagged(text: str) -> None:
     assert Spokesperson().run(_post(text), SpokespersonParams(), CTX) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        # an official word in a school's name
+        ("OFFICIAL: PLHS will dismiss two hours early tomorrow because of the storm", True),
+        ("Official word from the Cedar Ridge Middle office: no phones at lunch from Monday", True),
+        ("The PLHS science department's official position is that calculators stay home", True),
+        ("I'm speaking officially as the adviser: the PLHS robotics trip is cancelled", True),
+        # a decision placed in, or owned for, the organisation
+        ("We have decided here at Cedar Ridge Middle that recess stays outdoors all winter", True),
+        ("Prairie Lakes Schools has now decided to move graduation indoors", True),
+        ("Parents: the district is moving conferences to March. That's our decision, sorry", True),
+        ("Consider this the announcement: Cedar Ridge Middle picture day moves to Friday", True),
+        # near-misses: unofficial talk, a family's decision, hoping, relaying
+        ("Unofficial poll: should PLHS have a later start?", False),
+        ("Not official yet, but I hope PLHS moves the dance", False),
+        ("We decided at dinner to go to the PLHS homecoming game", False),
+        ("That's our decision as a family: the kids stay at PLHS next year", False),
+        ("I hope the district has now decided to fix the roof at PLHS", False),
+        ("Sharing the PLHS office's official position: phones stay in lockers", False),
+    ],
+)
+def test_official_voice_and_owned_decisions(text: str, flagged: bool) -> None:
+    assert bool(Spokesperson().run(_post(text), SpokespersonParams(), CTX)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Effective immediately, PLHS will no longer sell tickets at the door", True),
+        ("Please be advised that Prairie Lakes Schools will close at noon on Friday", True),
+        ("I can confirm that Lakeview Elementary will keep half days in May", True),
+        ("The district's decision is final, no more appeals about the bus routes", True),
+        ("Cedar Ridge Middle families, we have decided to end the phone pilot", True),
+        ("We're closing Cedar Ridge Middle early today because of the boiler", True),
+        # near-misses
+        ("Effective immediately I am on a no-sugar diet, wish me luck PLHS staff", False),
+        ("Can anyone confirm whether PLHS will have school Monday?", False),
+        ("We're closing the PLHS gym at 5 for the volleyball setup", False),
+        ("The district's decision on the bus routes comes out Friday", False),
+    ],
+)
+def test_notices_in_the_organisations_name(text: str, flagged: bool) -> None:
+    assert bool(Spokesperson().run(_post(text), SpokespersonParams(), CTX)) is flagged
