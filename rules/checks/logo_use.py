@@ -2,11 +2,14 @@
 
 What the check reads: each `target.media[i]["analysis"]` (`MediaAnalysis.to_dict()`, attached by
 the flow after `rules.detect.media_pipeline.analyse` with the district's marks,
-`config.logo_paths`), namely `logos` ({mark, box, quad, score, inliers}) and `phash`.
+`config.logo_paths`), namely `logos` ({mark, box, quad, score, inliers, chroma, found_in: image |
+tiles, the second being the tiled pass over pages}), `document_score` and `phash`.
 
 Not findings:
 - anything on a sponsored account (marks are expected there) unless `personal_only` is false;
 - an account with `logo_permission: true` (the permission the pack's clause asks for);
+- with `document_marks: false`, a mark on an image that is a page (a district letter's
+  letterhead), where the pack counts district materials as permitted work information;
 - with `allow_reshare` (default), a re-share of district content (West Fargo allows sharing it
   explicitly): a `share` whose origin is one of the district's sponsored accounts (the
   platform's share metadata, or the district's name in the shared attribution) or unknown
@@ -41,6 +44,12 @@ class LogoUseParams(CheckParams):
     allow_reshare: bool = True
     reshare_max_distance: int = Field(default=8, ge=0, le=32)
     min_score: float = Field(default=0.6, ge=0, le=1)
+    # A mark on a photographed page (the letterhead of a memo, a letter, a plan) is the district's
+    # logo posted all the same; a pack whose policy treats district materials as permitted work
+    # information (West Fargo's allowance) sets this false. `document_threshold` is the page line
+    # of `rules.detect.media_pipeline` (document_score at or above it: the image is a page).
+    document_marks: bool = True
+    document_threshold: float = Field(default=0.5, ge=0, le=1)
     personal_only: bool = True
     roles: list[str] = Field(
         default_factory=lambda: ["image", "video_thumbnail", "avatar", "banner"]
@@ -66,7 +75,8 @@ class LogoUse(Check):
             if media.get("role", "image") not in params.roles or not analysis.get("ok"):
                 continue
             marks = [m for m in analysis.get("logos", []) if m["score"] >= params.min_score]
-            if not marks:
+            page = float(analysis.get("document_score") or 0) >= params.document_threshold
+            if not marks or (page and not params.document_marks):
                 continue
             checked: dict[str, Any] = {}
             # An avatar or banner is the account's own face, not a share: the district's mark
@@ -144,6 +154,9 @@ def _hit(
             "box": list(mark["box"]),
             "quad": [list(p) for p in mark.get("quad", [])],
             "inliers": mark["inliers"],
+            "chroma": mark.get("chroma"),
+            "found_in": mark.get("found_in", "image"),
+            "document_score": analysis.get("document_score"),
             "url": media.get("url"),
             "role": role,
             "sha256": analysis["sha256"],
