@@ -375,8 +375,8 @@ _FORM = (
 _GAP = (
     r"missing|still (?:waiting|need|missing|chasing|floating|out|in (?:a|her|his|their) "
     r"backpack)|floating around|waiting (?:on|for)|"
-    r"(?:didn'?t|did not|haven'?t|have not|hasn'?t|has not|never|don'?t|do not) "
-    r"(?:have time to |even |bother to )?"
+    r"(?:didn'?t|did not|haven'?t|have not|hasn'?t|has not|never|don'?t|do not|forgot to|"
+    r"forgot|neglected to|failed to) (?:have time to |even |bother to |double[- ]?)?"
     r"(?:get|got|gotten|come|came|return|returned|turn|turned|receive|received|sign|signed|"
     r"have|check|checked|bring|brought|send|sent|hand|handed)|"
     r"not (?:back|returned|signed|in yet|on file|everyone)|yet to|outstanding|"
