@@ -62,6 +62,10 @@ class PageGovernance(Check):
     def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
         if target.kind != "profile" or target.account.kind != "sponsored":
             return []
+        if target.extra.get("text_source") == "image":
+            # The text read inside the avatar (flows.steps.imaging.image_text_targets) carries no
+            # media and no profile fields of its own: the profile itself is judged once, above.
+            return []
         hits = []
         if params.require_responsible and not (target.account.responsible or "").strip():
             hits.append(
