@@ -331,8 +331,22 @@ def _moved(hit: LogoHit, dx: int, dy: int) -> LogoHit:
 def _spread(
     keypoints: Sequence[cv2.KeyPoint], shape: tuple[int, ...], total: int
 ) -> list[cv2.KeyPoint]:
-    """At most `total` keypoints: the strongest of each grid cell first, so every region of the
-    image keeps some, then the strongest of those left over."""
+    """At most `total` keypoints, each pyramid level keeping its share of them (the scales a
+    mark is matched at), and within a level the strongest of each grid cell first, so every
+    region of the image keeps some, then the strongest of those left over."""
+    levels: dict[int, list[cv2.KeyPoint]] = {}
+    for point in keypoints:
+        levels.setdefault(point.octave, []).append(point)
+    chosen: list[cv2.KeyPoint] = []
+    for points in levels.values():
+        share = round(total * len(points) / len(keypoints))
+        chosen += _spread_level(points, shape, share)
+    return chosen
+
+
+def _spread_level(
+    keypoints: list[cv2.KeyPoint], shape: tuple[int, ...], total: int
+) -> list[cv2.KeyPoint]:
     height, width = shape[:2]
     cells: dict[tuple[int, int], list[cv2.KeyPoint]] = {}
     for point in keypoints:
@@ -346,7 +360,7 @@ def _spread(
         chosen += points[:quota]
         rest += points[quota:]
     rest.sort(key=lambda p: -p.response)
-    return chosen + rest[: max(0, total - len(chosen))]
+    return chosen[:total] + rest[: max(0, total - len(chosen))]
 
 
 def _chroma_distance(model: _Model, rgb: np.ndarray, homography: np.ndarray) -> float:
