@@ -8,8 +8,8 @@ tiles, the second being the tiled pass over pages}), `document_score` and `phash
 Not findings:
 - anything on a sponsored account (marks are expected there) unless `personal_only` is false;
 - an account with `logo_permission: true` (the permission the pack's clause asks for);
-- with `document_marks: false`, a mark on an image that is a page (a district letter's
-  letterhead), where the pack counts district materials as permitted work information;
+- with `letterhead_marks: false`, a letterhead's mark (small on a page, found only by the tiled
+  pass), where the pack counts district materials as permitted work information;
 - with `allow_reshare` (default), a re-share of district content (West Fargo allows sharing it
   explicitly): a `share` whose origin is one of the district's sponsored accounts (the
   platform's share metadata, or the district's name in the shared attribution) or unknown
@@ -44,12 +44,12 @@ class LogoUseParams(CheckParams):
     allow_reshare: bool = True
     reshare_max_distance: int = Field(default=8, ge=0, le=32)
     min_score: float = Field(default=0.6, ge=0, le=1)
-    # A mark on a photographed page (the letterhead of a memo, a letter, a plan) is the district's
-    # logo posted all the same; a pack whose policy treats district materials as permitted work
-    # information (West Fargo's allowance) sets this false. `document_threshold` is the page line
-    # of `rules.detect.media_pipeline` (document_score at or above it: the image is a page).
-    document_marks: bool = True
-    document_threshold: float = Field(default=0.5, ge=0, le=1)
+    # A letterhead: a mark on a page small enough that only the tiled pass over pages found it
+    # (`found_in: tiles`, rules.detect.logos). It is the district's logo posted all the same; a
+    # pack whose policy counts district materials as permitted work information (West Fargo's
+    # allowance) sets this false. A flyer's prominent mark is found by the whole-image pass and
+    # is never covered by this.
+    letterhead_marks: bool = True
     personal_only: bool = True
     roles: list[str] = Field(
         default_factory=lambda: ["image", "video_thumbnail", "avatar", "banner"]
@@ -74,9 +74,13 @@ class LogoUse(Check):
             analysis = media.get("analysis") or {}
             if media.get("role", "image") not in params.roles or not analysis.get("ok"):
                 continue
-            marks = [m for m in analysis.get("logos", []) if m["score"] >= params.min_score]
-            page = float(analysis.get("document_score") or 0) >= params.document_threshold
-            if not marks or (page and not params.document_marks):
+            marks = [
+                m
+                for m in analysis.get("logos", [])
+                if m["score"] >= params.min_score
+                and (params.letterhead_marks or m.get("found_in") != "tiles")
+            ]
+            if not marks:
                 continue
             checked: dict[str, Any] = {}
             # An avatar or banner is the account's own face, not a share: the district's mark

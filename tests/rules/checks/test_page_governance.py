@@ -98,3 +98,13 @@ def test_contact_hits_name_no_person_and_are_keyed_per_item() -> None:
         "page_governance:phone",
     ]
     assert all(h.category.startswith("official page missing") for h in hits)
+
+
+def test_text_read_inside_the_avatar_is_not_judged_as_the_profile() -> None:
+    from flows.steps.imaging import image_text_targets
+
+    avatar = [{**AVATAR[0], "analysis": {"ok": True, "ocr_text": "DISTRICT 2210"}}]
+    [read] = image_text_targets([_profile("lve-pto-news", media=avatar)])
+    assert read.media == [] and read.extra["text_source"] == "image"
+    assert _keys(read, JNDC) == set()
+    assert _keys(read, WEM) == set()
