@@ -13,7 +13,9 @@ Not findings:
 - with `allow_reshare` (default), a re-share of district content (West Fargo allows sharing it
   explicitly): a `share` whose origin is one of the district's sponsored accounts (the
   platform's share metadata, or the district's name in the shared attribution) or unknown
-  (a share names another account as its origin: not exempt), or an image
+  (a share names another account as its origin: not exempt; nor is an image of unknown origin
+  that still carries its camera capture time, which the platforms strip from what they serve:
+  the sharer's own photo attached to the share), or an image
   *verified* to be the same picture as one a sponsored account posted
   (`rules.detect.reshare.SponsoredImages`, which the flow puts in the context under
   `sponsored_images`: same file, or alignment plus pixel correlation; a near perceptual hash
@@ -104,8 +106,15 @@ def _reshare(
     """What this image re-shares of the district's own, or None (then `checked` says why)."""
     if target.kind == "share":
         origin = _district_origin(target, ctx)
-        if origin is not None:
+        if origin is not None and not (
+            origin["method"] == "share-origin-unknown" and analysis.get("exif_time")
+        ):
             return origin
+        if origin is not None:
+            # The platforms strip camera metadata from what they serve, so a picture that still
+            # carries its capture time was uploaded by the sharer: their own photo attached to
+            # the share, not the district's picture re-shared (issue 14).
+            checked["own_photo"] = {"exif_time": analysis.get("exif_time")}
     index: SponsoredImages | None = ctx.cached(SPONSORED_IMAGES, lambda: None)
     if index is not None:
         found = index.match(media)

@@ -321,3 +321,17 @@ def test_evidence_says_which_pass_found_the_mark_its_colour_distance_and_the_pag
         5.4,
         0.9,
     )
+
+
+@pytest.mark.parametrize(
+    ("exif_time", "found"),
+    [(None, set()), ("2026-10-08T07:15:00", {RULES["west-fargo-debh-ap"]})],
+    ids=["served by the platform", "own photo with its capture time"],
+)
+def test_own_photo_attached_to_a_share_of_unknown_origin_is_not_a_reshare(
+    exif_time: str | None, found: set[str]
+) -> None:
+    media = analysis() | {"exif_time": exif_time}
+    target = post("west-fargo-debh-ap", media, kind="share")
+    target.text = "My route got a shelter!! thank you ag kids"
+    assert fired("west-fargo-debh-ap", target) == found
