@@ -54,9 +54,7 @@ class PageGovernance(Check):
     class Params(CheckParams):
         require_responsible: bool = True
         require_contact: bool = False
-        contact_items: list[Item] = Field(
-            default_factory=_all_items
-        )
+        contact_items: list[Item] = Field(default_factory=_all_items)
         extra_phones: list[str] = Field(default_factory=list)  # e.g. a school office line
 
     def run(self, target: Target, params: Any, ctx: CheckContext) -> list[Hit]:
