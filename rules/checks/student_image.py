@@ -116,7 +116,9 @@ class StudentImage(Check):
         signals = _signals(target, [m for m, _ in faces] or photos, params, ctx)
         hits = _opt_out_hits(named, photos, bool(faces)) if params.opt_out else []
         if params.mode == "instructional_day":  # the pack's clause is about the day, not consent
-            hits = [replace(h, level=Level.ADVISORY) for h in hits]
+            # ... and about images *of learners*: with no face seen, nothing says the opted-out
+            # student is pictured (a letter, a drawing); naming them is confidentiality's.
+            hits = [replace(h, level=Level.ADVISORY) for h in hits] if faces else []
         elif params.public_arena_exempt and signals.public_arena:
             hits = []  # a public event: exempt even without consent (Alexandria 471)
         if not faces:

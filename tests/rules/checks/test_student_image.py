@@ -456,3 +456,13 @@ def test_evidence_names_the_setting_that_lifted_the_public_arena() -> None:
     details = next(d for d in drafts if d.check_name == "student_image").evidence["details"]
     assert details["public_event"] == ["game"]
     assert details["nonpublic_setting"] == ["recess"]
+
+
+def test_west_fargo_opted_out_student_named_beside_a_faceless_picture_is_no_image_finding() -> None:
+    """West Fargo's clause is about images of learners: a letter or a drawing with no face is not
+    one (naming the student is the confidentiality check's); with faces it stays advisory."""
+    policy = "west-fargo-debh-ap"
+    letter = post(policy, "Linh Nguyen wrote me a letter", analysis(faces=0, exif_time=SATURDAY))
+    photo = post(policy, "Linh Nguyen wrote me a letter", analysis(faces=2, exif_time=SATURDAY))
+    assert fired(policy, letter, level="advisory") == set()
+    assert fired(policy, photo, level="advisory") == {RULES[policy]}
