@@ -8,10 +8,10 @@ with the same outline, palette and typeface matches enough local features to pas
    homography per mark; the projected outline must be a sane, convex quadrilateral. ORB was
    chosen over SIFT after measuring both (docs/detectors.md): 40/40 vs 36/40 marks found on a
    trial set, at about a fifth of the CPU. The scene's keypoints are *spread over a grid*
-   (8000 FAST candidates, the strongest `scene_features // GRID_CELLS` per cell first, then the
-   strongest of the rest): kept by strength alone, a page of text or a bookshelf takes every one
+   (6000 FAST candidates; per pyramid level, the strongest of each cell first, then the
+   strongest of the rest, 2500 in all): kept by strength alone, a page of text or a bookshelf takes every one
    of them and a flat mark on a letterhead, a product cover or a poster gets none (the mark was
-   missed on 11 of 12 such dev photos; spread, 8 of 12 found, at +20% logo CPU).
+   missed on 11 of 12 such dev photos; spread, 7 of 12 found).
 2. **Verify**: warp the scene back into the mark's frame and compare it with the mark, zone by zone
    (a 6x6 grid over the mark's opaque pixels), by normalised cross-correlation. A true mark agrees
    in most zones even when a hand or a caption covers part of it; a look-alike disagrees in the
@@ -51,7 +51,7 @@ GRID = 6
 TEMPLATE_FEATURES = 600
 TILE_FRACTION = 0.4  # a tile's side as a fraction of the image's side
 TILE_STEPS = 3  # tiles per side, overlapping
-SCENE_CANDIDATES = 8000  # FAST corners considered before spreading them over the grid
+SCENE_CANDIDATES = 6000  # FAST corners considered before spreading them over the grid
 SCENE_GRID = 8  # cells per side for spreading the scene's keypoints
 HOMOGRAPHY = cv2.USAC_MAGSAC
 
@@ -179,7 +179,7 @@ class LogoDetector:
         min_score: float = 0.62,
         max_side: int = 1024,
         features: str = "orb",
-        scene_features: int = 3000,
+        scene_features: int = 2500,
         max_chroma: float = 24.0,
     ) -> None:
         self.models = [_model(mark, features) for mark in marks]

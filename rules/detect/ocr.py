@@ -39,7 +39,7 @@ def document_score(rgb: np.ndarray) -> float:
     horizontally, form long thin runs. Faces, textures and scenes give blobs, not runs.
 
     Where there is paper but not one line at 512 px, the lines are looked for once more at up to
-    768 px (and count only if there are at least three): a wide photo of a log sheet on a desk
+    640 px (and count only if there are at least three): a wide photo of a log sheet on a desk
     shrinks its 9-point rows to 3-4 px at 512 and scored 0 (issue 14, "documents photographed
     at an angle"). Only images with paper and no line pay for that second look; on the dev
     corpus it changed one image of 844 (that log sheet)."""
@@ -53,10 +53,10 @@ def document_score(rgb: np.ndarray) -> float:
         return 0.0
     lines = _text_lines(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
     if lines == 0 and rgb.shape[1] > width:
-        finer_rgb = _resized(rgb, min(rgb.shape[1], 768))
+        finer_rgb = _resized(rgb, min(rgb.shape[1], 640))
         finer = _text_lines(cv2.cvtColor(finer_rgb, cv2.COLOR_RGB2GRAY))
         # Only a page's worth of lines counts at the finer scale: a white classroom wall shows a
-        # line or two of a poster there (benchmarks/images.py), a log sheet shows ten.
+        # line or two of a poster there (benchmarks/images.py), a log sheet shows six.
         lines = finer if finer >= 3 else 0
     return round(min(1.0, paper / 0.6) * min(1.0, lines / 3), 3)
 
