@@ -9,9 +9,9 @@ with the same outline, palette and typeface matches enough local features to pas
    chosen over SIFT after measuring both (docs/detectors.md): 40/40 vs 36/40 marks found on a
    trial set, at about a fifth of the CPU. The scene's keypoints are *spread over a grid*
    (6000 FAST candidates; per pyramid level, the strongest of each cell first, then the
-   strongest of the rest, 2500 in all): kept by strength alone, a page of text or a bookshelf takes every one
-   of them and a flat mark on a letterhead, a product cover or a poster gets none (the mark was
-   missed on 11 of 12 such dev photos; spread, 7 of 12 found).
+   strongest of the rest, 2500 in all): kept by strength alone, a page of text or a bookshelf
+   takes every one of them and a flat mark on a letterhead, a product cover or a poster gets
+   none (the mark was missed on 11 of 12 such dev photos; spread, 7 of 12 found).
 2. **Verify**: warp the scene back into the mark's frame and compare it with the mark, zone by zone
    (a 6x6 grid over the mark's opaque pixels), by normalised cross-correlation. A true mark agrees
    in most zones even when a hand or a caption covers part of it; a look-alike disagrees in the
