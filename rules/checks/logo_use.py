@@ -2,15 +2,20 @@
 
 What the check reads: each `target.media[i]["analysis"]` (`MediaAnalysis.to_dict()`, attached by
 the flow after `rules.detect.media_pipeline.analyse` with the district's marks,
-`config.logo_paths`), namely `logos` ({mark, box, quad, score, inliers}) and `phash`.
+`config.logo_paths`), namely `logos` ({mark, box, quad, score, inliers, chroma, found_in: image |
+tiles, the second being the tiled pass over pages}), `document_score` and `phash`.
 
 Not findings:
 - anything on a sponsored account (marks are expected there) unless `personal_only` is false;
 - an account with `logo_permission: true` (the permission the pack's clause asks for);
+- with `letterhead_marks: false`, a letterhead's mark (small on a page, found only by the tiled
+  pass), where the pack counts district materials as permitted work information;
 - with `allow_reshare` (default), a re-share of district content (West Fargo allows sharing it
   explicitly): a `share` whose origin is one of the district's sponsored accounts (the
   platform's share metadata, or the district's name in the shared attribution) or unknown
-  (a share names another account as its origin: not exempt), or an image
+  (a share names another account as its origin: not exempt; nor is an image of unknown origin
+  that still carries its camera capture time, which the platforms strip from what they serve:
+  the sharer's own photo attached to the share), or an image
   *verified* to be the same picture as one a sponsored account posted
   (`rules.detect.reshare.SponsoredImages`, which the flow puts in the context under
   `sponsored_images`: same file, or alignment plus pixel correlation; a near perceptual hash
@@ -41,6 +46,12 @@ class LogoUseParams(CheckParams):
     allow_reshare: bool = True
     reshare_max_distance: int = Field(default=8, ge=0, le=32)
     min_score: float = Field(default=0.6, ge=0, le=1)
+    # A letterhead: a mark on a page small enough that only the tiled pass over pages found it
+    # (`found_in: tiles`, rules.detect.logos). It is the district's logo posted all the same; a
+    # pack whose policy counts district materials as permitted work information (West Fargo's
+    # allowance) sets this false. A flyer's prominent mark is found by the whole-image pass and
+    # is never covered by this.
+    letterhead_marks: bool = True
     personal_only: bool = True
     roles: list[str] = Field(
         default_factory=lambda: ["image", "video_thumbnail", "avatar", "banner"]
@@ -64,7 +75,12 @@ class LogoUse(Check[LogoUseParams]):
             analysis = media.get("analysis") or {}
             if media.get("role", "image") not in params.roles or not analysis.get("ok"):
                 continue
-            marks = [m for m in analysis.get("logos", []) if m["score"] >= params.min_score]
+            marks = [
+                m
+                for m in analysis.get("logos", [])
+                if m["score"] >= params.min_score
+                and (params.letterhead_marks or m.get("found_in") != "tiles")
+            ]
             if not marks:
                 continue
             checked: dict[str, Any] = {}
@@ -89,8 +105,15 @@ def _reshare(
     """What this image re-shares of the district's own, or None (then `checked` says why)."""
     if target.kind == "share":
         origin = _district_origin(target, ctx)
-        if origin is not None:
+        if origin is not None and not (
+            origin["method"] == "share-origin-unknown" and analysis.get("exif_time")
+        ):
             return origin
+        if origin is not None:
+            # The platforms strip camera metadata from what they serve, so a picture that still
+            # carries its capture time was uploaded by the sharer: their own photo attached to
+            # the share, not the district's picture re-shared (issue 14).
+            checked["own_photo"] = {"exif_time": analysis.get("exif_time")}
     index: SponsoredImages | None = ctx.cached(SPONSORED_IMAGES, lambda: None)
     if index is not None:
         found = index.match(media)
@@ -143,6 +166,9 @@ def _hit(
             "box": list(mark["box"]),
             "quad": [list(p) for p in mark.get("quad", [])],
             "inliers": mark["inliers"],
+            "chroma": mark.get("chroma"),
+            "found_in": mark.get("found_in", "image"),
+            "document_score": analysis.get("document_score"),
             "url": media.get("url"),
             "role": role,
             "sha256": analysis["sha256"],

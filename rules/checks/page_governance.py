@@ -63,7 +63,9 @@ class PageGovernance(Check[PageGovernanceParams]):
         if target.kind != "profile" or target.account.kind != "sponsored":
             return []
         if (target.extra or {}).get("text_source") == "image":
-            return []  # the text read inside the avatar is not the profile
+            # The text read inside the avatar (flows.steps.imaging.image_text_targets) carries no
+            # media and no profile fields of its own: the profile itself is judged once, above.
+            return []
         hits = []
         if params.require_responsible and not (target.account.responsible or "").strip():
             hits.append(

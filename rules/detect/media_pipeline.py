@@ -38,7 +38,7 @@ from rules.detect.logos import LogoDetector, LogoHit, LogoMark, marks_key
 from rules.detect.ocr import OcrEngine, document_score
 
 # Bump when a detector, a threshold or the shape of MediaAnalysis changes: cached rows are redone.
-ANALYSER_VERSION = "images-3"
+ANALYSER_VERSION = "images-9"
 T = TypeVar("T")
 
 
@@ -71,7 +71,8 @@ class MediaAnalysis:
     exif_source: str | None = None
     phash: str | None = None
     faces: list[dict[str, Any]] = field(default_factory=list)  # {box: [x,y,w,h], score}
-    logos: list[dict[str, Any]] = field(default_factory=list)  # {mark, box, quad, score, inliers}
+    # {mark, box, quad, score, inliers, chroma, found_in: image | tiles}
+    logos: list[dict[str, Any]] = field(default_factory=list)
     document_score: float = 0.0
     ocr_run: bool = False
     ocr_text: str = ""
@@ -157,33 +158,32 @@ def analyse(path: Path, marks: list[LogoMark], settings: Settings | None = None)
     result.exif_time, result.exif_source = image.exif_time, image.exif_source
     result.phash = _isolated(result, "phash", lambda: phash(image.rgb), None)
     scale = image.scale
+    no_hits: list[LogoHit] = []
     no_faces: list[Face] = []
     faces = _isolated(result, "faces", lambda: _detect_faces(image.rgb, settings), no_faces)
     result.faces = [{"box": _scaled(f.box, scale), "score": f.score} for f in faces]
     result.detectors["faces"] = FaceDetector.name
     if marks:
-        no_hits: list[LogoHit] = []
         hits = _isolated(
             result,
             "logos",
             lambda: _logos(tuple(marks), settings.logo_min_score).detect(image.rgb),
             no_hits,
         )
-        result.logos = [
-            {
-                "mark": h.mark,
-                "box": _scaled(h.box, scale),
-                "quad": [_scaled(p, scale) for p in h.quad],
-                "score": h.score,
-                "inliers": h.inliers,
-                "chroma": h.chroma,
-            }
-            for h in hits
-        ]
+        result.logos = [_logo_dict(h, scale, "image") for h in hits]
         result.detectors["logos"] = LogoDetector.name
     result.document_score = round(
         _isolated(result, "document", lambda: document_score(image.rgb), 0.0), 3
     )
+    if marks and not result.logos and result.document_score >= settings.document_threshold:
+        # A page: its letterhead's mark is too small against the page for the whole-image pass.
+        tiled = _isolated(
+            result,
+            "logo_tiles",
+            lambda: _logos(tuple(marks), settings.logo_min_score).detect_tiles(image.rgb),
+            no_hits,
+        )
+        result.logos = [_logo_dict(h, scale, "tiles") for h in tiled]
     if _wants_ocr(settings, result.document_score, bool(result.faces)):
         _isolated(result, "ocr", lambda: _read_text(result, image.rgb, scale, settings), None)
     return result
@@ -217,6 +217,19 @@ def _read_text(result: MediaAnalysis, rgb: np.ndarray, scale: float, settings: S
         for line in text.lines
     ]
     result.detectors["ocr"] = engine.name
+
+
+def _logo_dict(hit: LogoHit, scale: float, found_in: str) -> dict[str, Any]:
+    """A mark as the checks read it; `found_in` says which pass found it (image | tiles)."""
+    return {
+        "mark": hit.mark,
+        "box": _scaled(hit.box, scale),
+        "quad": [_scaled(p, scale) for p in hit.quad],
+        "score": hit.score,
+        "inliers": hit.inliers,
+        "chroma": hit.chroma,
+        "found_in": found_in,
+    }
 
 
 def _scaled(values: tuple[int, ...], scale: float) -> list[int]:

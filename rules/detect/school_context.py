@@ -318,20 +318,68 @@ PUBLIC_EVENT = _words(
     r"parade",
     r"stole the show",
     r"sold[- ]out",
+    # Contests and programmes an audience comes to (Alexandria 471's "fine arts public
+    # performances"): a bee, a one-act, a winter sing, a banquet.
+    r"contests?",
+    r"competitions?",
+    r"(?:spelling|geography|history) bee",
+    r"one[- ]acts?",
+    r"(?:winter|spring|holiday|fall|christmas) (?:sing|program|programme)",
+    r"banquets?",
+    r"came up short",
+    # An audience said in everyday words: the public is there, whatever the event is called.
+    r"(?:packed|packing|filled|filling) the (?:gym|gymnasium|auditorium|stands|bleachers|"
+    r"house|theater|theatre|fieldhouse|arena)",
+    r"(?:in|from) the (?:stands|bleachers)",
+    r"(?:the |a )?(?:crowd|audience)",
+    r"(?:families|fans|parents|community) (?:lined|packed|filled|cheered)",
+)
+# Settings that are not a public arena even when a game or a parade is mentioned: a class
+# period, recess, practice and training, a field trip, a party in a classroom, a club after
+# school. Alexandria's exception is for images *taken in* the public arena; a classroom game or
+# the party after a parade is not one (issue 14: these were exempted for the word "game").
+NONPUBLIC = _words(
+    r"recess",
+    r"homeroom",
+    r"classrooms?",
+    r"room \d+",
+    r"(?:in|during|after|before) class",
+    r"(?:1st|2nd|3rd|[4-9]th|first|second|third|fourth|fifth|sixth|seventh|eighth) "
+    r"(?:hour|period|block)",
+    r"period [1-9]",
+    r"phy ed",
+    r"(?:pe|p\.e\.|gym) class",
+    r"practices?",
+    r"practiced",
+    r"practicing",
+    r"lift(?:ing)? (?:club|crew|session|group)",
+    r"weight ?room",
+    r"(?:summer |morning |early )?lifting",
+    r"conditioning",
+    r"open gym",
+    r"workouts?",
+    r"field trips?",
+    r"(?:class|classroom|room|holiday|halloween|pizza|popcorn|pajama|birthday) party",
+    r"the party",
+    r"after[- ]school",
+    r"study hall",
+    r"lunch ?room",
+    r"cafeteria",
 )
 # A consent gap in everyday words: a form noun near a word that says it is missing.
 _FORM = (
     r"(?:(?:photo|media|picture|image|video|publicity)[- ]?)?(?:release|permission|consent|"
-    r"opt[- ]?in|waiver)s?(?: forms?| slips?)?|permission slips?|forms?|"
+    r"opt[- ]?in|waiver|slip)s?(?: forms?| slips?)?|permission slips?|forms?|"
     r"(?:no[- ])?photo list|opt[- ]?out list|media list"
 )
 _GAP = (
     r"missing|still (?:waiting|need|missing|chasing|floating|out|in (?:a|her|his|their) "
     r"backpack)|floating around|waiting (?:on|for)|"
-    r"(?:didn'?t|did not|haven'?t|have not|hasn'?t|has not|never|don'?t|do not) "
-    r"(?:have time to |even |bother to )?"
+    r"(?:didn'?t|did not|haven'?t|have not|hasn'?t|has not|never|don'?t|do not|forgot to|"
+    r"forgot|neglected to|failed to) (?:have time to |even |bother to |double[- ]?)?"
     r"(?:get|got|gotten|come|came|return|returned|turn|turned|receive|received|sign|signed|"
-    r"have|check|checked)|not (?:back|returned|signed|in yet|on file|everyone)|yet to|outstanding|"
+    r"have|check|checked|bring|brought|send|sent|hand|handed)|"
+    r"not (?:back|returned|signed|in yet|on file|everyone)|yet to|outstanding|"
     r"unsigned|no (?:signed )?(?:permission|consent|release)|without (?:a |the |any )?"
     r"(?:signed )?(?:permission|consent|release)|(?:half|some|few|most|a couple) of"
 )
@@ -399,6 +447,12 @@ def public_event(folded: str, extra_terms: Sequence[str] = ()) -> list[str]:
         if re.search(rf"(?<!\w){re.escape(term)}s?(?!\w)", folded):
             words.append(term)
     return sorted(set(words))
+
+
+def nonpublic_setting(folded: str) -> list[str]:
+    """Words placing the picture in a setting that is not a public arena (a class period,
+    recess, practice, a field trip, a classroom party)."""
+    return _found(NONPUBLIC, folded)
 
 
 def consent_gap(folded: str) -> list[str]:

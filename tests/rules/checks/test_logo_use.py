@@ -288,3 +288,50 @@ def test_reshare_index_keeps_a_bounded_number_of_decoded_images(tmp_path: Path) 
         (tmp_path / f"{n}.jpg").write_bytes(compose.jpeg_bytes(_scene(n), 80))
         assert index._load(f"{n}" * 64, tmp_path / f"{n}.jpg") is not None
     assert list(index._pixels) == ["2" * 64, "3" * 64]
+
+
+def _page(found_in: str = "tiles") -> dict[str, Any]:
+    media = analysis()
+    media["document_score"] = 0.9
+    media["logos"][0] |= {"found_in": found_in, "chroma": 5.4}
+    return media
+
+
+def test_letterhead_mark_on_a_page_counts_unless_the_pack_allows_district_materials() -> None:
+    answers = {p: fired(p, post(p, _page())) for p in PACKS}
+    # West Fargo's allowance covers district materials (a letter's letterhead); the others not.
+    assert answers == {**expected(True), "west-fargo-debh-ap": set()}
+
+
+def test_a_flyers_prominent_mark_on_a_page_counts_in_every_pack() -> None:
+    answers = {p: fired(p, post(p, _page(found_in="image"))) for p in PACKS}
+    assert answers == expected(True)
+
+
+def test_evidence_says_which_pass_found_the_mark_its_colour_distance_and_the_page_score() -> None:
+    cfg = config("jndc")
+    [draft] = [
+        d
+        for d in RuleSet.for_district(cfg).evaluate([post("jndc", _page())], CheckContext(cfg, NOW))
+        if d.check_name == "logo_use"
+    ]
+    details = draft.evidence["details"]
+    assert (details["found_in"], details["chroma"], details["document_score"]) == (
+        "tiles",
+        5.4,
+        0.9,
+    )
+
+
+@pytest.mark.parametrize(
+    ("exif_time", "found"),
+    [(None, set()), ("2026-10-08T07:15:00", {RULES["west-fargo-debh-ap"]})],
+    ids=["served by the platform", "own photo with its capture time"],
+)
+def test_own_photo_attached_to_a_share_of_unknown_origin_is_not_a_reshare(
+    exif_time: str | None, found: set[str]
+) -> None:
+    media = analysis() | {"exif_time": exif_time}
+    target = post("west-fargo-debh-ap", media, kind="share")
+    target.text = "My route got a shelter!! thank you ag kids"
+    assert fired("west-fargo-debh-ap", target) == found

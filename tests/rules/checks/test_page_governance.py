@@ -121,3 +121,13 @@ def test_text_read_inside_the_avatar_is_not_judged_as_the_profile() -> None:
     assert _keys(target, WEM) == {"logo", "homepage", "email", "phone"}
     target.extra = {"text_source": "image"}
     assert _keys(target, WEM) == set()
+
+
+def test_an_avatars_ocr_target_is_not_judged_as_the_profile() -> None:
+    from flows.steps.imaging import image_text_targets
+
+    avatar = [{**AVATAR[0], "analysis": {"ok": True, "ocr_text": "DISTRICT 2210"}}]
+    [read] = image_text_targets([_profile("lve-pto-news", media=avatar)])
+    assert read.media == [] and read.extra["text_source"] == "image"
+    assert _keys(read, JNDC) == set()
+    assert _keys(read, WEM) == set()

@@ -240,6 +240,42 @@ CASES = [
         analysis(exif_time=SATURDAY),
         only("moorhead-447-1", "wem-428", "jndc"),
     ),
+    (
+        "an audience in everyday words: public arena",
+        "Families packed the gym for our winter sing tonight! José Ramírez had a solo line",
+        analysis(exif_time=SATURDAY),
+        only("moorhead-447-1", "wem-428", "jndc"),
+    ),
+    (
+        "a contest: public arena",
+        "Took 2nd at the section one-act contest today! Congrats José Ramírez",
+        analysis(exif_time=SATURDAY),
+        only("moorhead-447-1", "wem-428", "jndc"),
+    ),
+    (
+        "a game during a class period is not the public arena",
+        "3rd hour pickleball game got intense, José Ramírez undefeated",
+        analysis(exif_time=SATURDAY),
+        only(*CONSENT_PACKS),
+    ),
+    (
+        "the classroom party after the parade is not the public arena",
+        "Halloween parade this morning, then the classroom party. José Ramírez was a taco",
+        analysis(exif_time=SATURDAY),
+        only(*CONSENT_PACKS),
+    ),
+    (
+        "summer lifting is not the public arena even with a varsity word",
+        "Summer lifting with the varsity guys, José Ramírez hit a PR",
+        analysis(exif_time=SATURDAY),
+        only(*CONSENT_PACKS),
+    ),
+    (
+        "a picture slip never sent back",
+        "Best Elsa ever (her mom never sent back the picture slip, oops)",
+        analysis(exif_time=SATURDAY),
+        only(*CONSENT_PACKS),
+    ),
 ]
 
 
@@ -364,6 +400,10 @@ GAPS = [
     ("Good form on the tackling drill, still the best", False),
     ("didn't have time to check the photo list, too much fun", True),
     ("Please check the photo list before posting", False),
+    ("Her mom never sent back the picture slip", True),
+    ("the new 9th grader still hasn't brought back his photo release", True),
+    ("Forgot to double check the photo list before posting", True),
+    ("Bring back your picture slip by Friday please", False),
 ]
 
 
@@ -373,3 +413,56 @@ def test_consent_gap_in_everyday_words(text: str, gap: bool) -> None:
     from rules.detect.school_context import consent_gap
 
     assert bool(consent_gap(fold(text))) is gap
+
+
+def _one_face(score: float, box: list[int], **extra: Any) -> dict[str, Any]:
+    media = analysis(faces=0, exif_time=SATURDAY, **extra)
+    media["faces"] = [{"box": box, "score": score}]
+    media["width"], media["height"] = 900, 600
+    return media
+
+
+@pytest.mark.parametrize(
+    ("score", "found"), [(0.78, False), (0.86, False), (0.95, True)], ids=["seal", "stamp", "face"]
+)
+def test_on_a_page_only_a_strong_face_makes_a_photo(score: float, found: bool) -> None:
+    media = _one_face(score, [60, 40, 70, 62], document_score=0.9)
+    target = post("moorhead-447-1", "Look what I found: José Ramírez", media)
+    assert bool(fired("moorhead-447-1", target)) is found
+
+
+@pytest.mark.parametrize(("score", "found"), [(0.72, False), (0.99, True)], ids=["pet", "selfie"])
+def test_a_weak_face_filling_the_frame_is_not_a_face(score: float, found: bool) -> None:
+    media = _one_face(score, [200, 100, 420, 360])  # 28% of a 900x600 frame
+    target = post("moorhead-447-1", "Kid in my 3rd hour, José Ramírez, named the class cat", media)
+    assert bool(fired("moorhead-447-1", target)) is found
+
+
+def test_opted_out_student_read_only_off_a_faceless_page_is_not_a_student_image() -> None:
+    media = analysis(faces=0, exif_time=SATURDAY, ocr_text="Linh Nguyen  absences: 4")
+    target = post("moorhead-447-1", "Tuesday feels like a Monday, coffee #2", media)
+    assert fired("moorhead-447-1", target) == set()
+    assert fired("moorhead-447-1", target, level="advisory") == set()
+
+
+def test_evidence_names_the_setting_that_lifted_the_public_arena() -> None:
+    cfg = config("alexandria-471")
+    target = post(
+        "alexandria-471",
+        "Indoor recess game, José Ramírez undefeated",
+        analysis(exif_time=SATURDAY),
+    )
+    drafts = RuleSet.for_district(cfg).evaluate([target], CheckContext(cfg, NOW))
+    details = next(d for d in drafts if d.check_name == "student_image").evidence["details"]
+    assert details["public_event"] == ["game"]
+    assert details["nonpublic_setting"] == ["recess"]
+
+
+def test_west_fargo_opted_out_student_named_beside_a_faceless_picture_is_no_image_finding() -> None:
+    """West Fargo's clause is about images of learners: a letter or a drawing with no face is not
+    one (naming the student is the confidentiality check's); with faces it stays advisory."""
+    policy = "west-fargo-debh-ap"
+    letter = post(policy, "Linh Nguyen wrote me a letter", analysis(faces=0, exif_time=SATURDAY))
+    photo = post(policy, "Linh Nguyen wrote me a letter", analysis(faces=2, exif_time=SATURDAY))
+    assert fired(policy, letter, level="advisory") == set()
+    assert fired(policy, photo, level="advisory") == {RULES[policy]}
