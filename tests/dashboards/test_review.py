@@ -50,6 +50,32 @@ def test_filters_stay_in_the_url_and_counts_follow_them(as_user) -> None:
     assert [a["href"].split("?")[0] for a in named.select("a.row-link")] == ["/findings/f-rhs"]
 
 
+def test_text_search_stays_in_scope_and_counts_export_and_paging_follow_it(as_user) -> None:
+    pat = as_user("pat@riverbend.example")
+    # The spelling bee is the middle school's: a search never reaches outside the scope.
+    assert (
+        BeautifulSoup(pat.get("/queue?q=spelling").text, "html.parser").select("a.row-link") == []
+    )
+    client = as_user("lee@riverbend.example")
+    api = client.get("/api/queue?q=zephyrine&status=all").json()
+    assert [f["finding_id"] for f in api["findings"]] == ["f-rhs"]
+    assert api["counts"]["status"] == {"open": 1, "all": 1}
+    assert api["counts"]["check"] == {"confidentiality": 1}
+    assert api["counts"]["account"] == {"rhs-athletics": 1}
+    # Post text (current version) and summaries are both searched.
+    coach = client.get("/api/queue?q=call+the+office").json()
+    assert [f["finding_id"] for f in coach["findings"]] == ["f-edit"]
+    rows = list(csv.DictReader(io.StringIO(client.get("/export.csv?q=zephyrine").text)))
+    assert [r["finding_id"] for r in rows] == ["f-rhs"]
+    # Opened from a search, the finding page's next/previous stay inside the search's results.
+    whole = BeautifulSoup(client.get("/findings/f-rhs").text, "html.parser")
+    assert whole.select("#prev-link") and whole.select("#next-link")
+    page = BeautifulSoup(
+        client.get("/findings/f-rhs?back=/queue%3Fq%3Dzephyrine").text, "html.parser"
+    )
+    assert not page.select("#prev-link") and not page.select("#next-link")
+
+
 def test_monitor_gets_403_for_another_schools_finding_by_url_api_media_and_export(
     as_user,
 ) -> None:
