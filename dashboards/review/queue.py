@@ -177,8 +177,9 @@ def findings_table(
     like = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {HITS} AS SELECT {COLUMNS} FROM findings f "
-        "WHERE f.district_id = ? AND f.account_id IN (SELECT unnest(?::VARCHAR[])) AND (f.summary ILIKE ? ESCAPE '\\' OR f.post_id IN "
-        "(SELECT post_id FROM posts WHERE district_id = ? AND text ILIKE ? ESCAPE '\\'))",
+        "WHERE f.district_id = ? AND f.account_id IN (SELECT unnest(?::VARCHAR[])) "
+        "AND (f.summary ILIKE ? ESCAPE '\\' OR f.post_id IN (SELECT post_id FROM posts "
+        "WHERE district_id = ? AND text ILIKE ? ESCAPE '\\'))",
         [config.district.id, list(scope), like, config.district.id, like],
     )
     return HITS
