@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -11,9 +11,11 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from cli.main import cli
-from dashboards.review import routes_admin, routes_auth, routes_review
-from dashboards.review.sidecar import open_sidecar, sidecar_path
+from dashboards.review import routes_admin, routes_auth, routes_review, throttle
+from dashboards.review.app import create_app
+from dashboards.review.sidecar import open_sidecar, sidecar_path, transaction
 from dashboards.review.users import LOCK_AFTER, authenticate, get_user
+from flows.district import load_district
 from tests.dashboards.builders import PASSWORD, T0, Built
 from tests.dashboards.conftest import csrf_of, page_csrf, sign_in
 
@@ -246,3 +248,73 @@ def test_admin_adds_and_disables_users_monitors_cannot(as_user) -> None:
     )
     assert off.status_code == 303
     assert get_user(sidecar_path(client.app.state.ctx.db_path), "lee@riverbend.example").disabled
+
+
+def test_password_spraying_from_one_address_backs_off_that_address_only(built: Built) -> None:
+    store = sidecar_path(built.db)
+    now = T0
+    with transaction(store) as con:  # one failure each against many users, real or not
+        for n in range(throttle.ADDRESS_BACKOFF_AFTER):
+            throttle.record_failure(con, "198.51.100.7", now + timedelta(seconds=n * 30))
+    now += timedelta(seconds=throttle.ADDRESS_BACKOFF_AFTER * 30 - 30)
+    assert throttle.wait_for(store, "198.51.100.7", now) == 2
+    assert throttle.wait_for(store, "198.51.100.8", now) == 0
+    assert throttle.wait_for(store, "198.51.100.7", now + timedelta(seconds=2)) == 0
+    with transaction(store) as con:  # each further failure doubles the wait
+        throttle.record_failure(con, "198.51.100.7", now + timedelta(seconds=2))
+    assert throttle.wait_for(store, "198.51.100.7", now + timedelta(seconds=2)) == 4
+    # The count lapses after a quiet window, and not before.
+    quiet = now + timedelta(seconds=2) + throttle.ADDRESS_WINDOW
+    assert throttle.wait_for(store, "198.51.100.7", quiet - timedelta(seconds=1)) == 0  # waited
+    with transaction(store) as con:
+        assert throttle.record_failure(con, "198.51.100.7", quiet + timedelta(seconds=1)) == 1
+
+
+@pytest.mark.parametrize(
+    ("host", "key"),
+    [
+        ("203.0.113.5", "203.0.113.5"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:bbbb::9", "2001:db8:1:2::/64"),  # same /64: one counter
+        ("::ffff:203.0.113.5", "203.0.113.5"),
+        (None, "unknown"),
+    ],
+)
+def test_address_key_groups_an_ipv6_host_by_its_64(host: str | None, key: str) -> None:
+    assert throttle.address_key(host) == key
+
+
+def _try(client: TestClient, username: str, password: str) -> int:
+    page = client.get("/login")
+    data = {"username": username, "password": password, "csrf": csrf_of(page.text)}
+    return client.post("/login", data=data).status_code
+
+
+def test_spraying_in_the_app_is_slowed_per_address_and_logged(built: Built) -> None:
+    config = load_district(built.config)
+    app = create_app(config, built.db, refresh_seconds=3600)
+    frozen = datetime.now(UTC)
+    app.state.ctx.now = lambda: frozen  # the back-off must not lapse while the test runs
+    attacker = TestClient(
+        app, base_url="https://testserver", client=("203.0.113.66", 4000), follow_redirects=False
+    )
+    neighbour = TestClient(
+        app, base_url="https://testserver", client=("203.0.113.67", 4000), follow_redirects=False
+    )
+    with attacker, neighbour:
+        names = [f"user{n}@riverbend.example" for n in range(throttle.ADDRESS_BACKOFF_AFTER - 2)]
+        names += ["pat@riverbend.example", "lee@riverbend.example"]  # real users: one try each
+        assert [_try(attacker, n, "Winter2026!!") for n in names] == [401] * len(names)
+        # No user reached its own limit, but the address did: even the right password waits.
+        assert _try(attacker, "sup@riverbend.example", PASSWORD) == 429
+        assert _try(neighbour, "sup@riverbend.example", PASSWORD) == 303
+    with open_sidecar(sidecar_path(built.db)) as con:
+        actions = [
+            (r[0], r[1])
+            for r in con.execute(
+                "SELECT action, object_id FROM events WHERE action LIKE 'address.%' "
+                "OR action = 'signin.address_wait'"
+            )
+        ]
+    assert ("address.throttled", "203.0.113.66") in actions
+    assert ("signin.address_wait", "sup@riverbend.example") in actions
