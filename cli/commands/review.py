@@ -102,6 +102,7 @@ def review(
         secure_cookies=not insecure_cookies,
         refresh_seconds=refresh_seconds,
         oidc=oidc,
+        reload_config=lambda: load_district(config_dir),
     )
     # X-Forwarded-For is believed only from the proxies named: anyone else could forge it to
     # dodge the per-address sign-in back-off.
