@@ -109,6 +109,9 @@ def create_app(
             "snapshot_at": current.taken_at.isoformat() if current else None,
             "audit_running": snapshot.busy_since is not None,
             "copies_put_off": snapshot.busy_count,
+            "copies": snapshot.copies,
+            "last_copy_ms": round(snapshot.last_copy_ms, 1),
+            "last_refresh_ms": round(snapshot.last_refresh_ms, 1),
             "config_reloads": watch.reloads,
             "config_error": watch.error is not None,
         }
