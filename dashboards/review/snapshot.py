@@ -7,6 +7,10 @@ can be opened (a read-only open takes a shared lock for the second the copy last
 the file, the app keeps serving the last copy and says how old it is. Decisions made in the app
 are written to the sidecar first and merged into the copy at once with the same code the flow
 uses (merge.py), and merged again into each fresh copy, so no decision disappears from view.
+
+Copies are taken by a background thread (`Refresher`), only when the warehouse's modification
+time or size changed, as a reflink clone where the filesystem allows (XFS, Btrfs: milliseconds
+whatever the size) and outside the lock that decisions take, so a decision never waits for one.
 """
 
 from __future__ import annotations
