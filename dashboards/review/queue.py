@@ -224,59 +224,31 @@ def counts(
     who: Principal,
     table: str = "findings",
 ) -> dict[str, dict[str, int]]:
-    """For each filter, how many findings each of its values would show with the others kept.
-
-    One scan for all four: rows of the whole scope (school and account filters lifted, dates and
-    search kept) grouped four ways, each group counting only the rows that pass the other
-    filters (`count(*) FILTER`). Schools are summed from the accounts in Python."""
-    wide = accounts_for(config, who, replace(filters, school="", account=""))
-    base, base_args = _where(config, replace(filters, status="all", check="", level=""), wide)
-    conditions = {
-        "status": ("f.status = ?", [filters.status] if filters.status != "all" else None),
-        "check": ("f.check_name = ?", [filters.check] if filters.check else None),
-        "level": ("f.level = ?", [filters.level] if filters.level else None),
-        "account": ("list_contains(?::VARCHAR[], f.account_id)", [accounts]),
-    }
-    selects, args = [], []
-    for name in GROUPS:
-        others = [(sql, a) for key, (sql, a) in conditions.items() if key != name and a]
-        where = " AND ".join(sql for sql, _ in others) or "TRUE"
-        selects.append(f"count(*) FILTER (WHERE {where})")
-        args += [value for _, a in others for value in a or []]
-    rows = con.execute(
-        f"SELECT GROUPING_ID({', '.join(GROUPS.values())}), "
-        f"coalesce({', '.join(GROUPS.values())}), {', '.join(selects)} FROM {table} f "
-        f"WHERE {base} GROUP BY GROUPING SETS ({', '.join(f'({c})' for c in GROUPS.values())})",
-        [*args, *base_args],
-    ).fetchall()
-    found: dict[str, dict[str, int]] = {name: {} for name in GROUPS}
-    for grouping, key, *numbers in rows:
-        index = _GROUPING_INDEX[grouping]
-        name = list(GROUPS)[index]
-        if numbers[index]:
-            found[name][str(key)] = int(numbers[index])
-    found = {name: dict(sorted(values.items())) for name, values in found.items()}
+    """For each filter, how many findings each of its values would show with the others kept."""
+    found: dict[str, dict[str, int]] = {}
+    for name, column in (("status", "f.status"), ("check", "f.check_name"), ("level", "f.level")):
+        where, args = _where(config, filters, accounts, skip=name)
+        rows = con.execute(
+            f"SELECT {column}, count(*) FROM {table} f WHERE {where} GROUP BY 1 ORDER BY 1", args
+        ).fetchall()
+        found[name] = {str(k): int(n) for k, n in rows}
     found["status"]["all"] = sum(found["status"].values())
-    per_account = found["account"]
+    # Schools and accounts: the same query over the whole scope, summed per school in Python.
+    wide = accounts_for(config, who, replace(filters, school="", account=""))
+    where, args = _where(config, filters, wide)
+    per_account = dict(
+        con.execute(
+            f"SELECT f.account_id, count(*) FROM {table} f WHERE {where} GROUP BY 1", args
+        ).fetchall()
+    )
     schools: dict[str, int] = {}
     for account in config.accounts:
         if account.id in per_account:
             key = account.school or ""
-            schools[key] = schools.get(key, 0) + per_account[account.id]
+            schools[key] = schools.get(key, 0) + int(per_account[account.id])
     found["school"] = schools
+    found["account"] = {k: int(v) for k, v in per_account.items()}
     return found
-
-
-GROUPS = {
-    "status": "f.status",
-    "check": "f.check_name",
-    "level": "f.level",
-    "account": "f.account_id",
-}
-# GROUPING_ID sets a bit (most significant first) for each column *not* grouped by.
-_GROUPING_INDEX = {
-    (1 << len(GROUPS)) - 1 - (1 << (len(GROUPS) - 1 - i)): i for i in range(len(GROUPS))
-}
 
 
 def neighbours(
