@@ -3,10 +3,11 @@
 Paging is by key (severity rank, first seen, id) rather than OFFSET, so the hundredth page costs
 what the first does even at 100,000 findings. Filters come from the URL and go back into it.
 
-A text search is resolved once per request into a temporary table holding the matching findings
-(private to the request's cursor), which the page query and the four count queries then read
-instead of `findings`: before, each of the five queries scanned every post's text again (p95
-345 ms at 100,000 findings; see the README's speed table for today's figures).
+A text search is resolved once per request into a temporary table of the matching findings' row
+ids (private to the request's cursor), which the page query and the four count queries then
+semi-join: before, each of the five queries scanned every post's text again. Row ids rather
+than the rows themselves: materialising 50,000 matching rows cost more than the five joins on
+integers (measured; see the README's speed table).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dashboards.review.scope import Principal
 from hallmonitor.config import DistrictConfig
 
 PAGE = 50
+HITS = "queue_search_hits"  # a text search's matches, per cursor (prepare_search)
 STATUSES = ("open", "escalated", "confirmed", "dismissed", "superseded", "all")
 LEVELS = ("violation", "advisory")
 SEVERITY_RANK = (
@@ -153,43 +155,36 @@ def _where(
     if filters.until:
         clauses.append("f.first_seen < ?")
         args.append(datetime.combine(filters.until + timedelta(days=1), time(0), tzinfo=tz))
+    if filters.q:  # prepare_search has filled the table on this cursor
+        clauses.append(f"f.rowid IN (SELECT r FROM {HITS})")
     return " AND ".join(clauses), args
 
 
-HITS = "queue_search_hits"
-COLUMNS = (
-    "f.finding_id, f.district_id, f.account_id, f.severity, f.level, f.check_name, f.rule_id, "
-    "f.summary, f.status, f.first_seen"
-)
-
-
-def findings_table(
+def prepare_search(
     con: duckdb.DuckDBPyConnection,
     config: DistrictConfig,
     filters: Filters,
     scope: tuple[str, ...],
-) -> str:
-    """The table the queue's queries read: `findings`, or with a text search a temporary table
-    of this cursor holding the matching findings of `scope`'s accounts, with only the columns
-    the queue reads (the search runs once, here)."""
+) -> None:
+    """Run the text search once, into a temporary table of this cursor holding the row ids of
+    the matching findings of `scope`'s accounts, which `_where` then joins (no-op without one)."""
     if not filters.q:
-        return "findings"
+        return
     like = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {HITS} AS SELECT {COLUMNS} FROM findings f "
+        f"CREATE OR REPLACE TEMP TABLE {HITS} AS SELECT f.rowid AS r FROM findings f "
         "WHERE f.district_id = ? AND f.account_id IN (SELECT unnest(?::VARCHAR[])) "
         "AND (f.summary ILIKE ? ESCAPE '\\' OR f.post_id IN (SELECT post_id FROM posts "
         "WHERE district_id = ? AND text ILIKE ? ESCAPE '\\'))",
         [config.district.id, list(scope), like, config.district.id, like],
     )
-    return HITS
 
 
 def load_page(
     con: duckdb.DuckDBPyConnection, config: DistrictConfig, who: Principal, filters: Filters
 ) -> Page:
     accounts = accounts_for(config, who, filters)
-    table = findings_table(con, config, filters, who.accounts)
+    prepare_search(con, config, filters, who.accounts)
     where, args = _where(config, filters, accounts)
     cursor = decode_cursor(filters.after) if filters.after else None
     if cursor:
@@ -201,7 +196,7 @@ def load_page(
         args += [rank, rank, seen, seen, last_id]
     rows = con.execute(
         f"SELECT f.finding_id, f.severity, f.level, f.check_name, f.rule_id, f.summary, "
-        f"f.status, f.first_seen, f.account_id, {SEVERITY_RANK} AS rank FROM {table} f "
+        f"f.status, f.first_seen, f.account_id, {SEVERITY_RANK} AS rank FROM findings f "
         f"WHERE {where} ORDER BY rank DESC, f.first_seen, f.finding_id LIMIT {PAGE + 1}",
         args,
     ).fetchall()
@@ -213,7 +208,7 @@ def load_page(
     more = len(rows) > PAGE
     last = rows[PAGE - 1] if more else None
     next_after = encode_cursor(last[9], last[7], last[0]) if last else None
-    return Page(page, next_after, counts(con, config, filters, accounts, who, table))
+    return Page(page, next_after, counts(con, config, filters, accounts, who))
 
 
 def counts(
@@ -222,14 +217,13 @@ def counts(
     filters: Filters,
     accounts: list[str],
     who: Principal,
-    table: str = "findings",
 ) -> dict[str, dict[str, int]]:
     """For each filter, how many findings each of its values would show with the others kept."""
     found: dict[str, dict[str, int]] = {}
     for name, column in (("status", "f.status"), ("check", "f.check_name"), ("level", "f.level")):
         where, args = _where(config, filters, accounts, skip=name)
         rows = con.execute(
-            f"SELECT {column}, count(*) FROM {table} f WHERE {where} GROUP BY 1 ORDER BY 1", args
+            f"SELECT {column}, count(*) FROM findings f WHERE {where} GROUP BY 1 ORDER BY 1", args
         ).fetchall()
         found[name] = {str(k): int(n) for k, n in rows}
     found["status"]["all"] = sum(found["status"].values())
@@ -238,7 +232,7 @@ def counts(
     where, args = _where(config, filters, wide)
     per_account = dict(
         con.execute(
-            f"SELECT f.account_id, count(*) FROM {table} f WHERE {where} GROUP BY 1", args
+            f"SELECT f.account_id, count(*) FROM findings f WHERE {where} GROUP BY 1", args
         ).fetchall()
     )
     schools: dict[str, int] = {}
@@ -260,7 +254,7 @@ def neighbours(
 ) -> tuple[str | None, str | None]:
     """The findings before and after this one in the queue it was opened from (keys n and p)."""
     accounts = accounts_for(config, who, filters)
-    table = findings_table(con, config, filters, who.accounts)
+    prepare_search(con, config, filters, who.accounts)
     where, args = _where(config, filters, accounts)
     rank = {"critical": 4, "high": 3, "medium": 2}.get(finding["severity"], 1)
     seen, fid = finding["first_seen"], finding["finding_id"]
@@ -271,7 +265,7 @@ def neighbours(
     ):
         later = "<" if op == ">" else ">"
         row = con.execute(
-            f"SELECT f.finding_id, {SEVERITY_RANK} AS rank FROM {table} f WHERE {where} AND "
+            f"SELECT f.finding_id, {SEVERITY_RANK} AS rank FROM findings f WHERE {where} AND "
             f"({SEVERITY_RANK} {later} ? OR ({SEVERITY_RANK} = ? AND (f.first_seen {op} ? OR "
             f"(f.first_seen = ? AND f.finding_id {op} ?)))) ORDER BY {order} LIMIT 1",
             [*args, rank, rank, seen, seen, fid],
