@@ -9,8 +9,8 @@
    from routing to the rendered page, through Starlette's test transport, no network):
    - the queue's first page (default filters, counts included),
    - queue pages deep in the list (following "next" cursors), filtered pages,
-   - text searches: a selective phrase (about 100 findings match), a word every post holds
-     (all 100,000 match), and a search combined with check/school filters,
+   - text searches: a selective phrase (about 50 findings of the monitor's two schools match),
+     a word every post holds (all 50,000 in scope match), and a search with check/school filters,
    - finding pages of random findings in scope.
    Prints p50, p95 and max per kind; the target is p95 under 300 ms on a 2-core machine for
    every kind.
