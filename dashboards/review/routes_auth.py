@@ -72,7 +72,7 @@ async def login(request: Request) -> Response:
     ip = request.client.host if request.client else None
     address = throttle.address_key(ip)
     now = ctx.now()
-    wait = await run_in_threadpool(throttle.wait_for, ctx.sidecar, address, now)
+    wait, attempts = await run_in_threadpool(throttle.admit, ctx.sidecar, address, now)
     if wait:
         with transaction(ctx.sidecar) as con:
             detail = {"via": "password", "ip": ip, "address": address, "retry_after": wait}
@@ -87,11 +87,11 @@ async def login(request: Request) -> Response:
     with transaction(ctx.sidecar) as con:
         action = "signin.ok" if who else f"signin.{result_reason}"
         log_event(con, username or "-", action, "user", username, {"via": "password", "ip": ip})
-        if who is None and result_reason == "bad":
-            failures = throttle.record_failure(con, address, now)
-            if failures == throttle.ADDRESS_BACKOFF_AFTER:
-                detail = {"failures": failures, "ip": ip}
-                log_event(con, "hallmonitor", "address.throttled", "address", address, detail)
+        if who is not None or result_reason != "bad":  # not a failed password: uncount it
+            throttle.forgive(con, address)
+        elif attempts == throttle.ADDRESS_BACKOFF_AFTER:
+            detail = {"failures": attempts, "ip": ip}
+            log_event(con, "hallmonitor", "address.throttled", "address", address, detail)
     if who is None:
         message = MESSAGES.get(result_reason, MESSAGES["bad"]).format(n=result.retry_after)
         status = 429 if result_reason in ("wait", "locked") else 401

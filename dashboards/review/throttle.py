@@ -22,7 +22,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from dashboards.review.sidecar import now_text, open_sidecar, parse_time
+from dashboards.review.sidecar import now_text, parse_time, transaction
 
 ADDRESS_BACKOFF_AFTER = 10
 ADDRESS_WINDOW = timedelta(minutes=15)
@@ -62,22 +62,28 @@ def _live(row: sqlite3.Row | None, now: datetime) -> tuple[int, datetime | None]
     return int(row["failures"]), last
 
 
-def wait_for(path: Path, key: str, now: datetime) -> int:
-    """Seconds this address must wait before its next sign-in attempt (0: go ahead)."""
-    with open_sidecar(path) as con:
+def admit(path: Path, key: str, now: datetime) -> tuple[int, int]:
+    """(seconds to wait, 0) if this address must wait; else (0, attempts) with this attempt
+    already counted as a failure. Counting before the password is checked, in the transaction
+    that checked the wait, is what stops a burst of parallel tries from all passing the check
+    before any failure is recorded; `forgive` takes the count back when it was not a failure."""
+    with transaction(path) as con:
         row = con.execute("SELECT * FROM address_failures WHERE address = ?", [key]).fetchone()
-    failures, last = _live(row, now)
-    return _wait(failures, last, now) if last else 0
+        failures, last = _live(row, now)
+        wait = _wait(failures, last, now) if last else 0
+        if wait:
+            return wait, 0
+        con.execute(
+            "INSERT INTO address_failures (address, failures, last_failure) VALUES (?, ?, ?) "
+            "ON CONFLICT (address) DO UPDATE SET failures = excluded.failures, "
+            "last_failure = excluded.last_failure",
+            [key, failures + 1, now_text(now)],
+        )
+        return 0, failures + 1
 
 
-def record_failure(con: sqlite3.Connection, key: str, now: datetime) -> int:
-    """Count one failed sign-in from this address (inside the caller's transaction)."""
-    row = con.execute("SELECT * FROM address_failures WHERE address = ?", [key]).fetchone()
-    failures = _live(row, now)[0] + 1
+def forgive(con: sqlite3.Connection, key: str) -> None:
+    """The admitted attempt was not a failed password (inside the caller's transaction)."""
     con.execute(
-        "INSERT INTO address_failures (address, failures, last_failure) VALUES (?, ?, ?) "
-        "ON CONFLICT (address) DO UPDATE SET failures = excluded.failures, "
-        "last_failure = excluded.last_failure",
-        [key, failures, now_text(now)],
+        "UPDATE address_failures SET failures = max(0, failures - 1) WHERE address = ?", [key]
     )
-    return failures

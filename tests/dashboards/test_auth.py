@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -253,21 +254,34 @@ def test_admin_adds_and_disables_users_monitors_cannot(as_user) -> None:
 def test_password_spraying_from_one_address_backs_off_that_address_only(built: Built) -> None:
     store = sidecar_path(built.db)
     now = T0
-    with transaction(store) as con:  # one failure each against many users, real or not
-        for n in range(throttle.ADDRESS_BACKOFF_AFTER):
-            throttle.record_failure(con, "198.51.100.7", now + timedelta(seconds=n * 30))
+    for n in range(throttle.ADDRESS_BACKOFF_AFTER):  # one failed try each against many users
+        assert throttle.admit(store, "198.51.100.7", now + timedelta(seconds=n * 30)) == (0, n + 1)
     now += timedelta(seconds=throttle.ADDRESS_BACKOFF_AFTER * 30 - 30)
-    assert throttle.wait_for(store, "198.51.100.7", now) == 2
-    assert throttle.wait_for(store, "198.51.100.8", now) == 0
-    assert throttle.wait_for(store, "198.51.100.7", now + timedelta(seconds=2)) == 0
-    with transaction(store) as con:  # each further failure doubles the wait
-        throttle.record_failure(con, "198.51.100.7", now + timedelta(seconds=2))
-    assert throttle.wait_for(store, "198.51.100.7", now + timedelta(seconds=2)) == 4
-    # The count lapses after a quiet window, and not before.
-    quiet = now + timedelta(seconds=2) + throttle.ADDRESS_WINDOW
-    assert throttle.wait_for(store, "198.51.100.7", quiet - timedelta(seconds=1)) == 0  # waited
-    with transaction(store) as con:
-        assert throttle.record_failure(con, "198.51.100.7", quiet + timedelta(seconds=1)) == 1
+    assert throttle.admit(store, "198.51.100.7", now) == (2, 0)
+    assert throttle.admit(store, "198.51.100.8", now) == (0, 1)  # another address: no wait
+    later = now + timedelta(seconds=2)
+    assert throttle.admit(store, "198.51.100.7", later) == (0, 11)
+    assert throttle.admit(store, "198.51.100.7", later)[0] == 4  # each failure doubles the wait
+    # The count lapses after a quiet window.
+    quiet = later + throttle.ADDRESS_WINDOW + timedelta(seconds=1)
+    assert throttle.admit(store, "198.51.100.7", quiet) == (0, 1)
+
+
+def test_a_burst_of_parallel_tries_is_admitted_only_up_to_the_limit(built: Built) -> None:
+    store = sidecar_path(built.db)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: throttle.admit(store, "198.51.100.9", T0), range(16)))
+    admitted = sorted(n for wait, n in answers if wait == 0)
+    assert admitted == list(range(1, throttle.ADDRESS_BACKOFF_AFTER + 1))
+
+
+def test_sign_ins_that_are_not_failed_passwords_are_not_counted(built: Built) -> None:
+    store = sidecar_path(built.db)
+    for _ in range(3 * throttle.ADDRESS_BACKOFF_AFTER):
+        wait, attempts = throttle.admit(store, "198.51.100.10", T0)
+        assert (wait, attempts) == (0, 1)
+        with transaction(store) as con:
+            throttle.forgive(con, "198.51.100.10")
 
 
 @pytest.mark.parametrize(
