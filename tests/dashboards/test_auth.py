@@ -15,7 +15,7 @@ from cli.main import cli
 from dashboards.review import routes_admin, routes_auth, routes_review, throttle
 from dashboards.review.app import create_app
 from dashboards.review.sidecar import open_sidecar, sidecar_path, transaction
-from dashboards.review.users import LOCK_AFTER, authenticate, get_user
+from dashboards.review.users import BACKOFF_AFTER, LOCK_AFTER, authenticate, get_user
 from flows.district import load_district
 from tests.dashboards.builders import PASSWORD, T0, Built
 from tests.dashboards.conftest import csrf_of, page_csrf, sign_in
@@ -79,6 +79,23 @@ def test_repeated_failures_back_off_then_lock_the_user(built: Built) -> None:
     assert locked.user is None and locked.reason == "locked"
     later = authenticate(store, "pat@riverbend.example", PASSWORD, now + timedelta(minutes=16))
     assert later.user is not None
+
+
+def test_a_burst_of_parallel_guesses_at_one_user_is_checked_only_up_to_the_back_off(
+    built: Built,
+) -> None:
+    store = sidecar_path(built.db)
+
+    def guess(_: int) -> str:
+        return authenticate(store, "pat@riverbend.example", "wrong password!", T0).reason
+
+    with ThreadPoolExecutor(8) as pool:
+        reasons = sorted(pool.map(guess, range(12)))
+    assert reasons == ["bad"] * BACKOFF_AFTER + ["wait"] * (12 - BACKOFF_AFTER)
+    assert authenticate(store, "pat@riverbend.example", PASSWORD, T0).reason == "wait"
+    later = authenticate(store, "pat@riverbend.example", PASSWORD, T0 + timedelta(seconds=2))
+    assert later.user is not None  # the right password clears the count
+    assert authenticate(store, "pat@riverbend.example", PASSWORD, T0 + timedelta(seconds=2)).user
 
 
 def test_backoff_answers_429_in_the_app(app_client: TestClient) -> None:
