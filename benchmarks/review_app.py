@@ -8,9 +8,12 @@
 2. Starts the app in this process and signs in; then times, server side (the whole ASGI request,
    from routing to the rendered page, through Starlette's test transport, no network):
    - the queue's first page (default filters, counts included),
-   - queue pages deep in the list (following "next" cursors), filtered pages and text searches,
+   - queue pages deep in the list (following "next" cursors), filtered pages,
+   - text searches: a selective phrase (about 50 findings of the monitor's two schools match),
+     a word every post holds (all 50,000 in scope match), and a search with check/school filters,
    - finding pages of random findings in scope.
-   Prints p50, p95 and max per kind; the target is p95 under 300 ms on a 2-core machine.
+   Prints p50, p95 and max per kind; the target is p95 under 300 ms on a 2-core machine for
+   every kind.
 """
 
 from __future__ import annotations
@@ -152,6 +155,8 @@ def main() -> None:
             "queue, deep pages": [],
             "queue, filtered": [],
             "queue, text search": [],
+            "search, broad word": [],
+            "search + filters": [],
             "finding page": [],
         }
         url = "/queue"
@@ -169,20 +174,37 @@ def main() -> None:
             results["queue, filtered"].append(ms)
             ms, _ = timed(client, f"/queue?q=Student+{rng.randrange(997)}+scored")
             results["queue, text search"].append(ms)
+            word = rng.choice(("congratulations", "team", "tonight", "match"))
+            ms, _ = timed(client, f"/queue?q={word}")
+            results["search, broad word"].append(ms)
+            ms, _ = timed(
+                client, f"/queue?q=Finding+{rng.randrange(10)}&check={check}&school={school}"
+            )
+            results["search + filters"].append(ms)
         for fid in rng.sample(in_scope, min(args.requests, len(in_scope))):
             ms, _ = timed(client, f"/findings/{fid}")
             results["finding page"].append(ms)
+        snapshot = app.state.ctx.snapshot
+        copies, refreshes = [], []
+        for _ in range(5):  # what a refresh after a nightly run costs (in the background)
+            snapshot.refresh(force=True)
+            copies.append(snapshot.last_copy_ms)
+            refreshes.append(snapshot.last_refresh_ms)
     print(f"{'page':22} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for name, values in results.items():
         print(
             f"{name:22} {len(values):5d} {statistics.median(values):8.1f} "
             f"{percentile(values, 0.95):8.1f} {max(values):8.1f}"
         )
-    worst = max(
-        percentile(results["queue, first page"], 0.95), percentile(results["finding page"], 0.95)
-    )
+    size = db.stat().st_size / 1e6
     print(
-        f"target p95 < 300 ms for the queue and a finding page: "
+        f"snapshot refresh ({size:.0f} MB warehouse, 5 times): warehouse held read-only for "
+        f"{statistics.median(copies):.0f} ms (median), copy + merge + warm-up + swap "
+        f"{statistics.median(refreshes):.0f} ms; decisions never wait for it"
+    )
+    worst = max(percentile(values, 0.95) for values in results.values())
+    print(
+        f"target p95 < 300 ms for every kind of page: "
         f"{'met' if worst < 300 else 'NOT met'} ({worst:.0f} ms)"
     )
 

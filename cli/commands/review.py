@@ -47,6 +47,13 @@ SECRET_ENV = "HALLMONITOR_OIDC_CLIENT_SECRET"
     type=float,
     help="How often the app looks for a newer warehouse to copy.",
 )
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    help="Address of the reverse proxy in front of the app (repeatable): its X-Forwarded-For "
+    "then gives the browser's address, which sign-in back-off counts per address.",
+)
 @click.option("--oidc-issuer", default=None, help="OpenID provider for single sign-on.")
 @click.option("--oidc-client-id", default=None, help=f"Client id (secret in ${SECRET_ENV}).")
 @click.option(
@@ -61,6 +68,7 @@ def review(
     port: int,
     insecure_cookies: bool,
     refresh_seconds: float,
+    trusted_proxies: tuple[str, ...],
     oidc_issuer: str | None,
     oidc_client_id: str | None,
     public_url: str | None,
@@ -94,8 +102,18 @@ def review(
         secure_cookies=not insecure_cookies,
         refresh_seconds=refresh_seconds,
         oidc=oidc,
+        reload_config=lambda: load_district(config_dir),
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    # X-Forwarded-For is believed only from the proxies named: anyone else could forge it to
+    # dodge the per-address sign-in back-off.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=list(trusted_proxies) or None,
+    )
 
 
 @click.group("users")

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from dashboards.review import routes_admin, routes_auth, routes_review
+from dashboards.review.config_watch import ConfigWatch
 from dashboards.review.sidecar import ensure_schema, sidecar_path
 from dashboards.review.snapshot import Refresher, Snapshot, SnapshotUnavailable
 from dashboards.review.web import Context, Redirect, Refused, render, see_other
@@ -36,12 +38,17 @@ def create_app(
     secure_cookies: bool = True,
     refresh_seconds: float = 30.0,
     oidc: Any = None,
+    reload_config: Callable[[], DistrictConfig] | None = None,
+    config_check_seconds: float = 1.0,
 ) -> FastAPI:
+    """The app. `reload_config` loads the district directory again (flows.district.load_district
+    bound to it): given, a change to its files applies from the next request (config_watch.py)."""
     db = Path(db_path)
     sidecar = sidecar_path(db)
     ensure_schema(sidecar)
     snapshot = Snapshot(db, sidecar)
-    ctx = Context(config, db, sidecar, snapshot, secure_cookies, oidc)
+    watch = ConfigWatch(config, reload_config, sidecar, config_check_seconds)
+    ctx = Context(watch, db, sidecar, snapshot, secure_cookies, oidc)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,12 +109,18 @@ def create_app(
             "snapshot_at": current.taken_at.isoformat() if current else None,
             "audit_running": snapshot.busy_since is not None,
             "copies_put_off": snapshot.busy_count,
+            "copies": snapshot.copies,
+            "last_copy_ms": round(snapshot.last_copy_ms, 1),
+            "last_refresh_ms": round(snapshot.last_refresh_ms, 1),
+            "config_reloads": watch.reloads,
+            "config_error": watch.error is not None,
         }
 
     @app.middleware("http")
     async def _headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        await run_in_threadpool(watch.check)  # a few stat calls; reloads if the files changed
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -2,6 +2,8 @@
 
 The sign-in form has no session yet, so its CSRF token is a double-submit pair: a random value in
 a short-lived cookie and the same value in the form. A sign-in never says whether the user exists.
+Back-off applies twice: per user (users.py) and per client address (throttle.py, against password
+spraying); the address is checked first, before any password is looked at.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from dashboards.review import sessions
+from dashboards.review import sessions, throttle
 from dashboards.review.scope import principal_for
 from dashboards.review.sidecar import log_event, transaction
 from dashboards.review.users import authenticate
@@ -26,6 +28,7 @@ MESSAGES = {
     "wait": "Too many failed attempts: wait {n} seconds and try again.",
     "locked": "Too many failed attempts: this user is locked for {n} seconds, or until an "
     "administrator resets the password.",
+    "address": "Too many failed sign-ins from your network: wait {n} seconds and try again.",
 }
 
 
@@ -66,7 +69,16 @@ async def login(request: Request) -> Response:
         raise forbid(request, None, "sign-in without its CSRF token")
     username = str(form.get("username") or "").strip().lower()[:200]
     password = str(form.get("password") or "")[:1000]
-    result = await run_in_threadpool(authenticate, ctx.sidecar, username, password, ctx.now())
+    ip = request.client.host if request.client else None
+    address = throttle.address_key(ip)
+    now = ctx.now()
+    wait, attempts = await run_in_threadpool(throttle.admit, ctx.sidecar, address, now)
+    if wait:
+        with transaction(ctx.sidecar) as con:
+            detail = {"via": "password", "ip": ip, "address": address, "retry_after": wait}
+            log_event(con, username or "-", "signin.address_wait", "user", username, detail)
+        return _login_page(request, MESSAGES["address"].format(n=wait), 429)
+    result = await run_in_threadpool(authenticate, ctx.sidecar, username, password, now)
     who = principal_for(ctx.config, result.user) if result.user else None
     if result.user is not None and who is None:
         result_reason = "bad"  # a user with no standing in district.yaml signs in nowhere
@@ -74,14 +86,12 @@ async def login(request: Request) -> Response:
         result_reason = result.reason
     with transaction(ctx.sidecar) as con:
         action = "signin.ok" if who else f"signin.{result_reason}"
-        log_event(
-            con,
-            username or "-",
-            action,
-            "user",
-            username,
-            {"via": "password", "ip": request.client.host if request.client else None},
-        )
+        log_event(con, username or "-", action, "user", username, {"via": "password", "ip": ip})
+        if who is not None or result_reason != "bad":  # not a failed password: uncount it
+            throttle.forgive(con, address)
+        elif attempts == throttle.ADDRESS_BACKOFF_AFTER:
+            detail = {"failures": attempts, "ip": ip}
+            log_event(con, "hallmonitor", "address.throttled", "address", address, detail)
     if who is None:
         message = MESSAGES.get(result_reason, MESSAGES["bad"]).format(n=result.retry_after)
         status = 429 if result_reason in ("wait", "locked") else 401

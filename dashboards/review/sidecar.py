@@ -72,6 +72,11 @@ CREATE TABLE IF NOT EXISTS events (
     object_id     TEXT,
     detail_json   TEXT
 );
+CREATE TABLE IF NOT EXISTS address_failures (  -- sign-in back-off per client address (throttle.py)
+    address       TEXT PRIMARY KEY,          -- IPv4, or an IPv6 /64
+    failures      INTEGER NOT NULL,
+    last_failure  TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS decisions_finding ON decisions (finding_id, id);
 CREATE TRIGGER IF NOT EXISTS decisions_append_only_u BEFORE UPDATE ON decisions
     BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;

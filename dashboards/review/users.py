@@ -145,19 +145,28 @@ def reset_password(path: Path, username: str, password: str, actor: str) -> None
 
 
 def authenticate(path: Path, username: str, password: str, now: datetime) -> SignIn:
-    """Check a password, applying back-off and lock-out before Argon2 is even run."""
+    """Check a password, applying back-off and lock-out before Argon2 is even run.
+
+    The attempt is counted as a failure in the transaction that checked the back-off, before
+    the (slow) password check, so a burst of parallel guesses cannot all pass the check before
+    any failure is recorded; a right password then clears the count."""
     name = username.strip().lower()
-    with open_sidecar(path) as con:
+    with transaction(path) as con:
         row = con.execute("SELECT * FROM users WHERE username = ?", [name]).fetchone()
+        if row is not None and row["password_hash"] is not None:
+            user = _user(row)
+            if user.locked_until and user.locked_until > now:
+                return SignIn(None, "locked", int((user.locked_until - now).total_seconds()) + 1)
+            wait = _backoff_wait(row, now)
+            if wait > 0:
+                return SignIn(None, "wait", wait)
+            con.execute(
+                "UPDATE users SET failures = failures + 1, last_failure = ? WHERE username = ?",
+                [now_text(now), name],
+            )
     if row is None or row["password_hash"] is None:
         _verify(_DUMMY_HASH, password)
         return SignIn(None, "bad")
-    user = _user(row)
-    if user.locked_until and user.locked_until > now:
-        return SignIn(None, "locked", int((user.locked_until - now).total_seconds()) + 1)
-    wait = _backoff_wait(row, now)
-    if wait > 0:
-        return SignIn(None, "wait", wait)
     ok = _verify(row["password_hash"], password)
     with transaction(path) as con:
         if ok and not user.disabled:
@@ -165,16 +174,18 @@ def authenticate(path: Path, username: str, password: str, now: datetime) -> Sig
                 "UPDATE users SET failures = 0, locked_until = NULL WHERE username = ?", [name]
             )
             return SignIn(user)
-        if ok:
+        if ok:  # the right password of a disabled user: not a failed guess
+            con.execute(
+                "UPDATE users SET failures = max(0, failures - 1) WHERE username = ?", [name]
+            )
             return SignIn(None, "disabled")
-        failures = int(row["failures"]) + 1
-        locked = now + timedelta(minutes=LOCK_MINUTES) if failures >= LOCK_AFTER else None
-        con.execute(
-            "UPDATE users SET failures = ?, last_failure = ?, locked_until = ? WHERE username = ?",
-            [failures, now_text(now), now_text(locked) if locked else None, name],
-        )
-        if locked:
-            log_event(con, name, "user.locked", "user", name, {"failures": failures})
+        failures = con.execute("SELECT failures FROM users WHERE username = ?", [name]).fetchone()
+        if failures and int(failures[0]) >= LOCK_AFTER:
+            locked = now + timedelta(minutes=LOCK_MINUTES)
+            con.execute(
+                "UPDATE users SET locked_until = ? WHERE username = ?", [now_text(locked), name]
+            )
+            log_event(con, name, "user.locked", "user", name, {"failures": int(failures[0])})
     return SignIn(None, "bad")
 
 

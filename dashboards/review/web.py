@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dashboards.review import sessions
+from dashboards.review.config_watch import ConfigWatch
 from dashboards.review.scope import Principal, principal_for
 from dashboards.review.sidecar import log_event, transaction
 from dashboards.review.snapshot import Snapshot
@@ -26,13 +27,17 @@ from hallmonitor.config import DistrictConfig
 
 @dataclass
 class Context:
-    config: DistrictConfig
+    watch: ConfigWatch  # the district configuration, reloaded when its files change
     db_path: Path
     sidecar: Path
     snapshot: Snapshot
     secure_cookies: bool = True
     oidc: Any = None  # oidc.OidcClient when single sign-on is configured
     env: Environment = field(init=False)
+
+    @property
+    def config(self) -> DistrictConfig:
+        return self.watch.config
 
     def __post_init__(self) -> None:
         self.env = Environment(

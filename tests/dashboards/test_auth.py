@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -11,9 +12,11 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from cli.main import cli
-from dashboards.review import routes_admin, routes_auth, routes_review
-from dashboards.review.sidecar import open_sidecar, sidecar_path
-from dashboards.review.users import LOCK_AFTER, authenticate, get_user
+from dashboards.review import routes_admin, routes_auth, routes_review, throttle
+from dashboards.review.app import create_app
+from dashboards.review.sidecar import open_sidecar, sidecar_path, transaction
+from dashboards.review.users import BACKOFF_AFTER, LOCK_AFTER, authenticate, get_user
+from flows.district import load_district
 from tests.dashboards.builders import PASSWORD, T0, Built
 from tests.dashboards.conftest import csrf_of, page_csrf, sign_in
 
@@ -76,6 +79,23 @@ def test_repeated_failures_back_off_then_lock_the_user(built: Built) -> None:
     assert locked.user is None and locked.reason == "locked"
     later = authenticate(store, "pat@riverbend.example", PASSWORD, now + timedelta(minutes=16))
     assert later.user is not None
+
+
+def test_a_burst_of_parallel_guesses_at_one_user_is_checked_only_up_to_the_back_off(
+    built: Built,
+) -> None:
+    store = sidecar_path(built.db)
+
+    def guess(_: int) -> str:
+        return authenticate(store, "pat@riverbend.example", "wrong password!", T0).reason
+
+    with ThreadPoolExecutor(8) as pool:
+        reasons = sorted(pool.map(guess, range(12)))
+    assert reasons == ["bad"] * BACKOFF_AFTER + ["wait"] * (12 - BACKOFF_AFTER)
+    assert authenticate(store, "pat@riverbend.example", PASSWORD, T0).reason == "wait"
+    later = authenticate(store, "pat@riverbend.example", PASSWORD, T0 + timedelta(seconds=2))
+    assert later.user is not None  # the right password clears the count
+    assert authenticate(store, "pat@riverbend.example", PASSWORD, T0 + timedelta(seconds=2)).user
 
 
 def test_backoff_answers_429_in_the_app(app_client: TestClient) -> None:
@@ -246,3 +266,86 @@ def test_admin_adds_and_disables_users_monitors_cannot(as_user) -> None:
     )
     assert off.status_code == 303
     assert get_user(sidecar_path(client.app.state.ctx.db_path), "lee@riverbend.example").disabled
+
+
+def test_password_spraying_from_one_address_backs_off_that_address_only(built: Built) -> None:
+    store = sidecar_path(built.db)
+    now = T0
+    for n in range(throttle.ADDRESS_BACKOFF_AFTER):  # one failed try each against many users
+        assert throttle.admit(store, "198.51.100.7", now + timedelta(seconds=n * 30)) == (0, n + 1)
+    now += timedelta(seconds=throttle.ADDRESS_BACKOFF_AFTER * 30 - 30)
+    assert throttle.admit(store, "198.51.100.7", now) == (2, 0)
+    assert throttle.admit(store, "198.51.100.8", now) == (0, 1)  # another address: no wait
+    later = now + timedelta(seconds=2)
+    assert throttle.admit(store, "198.51.100.7", later) == (0, 11)
+    assert throttle.admit(store, "198.51.100.7", later)[0] == 4  # each failure doubles the wait
+    # The count lapses after a quiet window.
+    quiet = later + throttle.ADDRESS_WINDOW + timedelta(seconds=1)
+    assert throttle.admit(store, "198.51.100.7", quiet) == (0, 1)
+
+
+def test_a_burst_of_parallel_tries_is_admitted_only_up_to_the_limit(built: Built) -> None:
+    store = sidecar_path(built.db)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: throttle.admit(store, "198.51.100.9", T0), range(16)))
+    admitted = sorted(n for wait, n in answers if wait == 0)
+    assert admitted == list(range(1, throttle.ADDRESS_BACKOFF_AFTER + 1))
+
+
+def test_sign_ins_that_are_not_failed_passwords_are_not_counted(built: Built) -> None:
+    store = sidecar_path(built.db)
+    for _ in range(3 * throttle.ADDRESS_BACKOFF_AFTER):
+        wait, attempts = throttle.admit(store, "198.51.100.10", T0)
+        assert (wait, attempts) == (0, 1)
+        with transaction(store) as con:
+            throttle.forgive(con, "198.51.100.10")
+
+
+@pytest.mark.parametrize(
+    ("host", "key"),
+    [
+        ("203.0.113.5", "203.0.113.5"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:bbbb::9", "2001:db8:1:2::/64"),  # same /64: one counter
+        ("::ffff:203.0.113.5", "203.0.113.5"),
+        (None, "unknown"),
+    ],
+)
+def test_address_key_groups_an_ipv6_host_by_its_64(host: str | None, key: str) -> None:
+    assert throttle.address_key(host) == key
+
+
+def _try(client: TestClient, username: str, password: str) -> int:
+    page = client.get("/login")
+    data = {"username": username, "password": password, "csrf": csrf_of(page.text)}
+    return client.post("/login", data=data).status_code
+
+
+def test_spraying_in_the_app_is_slowed_per_address_and_logged(built: Built) -> None:
+    config = load_district(built.config)
+    app = create_app(config, built.db, refresh_seconds=3600)
+    frozen = datetime.now(UTC)
+    app.state.ctx.now = lambda: frozen  # the back-off must not lapse while the test runs
+    attacker = TestClient(
+        app, base_url="https://testserver", client=("203.0.113.66", 4000), follow_redirects=False
+    )
+    neighbour = TestClient(
+        app, base_url="https://testserver", client=("203.0.113.67", 4000), follow_redirects=False
+    )
+    with attacker, neighbour:
+        names = [f"user{n}@riverbend.example" for n in range(throttle.ADDRESS_BACKOFF_AFTER - 2)]
+        names += ["pat@riverbend.example", "lee@riverbend.example"]  # real users: one try each
+        assert [_try(attacker, n, "Winter2026!!") for n in names] == [401] * len(names)
+        # No user reached its own limit, but the address did: even the right password waits.
+        assert _try(attacker, "sup@riverbend.example", PASSWORD) == 429
+        assert _try(neighbour, "sup@riverbend.example", PASSWORD) == 303
+    with open_sidecar(sidecar_path(built.db)) as con:
+        actions = [
+            (r[0], r[1])
+            for r in con.execute(
+                "SELECT action, object_id FROM events WHERE action LIKE 'address.%' "
+                "OR action = 'signin.address_wait'"
+            )
+        ]
+    assert ("address.throttled", "203.0.113.66") in actions
+    assert ("signin.address_wait", "sup@riverbend.example") in actions

@@ -50,6 +50,60 @@ def test_filters_stay_in_the_url_and_counts_follow_them(as_user) -> None:
     assert [a["href"].split("?")[0] for a in named.select("a.row-link")] == ["/findings/f-rhs"]
 
 
+def test_each_filters_counts_keep_the_other_filters_and_lift_its_own(as_user) -> None:
+    client = as_user("lee@riverbend.example")
+    decided = client.post(
+        "/findings/f-rhs/decide", data={"csrf": page_csrf(client), "action": "confirm"}
+    )
+    assert decided.status_code == 303
+    everything = client.get("/api/queue?status=all").json()["findings"]
+    rows = [(f["status"], f["check"], f["level"], f["account"]) for f in everything]
+    assert len({r[1] for r in rows}) >= 3 and len({r[0] for r in rows}) >= 2  # a real test
+
+    def expect(status: str, check: str, position: int) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for row in rows:
+            keep = (position == 0 or status in ("all", row[0])) and (
+                position == 1 or not check or row[1] == check
+            )
+            if keep:
+                found[row[position]] = found.get(row[position], 0) + 1
+        return found
+
+    for status, check in (("open", ""), ("all", "contact_info"), ("confirmed", "confidentiality")):
+        got = client.get(f"/api/queue?status={status}&check={check}").json()["counts"]
+        assert got["check"] == expect(status, check, 1), (status, check)
+        statuses = expect(status, check, 0)
+        assert got["status"] == {**statuses, "all": sum(statuses.values())}, (status, check)
+        assert got["account"] == expect(status, check, 3), (status, check)
+
+
+def test_text_search_stays_in_scope_and_counts_export_and_paging_follow_it(as_user) -> None:
+    pat = as_user("pat@riverbend.example")
+    # The spelling bee is the middle school's: a search never reaches outside the scope.
+    assert (
+        BeautifulSoup(pat.get("/queue?q=spelling").text, "html.parser").select("a.row-link") == []
+    )
+    client = as_user("lee@riverbend.example")
+    api = client.get("/api/queue?q=zephyrine&status=all").json()
+    assert [f["finding_id"] for f in api["findings"]] == ["f-rhs"]
+    assert api["counts"]["status"] == {"open": 1, "all": 1}
+    assert api["counts"]["check"] == {"confidentiality": 1}
+    assert api["counts"]["account"] == {"rhs-athletics": 1}
+    # Post text (current version) and summaries are both searched.
+    coach = client.get("/api/queue?q=call+the+office").json()
+    assert [f["finding_id"] for f in coach["findings"]] == ["f-edit"]
+    rows = list(csv.DictReader(io.StringIO(client.get("/export.csv?q=zephyrine").text)))
+    assert [r["finding_id"] for r in rows] == ["f-rhs"]
+    # Opened from a search, the finding page's next/previous stay inside the search's results.
+    whole = BeautifulSoup(client.get("/findings/f-rhs").text, "html.parser")
+    assert whole.select("#prev-link") and whole.select("#next-link")
+    page = BeautifulSoup(
+        client.get("/findings/f-rhs?back=/queue%3Fq%3Dzephyrine").text, "html.parser"
+    )
+    assert not page.select("#prev-link") and not page.select("#next-link")
+
+
 def test_monitor_gets_403_for_another_schools_finding_by_url_api_media_and_export(
     as_user,
 ) -> None:
