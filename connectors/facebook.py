@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from connectors.base import Connector, FetchResult, FetchWindow, Item, MediaRef
+from connectors.base import Connector, FetchResult, FetchWindow, Item, ItemKind, MediaRef
 from connectors.graph import GraphApi, parse_time
 from connectors.paging import dig, high_water_cursor
 
@@ -100,10 +100,10 @@ class FacebookConnector(Connector):
         author = row.get("from")
         return Item(
             native_id=str(row["id"]),
-            kind="post",
+            kind=post_kind(row),
             permalink=row.get("permalink_url") or _fallback_permalink(str(row["id"])),
             published_at=parse_time(row.get("created_time")),
-            text=row.get("message") or "",
+            text=post_text(row),
             author=author.get("name") if isinstance(author, dict) else None,
             media=post_media(row),
             extra={
@@ -154,6 +154,27 @@ def _comment(row: dict[str, Any], post: Item) -> Item:
         extra={"post_id": post.native_id, "author_id": dig(row, "from", "id")},
         raw=row,
     )
+
+
+def post_kind(row: dict[str, Any]) -> ItemKind:
+    """`share` for a re-share (Graph `status_type` shared_story), as Mastodon boosts and Bluesky
+    reposts are: the checks treat re-published content apart from the page's own."""
+    return "share" if row.get("status_type") == "shared_story" else "post"
+
+
+def post_text(row: dict[str, Any]) -> str:
+    """The post's words; a share adds what it re-publishes (the shared item's title and text, as
+    the post displays them), since `message` holds only the sharer's own words."""
+    message = str(row.get("message") or "")
+    if post_kind(row) != "share":
+        return message
+    parts = [message]
+    for attachment in dig(row, "attachments", "data") or []:
+        for key in ("title", "description"):
+            value = attachment.get(key) if isinstance(attachment, dict) else None
+            if isinstance(value, str) and value.strip() and value.strip() not in "\n".join(parts):
+                parts.append(value.strip())
+    return "\n\n".join(p for p in parts if p)
 
 
 def post_media(row: dict[str, Any]) -> list[MediaRef]:

@@ -73,6 +73,8 @@ class DistrictRun:
     lines: list[Line]
     found: dict[str, dict[str, list[str]]]  # post id -> check -> finding summaries
     skipped: list[str] = field(default_factory=list)  # "<district>/<id>: reason", not scored
+    # post id -> check -> levels found; a check absent here counts as a violation (older callers)
+    levels: dict[str, dict[str, set[str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -219,13 +221,17 @@ def run_district(folder: Path, split: str, cache: MediaCache | None = None) -> D
     ctx.cached("sponsored_phashes", lambda: phashes)
     ctx.cached("sponsored_images", lambda: sponsored)
     found: dict[str, dict[str, list[str]]] = {}
+    levels: dict[str, dict[str, set[str]]] = {}
     for draft in evaluate_targets(ruleset, targets, ctx):
         summary = str((draft.evidence or {}).get("summary", ""))
         found.setdefault(draft.post_id or "", {}).setdefault(draft.check_name, []).append(summary)
+        levels.setdefault(draft.post_id or "", {}).setdefault(draft.check_name, set()).add(
+            draft.level
+        )
     pack = config.district.policy
     lines = [_line(config.district.id, pack, r) for r in records]
     checks = {b.check.name for b in ruleset.active} | {c for ln in lines for c in ln.positive}
-    return DistrictRun(config.district.id, pack, frozenset(checks), lines, found, skipped)
+    return DistrictRun(config.district.id, pack, frozenset(checks), lines, found, skipped, levels)
 
 
 def _now(targets: list[Target]) -> datetime:
@@ -243,8 +249,16 @@ def _line(district: str, pack: str, record: dict[str, Any]) -> Line:
     return Line(district, pack, str(record["id"]), positive, ambiguous, str(record.get("why", "")))
 
 
-def score(runs: Iterable[DistrictRun], split: str, only: Iterable[str] = ()) -> BlindOutcome:
-    """Per check (all districts), per pack (per check and all checks), and every error."""
+def score(
+    runs: Iterable[DistrictRun],
+    split: str,
+    only: Iterable[str] = (),
+    violations_only: bool = False,
+) -> BlindOutcome:
+    """Per check (all districts), per pack (per check and all checks), and every error.
+
+    `violations_only` counts a check as found only when one of its findings is a violation: how
+    an exported-findings scorer that ignores advisories sees the same run."""
     wanted = set(only)
     counts: dict[tuple[str, str], list[int]] = {}  # (pack, check) -> tp, fp, fn
     errors: list[Error] = []
@@ -256,6 +270,9 @@ def score(runs: Iterable[DistrictRun], split: str, only: Iterable[str] = ()) -> 
         for line in run.lines:
             lines += 1
             got = run.found.get(line.post_id, {})
+            if violations_only:
+                levels = run.levels.get(line.post_id, {})
+                got = {c: v for c, v in got.items() if "violation" in levels.get(c, {"violation"})}
             for check in checks:
                 if check in line.ambiguous:
                     continue
@@ -299,6 +316,7 @@ def run_corpus(
     pack: str | None = None,
     checks: Iterable[str] = (),
     cache: MediaCache | None = None,
+    violations_only: bool = False,
 ) -> BlindOutcome:
     """Score one split of every district in the corpus (optionally of one pack only)."""
     if split not in SPLITS:
@@ -313,7 +331,7 @@ def run_corpus(
         runs.append(run_district(folder, split, cache))
     if not runs:
         raise ValueError(f"{corpus}: no district under pack {pack!r}")
-    return score(runs, split, checks)
+    return score(runs, split, checks, violations_only)
 
 
 def _policy_of(folder: Path) -> str:

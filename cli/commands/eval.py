@@ -67,6 +67,12 @@ if TYPE_CHECKING:
     help="Blind corpus: where media analyses are cached (default: the user cache folder).",
 )
 @click.option("--no-cache", is_flag=True, help="Blind corpus: analyse every image afresh.")
+@click.option(
+    "--violations-only",
+    is_flag=True,
+    help="Blind corpus: count a check as found only when it raised a violation (advisories "
+    "ignored), as a scorer of exported findings that keeps only violations does.",
+)
 def eval_command(
     corpus: Path,
     show_errors: bool,
@@ -79,6 +85,7 @@ def eval_command(
     min_recall: tuple[str, ...],
     cache_dir: Path | None,
     no_cache: bool,
+    violations_only: bool,
 ) -> None:
     """Score the checks on a labelled corpus: precision, recall and F1 per check (and per pack
     on a blind corpus)."""
@@ -90,7 +97,7 @@ def eval_command(
     if is_blind_corpus(corpus):
         if split == "holdout":
             raise click.BadParameter("a blind corpus has dev and test halves", param_hint="--split")
-        outcome = _blind(corpus, split or "dev", pack, checks, cache_dir, no_cache)
+        outcome = _blind(corpus, split or "dev", pack, checks, cache_dir, no_cache, violations_only)
         if as_json:
             click.echo(json.dumps(outcome.to_json(), indent=2))
         else:
@@ -118,6 +125,7 @@ def _blind(
     checks: tuple[str, ...],
     cache_dir: Path | None,
     no_cache: bool,
+    violations_only: bool = False,
 ) -> BlindOutcome:
     from evaluation.blind_eval import run_corpus
     from evaluation.media_cache import MediaCache, default_dir
@@ -125,7 +133,7 @@ def _blind(
 
     cache = MediaCache(None if no_cache else (cache_dir or default_dir()))
     try:
-        return run_corpus(corpus, split, pack, checks, cache)
+        return run_corpus(corpus, split, pack, checks, cache, violations_only)
     except (ValueError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
 

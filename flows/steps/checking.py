@@ -41,7 +41,7 @@ def load_targets(
         account = accounts.get(item["account_id"])
         if account is None:  # account removed from config since: nothing to judge it against
             continue
-        extra = item["extra_json"]
+        extra = json.loads(item["extra_json"]) if item["extra_json"] else {}
         targets.append(
             Target(
                 post_id=item["post_id"],
@@ -50,15 +50,27 @@ def load_targets(
                 platform=item["platform"],
                 kind=item["kind"],
                 permalink=item["permalink"],
-                text=item["text"] or "",
+                text=with_quoted(item["text"] or "", extra),
                 published_at=item["published_at"],
                 title=item["title"],
                 author=item["author"],
                 media=media.get(item["post_id"], []),
-                extra=json.loads(extra) if extra else {},
+                extra=extra,
             )
         )
     return targets
+
+
+def with_quoted(text: str, extra: dict[str, Any]) -> str:
+    """The item's words followed by those of the post it quotes (Bluesky and Mastodon quote
+    posts keep them in `extra.quoted`): a quote puts the other post in front of the account's
+    readers, so a record or a slur in it is as visible as one in the account's own words.
+    Stored text stays the item's own; only what the checks read gains the quoted words."""
+    quoted = extra.get("quoted")
+    words = quoted.get("text") if isinstance(quoted, dict) else None
+    if not isinstance(words, str) or not words.strip() or words.strip() in text:
+        return text
+    return f"{text}\n\n{words.strip()}" if text.strip() else words.strip()
 
 
 CHECK_BATCH = 200  # items per transaction: a kill loses at most one batch of checking

@@ -72,6 +72,30 @@ def test_counts_tp_fp_fn_per_line_and_skips_amb_for_its_check_only() -> None:
     assert outcome.by_pack["jndc"][-1] == Score.of("ALL", 2, 1, 1)
 
 
+def test_violations_only_drops_lines_whose_check_raised_only_advisories() -> None:
+    run = DistrictRun(
+        "d",
+        "moorhead-447-1",
+        frozenset({"confidentiality"}),
+        [_line("a", {"confidentiality"}), _line("b", {"confidentiality"}), _line("c")],
+        {
+            "a": {"confidentiality": ["x", "y"]},
+            "b": {"confidentiality": ["z"]},
+            "c": {"confidentiality": ["w"]},
+        },
+        levels={
+            "a": {"confidentiality": {"advisory", "violation"}},
+            "b": {"confidentiality": {"advisory"}},
+            "c": {"confidentiality": {"advisory"}},
+        },
+    )
+    every = {s.check: s for s in score([run], "dev").by_check}["confidentiality"]
+    assert (every.tp, every.fp, every.fn) == (2, 1, 0)
+    strict = {s.check: s for s in score([run], "dev", violations_only=True).by_check}
+    assert (strict["confidentiality"].tp, strict["confidentiality"].fp) == (1, 0)
+    assert strict["confidentiality"].fn == 1
+
+
 def test_per_pack_rows_only_hold_that_packs_checks_and_the_total_sums_them() -> None:
     runs = [
         DistrictRun(
