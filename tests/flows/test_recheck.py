@@ -14,12 +14,14 @@ from click.testing import CliRunner
 from cli.main import cli
 from flows.steps.recheck import recheck
 from rules.engine import RuleSet
+from rules.packs import load_pack
 from rules.registry import checks
 from tests.rules.helpers import config, write_config
 from warehouse.db import connect
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(days=1)
+MH_VERSION = load_pack("moorhead-447-1").version
 NAMED_OFF = {"mh.confidentiality.named-without-consent": {"enabled": False}}
 
 POSTS = [  # post_id, account, published, text, deleted
@@ -87,7 +89,7 @@ def test_first_recheck_adds_open_findings_with_the_pack_version(db: Path) -> Non
     assert stats.new == 4 and stats.superseded == 0
     for finding in found.values():
         assert finding["status"] == "open"
-        assert finding["pack_id"] == "moorhead-447-1" and finding["pack_version"] == "2026.11.1"
+        assert finding["pack_id"] == "moorhead-447-1" and finding["pack_version"] == MH_VERSION
         assert finding["first_seen"] == finding["last_seen"] == NOW
         assert finding["post_version"] == 2 and finding["district_id"] == "prairie"
     iep = found[("p-iep", "mh.confidentiality.records")]
@@ -118,7 +120,7 @@ def test_findings_the_new_rules_no_longer_support_are_superseded_with_the_reason
     finding = _by_rule(db)[("p-old", "mh.confidentiality.named-without-consent")]
     assert stats.superseded == 1
     assert finding["status"] == "superseded"
-    assert finding["status_reason"] == "no longer supported by pack moorhead-447-1 2026.11.1"
+    assert finding["status_reason"] == f"no longer supported by pack moorhead-447-1 {MH_VERSION}"
     assert _by_rule(db)[("p-old", "mh.confidentiality.records")]["status"] == "open"
 
 
@@ -178,7 +180,7 @@ def test_recheck_records_its_run_and_an_audit_entry(db: Path) -> None:
         run = con.execute("SELECT trigger, status, pack_id, pack_version FROM fetch_runs "
                           "WHERE run_id = ?", [stats.run_id]).fetchone()
         audit = con.execute("SELECT action FROM audit_log WHERE object_id = 'prairie'").fetchall()
-    assert run == ("recheck", "completed", "moorhead-447-1", "2026.11.1")
+    assert run == ("recheck", "completed", "moorhead-447-1", MH_VERSION)
     assert ("recheck",) in audit
 
 

@@ -54,8 +54,8 @@ def test_policy_list_shows_every_pack_with_its_version() -> None:
     result = CliRunner().invoke(cli, ["policy", "list"])
     assert result.exit_code == 0
     for pack_id in pack_ids():
-        assert pack_id in result.output
-    assert result.output.count("2026.11.1") == 5
+        line = next(ln for ln in result.output.splitlines() if pack_id in ln)
+        assert load_pack(pack_id).version in line
 
 
 def test_format_pack_explains_each_check_with_its_docstring() -> None:

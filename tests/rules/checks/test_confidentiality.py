@@ -335,14 +335,15 @@ OPT_OUT = "Great game by Linh Nguyen tonight!"
     ("policy", "account", "text", "expected"),
     [
         # a student without recorded consent, merely named by an employee: JNDC forbids "names ...
-        # relating to students" without the parent's written authority; Moorhead asks for approval
-        # ("should not be cited"), so advisory; the other three say nothing about names alone
+        # relating to students" without the parent's written authority; Moorhead's only rule on it
+        # ("should not be cited ... without their approval") is broken on the face of the post, a
+        # violation too; the other three say nothing about names alone
         ("jndc", "emp-ortiz", NAMED, {("jndc.confidentiality.student-names", "violation")}),
         (
             "moorhead-447-1",
             "emp-ortiz",
             NAMED,
-            {("mh.confidentiality.named-without-consent", "advisory")},
+            {("mh.confidentiality.named-without-consent", "violation")},
         ),
         ("alexandria-471", "emp-ortiz", NAMED, set()),
         ("wem-428", "emp-ortiz", NAMED, set()),
