@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
 import os
 import smtplib
 import ssl
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +28,7 @@ from typing import Literal
 
 import duckdb
 
-from warehouse.db import insert_sql
+from warehouse.archive import record_delivery
 
 Security = Literal["starttls", "ssl", "none"]
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -174,12 +172,8 @@ def record(con: duckdb.DuckDBPyConnection, district_id: str, results: list[Sent]
     """Archive what was sent to whom, when, and under which Message-ID."""
     for result in results:
         item = result.outgoing
-        con.execute(
-            insert_sql("report_deliveries",
-                       ("delivery_id", "report_id", "district_id", "monitor_id", "recipient",
-                        "role", "subject", "message_id", "attachments_json", "status", "error",
-                        "sent_at")),
-            [uuid.uuid4().hex, item.report_id, district_id, item.monitor_id, item.recipient,
-             item.role, item.subject, result.message_id,
-             json.dumps([a.describe() for a in item.attachments]),
-             "sent" if result.ok else "failed", result.error, result.sent_at])
+        record_delivery(
+            con, report_id=item.report_id, district_id=district_id, monitor_id=item.monitor_id,
+            recipient=item.recipient, role=item.role, subject=item.subject,
+            message_id=result.message_id, attachments=[a.describe() for a in item.attachments],
+            status="sent" if result.ok else "failed", error=result.error, sent_at=result.sent_at)

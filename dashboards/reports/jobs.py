@@ -17,12 +17,13 @@ from pathlib import Path
 import duckdb
 
 from dashboards import delivery
-from dashboards.reports import archive, schedule
+from dashboards.reports import schedule
 from dashboards.reports.common import Month, account_infos
 from dashboards.reports.digest import Digest, build_digest
 from dashboards.reports.health import Health, capture_problems, lapse_warnings
 from dashboards.reports.monthly import MonthlySummary, build_monthly
 from hallmonitor.config import DistrictConfig
+from warehouse import archive
 from warehouse.db import connect
 from warehouse.runs import last_audit
 

@@ -25,28 +25,14 @@ import duckdb
 from flows.checkpoints import checkpoint
 from flows.failures import error_text
 from hallmonitor.config import DistrictConfig
-from warehouse.db import connect, insert_sql, media_dir
+from warehouse.db import connect, media_dir
+from warehouse.media_analysis import sponsored_image_rows, store_analysis
+from warehouse.media_analysis import sponsored_phashes as stored_sponsored_phashes
 from warehouse.pending import pending_media
 from warehouse.runs import ItemError, record_item_errors, resolve_item_errors
 
 if TYPE_CHECKING:
     from rules.detect.media_pipeline import MediaAnalysis
-
-ANALYSIS_COLUMNS = (
-    "sha256",
-    "analyser_version",
-    "marks_key",
-    "ok",
-    "error",
-    "phash",
-    "exif_time",
-    "exif_source",
-    "face_count",
-    "marks_found",
-    "analysis_json",
-    "analysed_at",
-)
-
 
 @dataclass
 class ImagingStats:
@@ -90,27 +76,22 @@ def analyse_pending(
 
 def _store(con: duckdb.DuckDBPyConnection, result: Any, key: str, now: datetime) -> None:
     result.marks_key = key
-    con.execute(
-        insert_sql(
-            "media_analysis",
-            ANALYSIS_COLUMNS,
-            "ON CONFLICT (sha256) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c in ANALYSIS_COLUMNS[1:]),
-        ),
-        [
-            result.sha256,
-            result.analyser_version,
-            key,
-            result.ok,
-            result.error,
-            result.phash,
-            result.exif_time,
-            result.exif_source,
-            len(result.faces),
-            sorted({logo["mark"] for logo in result.logos}),
-            result.to_json(),
-            now,
-        ],
+    store_analysis(
+        con,
+        {
+            "sha256": result.sha256,
+            "analyser_version": result.analyser_version,
+            "marks_key": key,
+            "ok": result.ok,
+            "error": result.error,
+            "phash": result.phash,
+            "exif_time": result.exif_time,
+            "exif_source": result.exif_source,
+            "face_count": len(result.faces),
+            "marks_found": sorted({logo["mark"] for logo in result.logos}),
+            "analysis_json": result.to_json(),
+        },
+        now,
     )
 
 
@@ -163,14 +144,7 @@ def sponsored_images_of(targets: Iterable[Any]) -> Any:
 def sponsored_phashes(con: duckdb.DuckDBPyConnection, district_id: str) -> frozenset[str]:
     """Perceptual hashes of every image the district's sponsored accounts have posted: an
     employee re-sharing one of these is sharing district content, not misusing a mark."""
-    rows = con.execute(
-        "SELECT DISTINCT a.phash FROM media_analysis a JOIN post_media pm ON pm.sha256 = a.sha256 "
-        "JOIN posts p ON p.post_id = pm.post_id JOIN accounts ac ON ac.district_id = p.district_id "
-        "AND ac.account_id = p.account_id WHERE p.district_id = ? AND ac.kind = 'sponsored' "
-        "AND a.phash IS NOT NULL",
-        [district_id],
-    ).fetchall()
-    return frozenset(row[0] for row in rows)
+    return stored_sponsored_phashes(con, district_id)
 
 
 def sponsored_images(con: duckdb.DuckDBPyConnection, district_id: str, db_path: Path) -> Any:
@@ -178,14 +152,7 @@ def sponsored_images(con: duckdb.DuckDBPyConnection, district_id: str, db_path: 
     verification (rules.detect.reshare): pixels are compared only for candidates."""
     from rules.detect.reshare import SponsoredImage, SponsoredImages
 
-    rows = con.execute(
-        "SELECT DISTINCT a.sha256, a.phash, a.marks_found, m.path FROM media_analysis a "
-        "JOIN media m ON m.sha256 = a.sha256 JOIN post_media pm ON pm.sha256 = a.sha256 "
-        "JOIN posts p ON p.post_id = pm.post_id JOIN accounts ac ON ac.district_id = p.district_id "
-        "AND ac.account_id = p.account_id WHERE p.district_id = ? AND ac.kind = 'sponsored' "
-        "AND a.ok",
-        [district_id],
-    ).fetchall()
+    rows = sponsored_image_rows(con, district_id)
     root = media_dir(db_path)
     images = [
         SponsoredImage(sha, phash, frozenset(marks or []), root / path)

@@ -1,4 +1,4 @@
-"""The report archive and the per-monitor digest watermark in the warehouse."""
+"""The report archive, the record of every message sent, and the per-monitor digest watermark."""
 
 from __future__ import annotations
 
@@ -57,3 +57,16 @@ def digest_cutoff(con: duckdb.DuckDBPyConnection, district_id: str, now: datetim
     "running" for over a day crashed; it must not hold every later digest back."""
     running = running_since(con, district_id, now, STALE_RUN)
     return min(now, running) if running else now
+
+
+def record_delivery(con: duckdb.DuckDBPyConnection, *, report_id: str, district_id: str,
+                    monitor_id: str | None, recipient: str, role: str, subject: str,
+                    message_id: str, attachments: list[object], status: str, error: str | None,
+                    sent_at: datetime) -> None:
+    """One message sent (or refused) for a report: to whom, when, under which Message-ID."""
+    con.execute(
+        insert_sql("report_deliveries",
+                   ("delivery_id", "report_id", "district_id", "monitor_id", "recipient", "role",
+                    "subject", "message_id", "attachments_json", "status", "error", "sent_at")),
+        [uuid.uuid4().hex, report_id, district_id, monitor_id, recipient, role, subject,
+         message_id, json.dumps(attachments), status, error, sent_at])
