@@ -9,7 +9,7 @@ Not findings:
 - anything on a sponsored account (marks are expected there) unless `personal_only` is false;
 - an account with `logo_permission: true` (the permission the pack's clause asks for);
 - with `letterhead_marks: false`, a letterhead's mark (small on a page, found only by the tiled
-  pass), where the pack counts district materials as permitted work information;
+  pass), for a district that counts its own materials as permitted (a policy override);
 - with `allow_reshare` (default), a re-share of district content (West Fargo allows sharing it
   explicitly): a `share` whose origin is one of the district's sponsored accounts (the
   platform's share metadata, or the district's name in the shared attribution) or unknown

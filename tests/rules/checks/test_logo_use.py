@@ -297,10 +297,21 @@ def _page(found_in: str = "tiles") -> dict[str, Any]:
     return media
 
 
-def test_letterhead_mark_on_a_page_counts_unless_the_pack_allows_district_materials() -> None:
+def test_letterhead_mark_on_a_page_counts_in_every_pack_with_a_logo_clause() -> None:
     answers = {p: fired(p, post(p, _page())) for p in PACKS}
-    # West Fargo's allowance covers district materials (a letter's letterhead); the others not.
-    assert answers == {**expected(True), "west-fargo-debh-ap": set()}
+    assert answers == expected(True)
+
+
+def test_a_district_may_leave_letterhead_marks_out() -> None:
+    from rules.checks.logo_use import LogoUse, LogoUseParams
+
+    cfg = config("west-fargo-debh-ap")
+    target = post("west-fargo-debh-ap", _page())
+    kept = LogoUse().run(target, LogoUseParams(), CheckContext(cfg, NOW))
+    left_out = LogoUse().run(target, LogoUseParams(letterhead_marks=False), CheckContext(cfg, NOW))
+    assert len(kept) == 1 and left_out == []
+    flyer = post("west-fargo-debh-ap", _page(found_in="image"))
+    assert LogoUse().run(flyer, LogoUseParams(letterhead_marks=False), CheckContext(cfg, NOW))
 
 
 def test_a_flyers_prominent_mark_on_a_page_counts_in_every_pack() -> None:
