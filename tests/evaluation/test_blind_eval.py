@@ -192,18 +192,16 @@ ISSUE_14_TARGETS = [
         for m in ("recall", "precision")
     ),
 ]
-# Where the committed blind test half measured below a target when this landed (README, "Quality"),
-# the gate is that measured figure less 0.01, so any drop fails while the gap stays open and
-# stated. Raise a floor to its target when a change reaches it; never lower one.
+# Where the blind test half (batches 2 and 3, written after batch 1 was scored) measured below a
+# target when this landed (README, "Quality"), the gate is that measured figure less 0.01, so any
+# drop fails while the gap stays open and stated. Raise a floor to its target when a change reaches
+# it; never lower one (a new test half measured afresh resets the floors, and says so).
 MEASURED_BELOW_TARGET = {
-    ("confidentiality", "f1"): 0.885,
-    ("student_image", "f1"): 0.885,
-    ("logo_use", "f1"): 0.85,
-    ("conduct", "recall"): 0.75,
-    ("spokesperson", "recall"): 0.67,
-    ("political_use", "recall"): 0.65,
-    ("political_use", "precision"): 0.79,
-    ("disclaimer", "precision"): 0.74,
+    ("student_image", "f1"): 0.85,
+    ("logo_use", "f1"): 0.885,
+    ("conduct", "recall"): 0.67,
+    ("spokesperson", "recall"): 0.81,
+    ("political_use", "recall"): 0.74,
 }
 BLIND_CORPUS = FIXTURES / "corpus" / "blind"
 
