@@ -47,9 +47,12 @@ class MediaCache:
             cached: dict[str, Any] = json.loads(entry.read_text(encoding="utf-8"))
             return cached
         self.misses += 1
-        result = analyse(path)
+        text = json.dumps(analyse(path), sort_keys=True)
         entry.parent.mkdir(parents=True, exist_ok=True)
         partial = entry.with_suffix(".tmp")
-        partial.write_text(json.dumps(result, sort_keys=True), encoding="utf-8")
+        partial.write_text(text, encoding="utf-8")
         partial.replace(entry)
-        return result
+        # The JSON form, as a hit returns it and as the audit reads `media_analysis` back: a miss
+        # must not hand the checks tuples and NumPy scalars that a hit never would.
+        fresh: dict[str, Any] = json.loads(text)
+        return fresh
