@@ -18,6 +18,7 @@ import requests
 
 from connectors.base import Connector, FetchResult, FetchWindow, Item, ItemKind, MediaRef
 from connectors.errors import RetriableError, SkippableError
+from connectors.html import merge_media
 from connectors.http import ConnectorProblem, parse_retry_after
 from connectors.paging import Cursor, PageRequest, Walk, walk
 from connectors.timeparse import parse_utc
@@ -112,14 +113,27 @@ def facet_links(record: dict[str, Any]) -> list[str]:
     return [u for u in found if u.startswith(("http://", "https://"))]
 
 
-def quoted_post(embed: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The post a quote embeds (record#view or recordWithMedia#view), when it could be read."""
+def _quoted_record(embed: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The viewRecord a quote embeds (record#view or recordWithMedia#view), when readable."""
     if not embed:
         return None
     record = embed.get("record") or {}
     if embed.get("$type") == "app.bsky.embed.recordWithMedia#view":
         record = record.get("record") or {}
-    if record.get("$type") != "app.bsky.embed.record#viewRecord":
+    return record if record.get("$type") == "app.bsky.embed.record#viewRecord" else None
+
+
+def quoted_media(embed: dict[str, Any] | None) -> list[MediaRef]:
+    """The quoted post's images: a quote shows them to the quoting account's readers as its own
+    images do, so they are the quoting item's media too (read, checked, kept)."""
+    record = _quoted_record(embed)
+    return [m for e in (record or {}).get("embeds") or [] for m in embed_media(e)]
+
+
+def quoted_post(embed: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The post a quote embeds (record#view or recordWithMedia#view), when it could be read."""
+    record = _quoted_record(embed)
+    if record is None:
         return None
     author = record.get("author") or {}
     return {
@@ -311,7 +325,7 @@ class BlueskyConnector(Connector):
             published_at=parse_time(record.get("createdAt")) or parse_time(post.get("indexedAt")),
             text=text,
             author=author.get("handle"),
-            media=embed_media(post.get("embed")),
+            media=merge_media(embed_media(post.get("embed")) + quoted_media(post.get("embed"))),
             parent_native_id=parent,
             extra=extra,
             raw=post,

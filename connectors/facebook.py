@@ -178,8 +178,14 @@ def post_text(row: dict[str, Any]) -> str:
 
 
 def post_media(row: dict[str, Any]) -> list[MediaRef]:
-    """Every image of a post: each album photo, a video's thumbnail, else `full_picture`."""
+    """Every image of a post: each album photo, a video's thumbnail, else `full_picture`.
+
+    A photo attachment's `description` is that photo's own words (what Graph returns for the
+    photo's caption; the Page's alt-text field is not on attachments), kept as the image's alt so
+    the image checks read it as they read alt text elsewhere. A share's description is the shared
+    item's text, already in the post's text, so it is not repeated."""
     refs: list[MediaRef] = []
+    shared = post_kind(row) == "share"
     for attachment in dig(row, "attachments", "data") or []:
         subs = dig(attachment, "subattachments", "data")
         for part in subs if isinstance(subs, list) and subs else [attachment]:
@@ -189,7 +195,11 @@ def post_media(row: dict[str, Any]) -> list[MediaRef]:
                     str(part.get("type", "")).startswith("video")
                     or part.get("media_type") == "video"
                 )
-                refs.append(MediaRef(src, role="video_thumbnail" if video else "image"))
+                words = part.get("description")
+                alt = words.strip() if isinstance(words, str) and not shared else ""
+                refs.append(
+                    MediaRef(src, role="video_thumbnail" if video else "image", alt=alt or None)
+                )
     if not refs and isinstance(row.get("full_picture"), str):
         refs.append(MediaRef(row["full_picture"]))
     unique: dict[str, MediaRef] = {}

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 
 from connectors.base import Connector, FetchResult, FetchWindow, Item, ItemKind, MediaRef
 from connectors.errors import RetriableError, SkippableError
-from connectors.html import html_to_text
+from connectors.html import html_to_text, merge_media
 from connectors.http import ConnectorProblem, parse_retry_after
 from connectors.paging import LinkHeader, PageRequest, Walk, walk
 from connectors.timeparse import parse_utc
@@ -277,7 +277,11 @@ class MastodonConnector(Connector):
             text=text,
             author=(status.get("account") or {}).get("acct"),
             html=source.get("content") or None,
-            media=media_refs(source.get("media_attachments") or []),
+            # A quote shows the quoted status's images to this account's readers: its media too.
+            media=merge_media(
+                media_refs(source.get("media_attachments") or [])
+                + media_refs(quoted_attachments(source.get("quote")))
+            ),
             parent_native_id=str(parent) if parent else None,
             edited_at=parse_time(source.get("edited_at")),
             extra=extra,
@@ -368,6 +372,13 @@ def poll_options(poll: Any) -> list[str]:
         return []
     titles = (o.get("title") for o in poll.get("options") or [] if isinstance(o, dict))
     return [str(t) for t in titles if t]
+
+
+def quoted_attachments(quote: Any) -> list[dict[str, Any]]:
+    """The media attachments of a quote's full quoted status (none for a ShallowQuote)."""
+    status = quote.get("quoted_status") if isinstance(quote, dict) else None
+    attachments = status.get("media_attachments") if isinstance(status, dict) else None
+    return [a for a in attachments or [] if isinstance(a, dict)]
 
 
 def quoted_status(quote: Any) -> dict[str, Any] | None:

@@ -212,7 +212,9 @@ def test_every_image_in_the_feed_is_captured_with_alt_text(appview: AppView) -> 
     assert [(m.url, m.alt) for m in own.media] == [
         (i["fullsize"], i["alt"] or None) for i in expected
     ]
-    assert sum(len(i.media) for i in items.values() if i.kind != "profile") == 11
+    quoted = sum(len(i.extra.get("quoted", {}).get("images", [])) for i in items.values())
+    assert quoted == 2  # the recorded feed quotes two posts with an image each
+    assert sum(len(i.media) for i in items.values() if i.kind != "profile") == 11 + quoted
     assert all(m.url.startswith(appview.fake.base_url) for i in items.values() for m in i.media)
 
 
@@ -220,7 +222,7 @@ def test_every_media_url_downloads_as_an_image_through_the_allow_list(appview: A
     connector = appview.connector()
     result = connector.fetch(FetchWindow(SINCE, {}))
     urls = {m.url for i in result.items for m in i.media}
-    assert len(urls) == 13  # 11 in posts, avatar and banner
+    assert len(urls) == 15  # 11 in posts, 2 in quoted posts, avatar and banner
     assert {connector.http.get_bytes(url)[1] for url in urls} == {"image/png"}
 
 
@@ -244,9 +246,11 @@ def test_record_with_media_in_recorded_threads(
 ) -> None:
     post = load(fixture)["thread"]["post"]
     item = BlueskyConnector.post_item(None, post)  # type: ignore[arg-type]
-    assert len(item.media) == own_images and all(m.url.endswith("@jpeg") for m in item.media)
+    # The quoted post's images are shown by the quote, so they are the item's media too.
+    assert len(item.media) == own_images + quoted_images
+    assert all(m.url.endswith("@jpeg") for m in item.media)
     assert item.extra["quoted"]["text"].startswith(quoted_text)
-    assert len(item.extra["quoted"]["images"]) == quoted_images
+    assert [m.url for m in item.media[own_images:]] == item.extra["quoted"]["images"]
     assert item.published_at == parse_time(post["record"]["createdAt"])
 
 

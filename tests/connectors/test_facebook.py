@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import time
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -403,16 +403,47 @@ def test_post_media_roles(row: dict[str, Any], expected: list[str]) -> None:
     assert [m.role for m in post_media(row)] == expected
 
 
+def test_a_photos_description_is_its_alt_text_but_a_shares_is_not() -> None:
+    photo = {"type": "photo", "media": {"image": {"src": "https://x.fbcdn.net/p.jpg"}}}
+    album = {
+        "status_type": "added_photos",
+        "attachments": {
+            "data": [
+                {
+                    "type": "album",
+                    "subattachments": {
+                        "data": [
+                            {**photo, "description": " Third graders at the science fair "},
+                            {**photo, "media": {"image": {"src": "https://x.fbcdn.net/q.jpg"}}},
+                        ]
+                    },
+                }
+            ]
+        },
+    }
+    assert [m.alt for m in post_media(album)] == ["Third graders at the science fair", None]
+    shared = {
+        "status_type": "shared_story",
+        "attachments": {"data": [{**photo, "description": "The shared article's text"}]},
+    }
+    assert [m.alt for m in post_media(shared)] == [None]
+
+
 def test_a_stall_longer_than_the_read_timeout_is_retried(
     fake: FakePlatform, script: FacebookScenario
 ) -> None:
     stalls = [True]
     serve = script.serve
+    release, stalled_done = threading.Event(), threading.Event()
 
     def stalling(request: Any) -> Any:
         if request.path == f"/v19.0/{PAGE}/feed" and stalls:
             stalls.pop()
-            time.sleep(1.0)  # longer than the 0.3 s read timeout below
+            release.wait(1.0)  # longer than the 0.3 s read timeout below
+            try:
+                return serve(request)
+            finally:
+                stalled_done.set()
         return serve(request)
 
     script.serve = stalling  # type: ignore[method-assign]
@@ -423,6 +454,8 @@ def test_a_stall_longer_than_the_read_timeout_is_retried(
     assert len([i for i in result.items if i.kind in ("post", "share")]) == 6
     assert slept == [1.0] and len(fake.requests_to(f"/v19.0/{PAGE}/feed")) == 2
     assert any(r.outcome == "timeout" for r in conn.http.records)
+    release.set()  # let the abandoned request finish while its server still runs
+    assert stalled_done.wait(5)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -611,3 +612,18 @@ def test_quote_post_keeps_the_quoted_status_in_extra(instance: Instance) -> None
         "state": "pending",
     }
     assert "quoted" not in items[untouched["id"]].extra
+
+
+def test_a_quoted_statuss_images_are_the_quoting_posts_media_too(instance: Instance) -> None:
+    status = instance.scenario.timeline[0]
+    quoted = copy.deepcopy(load("status-with-media.json"))
+    status["media_attachments"] = []
+    status["quote"] = {"state": "accepted", "quoted_status": quoted}
+    item = by_id(instance.fetch()[0])[status["id"]]
+    shown = [a for a in quoted["media_attachments"] if a["type"] in ("image", "unknown")]
+    assert shown, "the recorded status has images"
+    # The fake instance serves the recording with its own address in place of the recorded one.
+    assert [(urlsplit(m.url).path, m.alt) for m in item.media] == [
+        (urlsplit(a["url"]).path, a.get("description") or None) for a in shown
+    ]
+    assert item.extra["quoted"]["images"] == [m.url for m in item.media]
