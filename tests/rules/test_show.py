@@ -17,7 +17,7 @@ def test_format_pack_lists_every_clause_and_rule(pack_id: str) -> None:
     lines = text.splitlines()
     assert lines[0].startswith(f"{pack_id} {pack.version}: {pack.policy}")
     assert "clause" in lines[3] and "automated/manual" in lines[3]
-    body = lines[5:lines.index("checks:") - 1]
+    body = lines[5 : lines.index("checks:") - 1]
     assert len(body) == sum(max(1, len(c.rules)) for c in pack.clauses)
     for clause in pack.clauses:
         assert any(line.startswith(clause.id + " ") for line in body), clause.id
@@ -30,7 +30,21 @@ def test_manual_covered_and_off_by_default_rules_say_so() -> None:
     remain_calm = next(r for r in rows if r.startswith("remain-calm "))
     assert remain_calm.endswith("manual")
     work_hours = next(r for r in rows if " mh.work-hours.personal-posting " in r)
-    assert work_hours.endswith("automated (off by default)") and "advisory/low" in work_hours
+    assert work_hours.endswith("automated") and "advisory/low" in work_hours
+    pack = load_pack("moorhead-447-1")  # as a pack shipping a rule switched off would be:
+    clauses = [
+        c.model_copy(
+            update={
+                "rules": [
+                    r.model_copy(update={"enabled": r.check != "work_hours"}) for r in c.rules
+                ]
+            }
+        )
+        for c in pack.clauses
+    ]
+    text = format_pack(pack.model_copy(update={"clauses": clauses}))
+    off = next(r for r in text.splitlines() if " mh.work-hours.personal-posting " in r)
+    assert off.endswith("automated (off by default)") and "1 with checks off by default" in text
     denigrate = next(r for r in rows if r.startswith("denigrate-others "))
     assert denigrate.endswith("covered by respectful-language")
     pseudonyms = next(r for r in rows if r.startswith("pseudonyms "))
