@@ -147,7 +147,7 @@ class Confidentiality(Check[ConfidentialityParams]):
 
     def roster(self, ctx: CheckContext) -> RosterIndex:
         if self._roster is None or self._roster[0] is not ctx:
-            self._roster = (ctx, _roster(ctx))
+            self._roster = (ctx, district_roster(ctx))
         return self._roster[1]
 
     def gate(self, params: ConfidentialityParams, ctx: CheckContext) -> Gate:
@@ -223,7 +223,9 @@ class Confidentiality(Check[ConfidentialityParams]):
         )
 
 
-def _roster(ctx: CheckContext) -> RosterIndex:
+def district_roster(ctx: CheckContext) -> RosterIndex:
+    """The run's roster automaton (students and staff), built once and shared by the checks
+    that name people (conduct asks it whether a post is about someone of the district)."""
     return ctx.cached(
         "confidentiality.roster",
         lambda: RosterIndex(ctx.config.students, ctx.config.staff, ids.MARKER_NEEDLES),
