@@ -347,16 +347,22 @@ def _has_pronoun(words: list[str]) -> bool:
 
 def _continues(folded: str, start: int, given: tuple[str, ...] = ()) -> bool:
     """Whether the sentence starting at `start` goes on about the person: a third-person
-    pronoun or the given name among its first `_CONTINUE_WORDS` words, or "both"/"neither"
-    opening it (contractions such as "he's" count)."""
+    pronoun or the given name among its first `_CONTINUE_WORDS` words, "both"/"neither"
+    opening it (contractions such as "he's" count), or a note too short to have a subject of
+    its own ("Grades.", "14 absences this quarter."), which can only be about the same person."""
     end = _SENTENCE_END.search(folded, start)
-    words = _words(folded[start : end.start() if end else len(folded)].split()[:_CONTINUE_WORDS])
+    sentence = folded[start : end.start() if end else len(folded)].split()
+    words = _words(sentence[:_CONTINUE_WORDS])
     if not words:
         return False
+    if len(sentence) <= _FRAGMENT_WORDS and _VERBS.isdisjoint(words):
+        return True  # no verb: no subject of its own ("Homework was 20%." has one)
     return words[0] in _OPENERS or any(w in _PRONOUNS or w in given for w in words)
 
 
 _CONTINUE_WORDS = 14
+_FRAGMENT_WORDS = 4
+_VERBS = frozenset({"is", "are", "was", "were", "has", "have", "had", "will", "be", "do", "did"})
 
 
 def _student_disclosures(
