@@ -597,7 +597,10 @@ def test_security_arrangements_read_from_an_image(text: str, expected: set[str])
             "biology, so no.",
             {"student-record:20231001"},
         ),
-        ("Maya Johnson wants to start on Friday. 12 absences this term.", {"student-record:20231001"}),
+        (
+            "Maya Johnson wants to start on Friday. 12 absences this term.",
+            {"student-record:20231001"},
+        ),
         # a sentence with a verb and no pronoun is about something else
         (
             "Maya Johnson sang the anthem tonight. The gym was packed. 12 absences across the "
