@@ -111,9 +111,12 @@ def leet_forms(word: str) -> set[str]:
         )
     forms.discard(word)
     # A form ending in "!" would need a word character after it to be a whole word.
-    # Mostly digits ("a55") reads as a code, not a word.
+    # Mostly digits ("a55") reads as a code, not a word. A symbol at either end ("$hit", "@ss")
+    # would leave an everyday word ("hit") as the whole-word key the engine's gate opens on.
     least = max(2, len(word) // 2)
-    return {f for f in forms if not f.endswith("!") and sum(c.isalpha() for c in f) >= least}
+    return {
+        f for f in forms if f[0].isalnum() and f[-1].isalnum() and sum(map(str.isalpha, f)) >= least
+    }
 
 
 @lru_cache(maxsize=8)
