@@ -72,9 +72,7 @@ def test_district_specific_disclaimer_wording_counts() -> None:
 
 def test_sponsored_pages_and_posts_are_not_judged() -> None:
     bio = "Official page of the Prairie Lakes High School activities office; staff post here."
-    assert (
-        Disclaimer().run(_profile(bio, account="plhs-activities"), DisclaimerParams(), CTX) == []
-    )
+    assert Disclaimer().run(_profile(bio, account="plhs-activities"), DisclaimerParams(), CTX) == []
     post = _profile("3rd grade teacher at Lakeview Elementary")
     post.kind = "post"
     assert Disclaimer().run(post, DisclaimerParams(), CTX) == []

@@ -64,9 +64,7 @@ def test_reporting_or_unrelated_wording_is_not_flagged(text: str) -> None:
 
 def test_sponsored_accounts_shares_and_authorised_accounts_are_not_judged() -> None:
     text = "Official statement: the district announces new start times."
-    assert (
-        Spokesperson().run(_post(text, account="plps-district"), SpokespersonParams(), CTX) == []
-    )
+    assert Spokesperson().run(_post(text, account="plps-district"), SpokespersonParams(), CTX) == []
     assert Spokesperson().run(_post(text, kind="share"), SpokespersonParams(), CTX) == []
     authorised = SpokespersonParams(authorized_accounts=["emp-haugen"])
     assert Spokesperson().run(_post(text), authorised, CTX) == []
@@ -187,3 +185,10 @@ def test_only_the_patterns_whose_fragments_occur_run() -> None:
     assert built.wanted("we had a lovely day at plhs") == []
     chosen = built.wanted("on behalf of plhs")
     assert chosen and all(p.pattern.startswith("\\bon\\s+behalf") for p in chosen)
+
+
+def test_telling_that_officially_is_speaking_for_the_district() -> None:
+    text = "Lakeview Elementary keeps its bell times, and I am telling you that officially."
+    assert Spokesperson().run(_post(text), SpokespersonParams(), CTX)
+    hedged = "I am not telling you that officially, Lakeview Elementary has not decided."
+    assert Spokesperson().run(_post(hedged), SpokespersonParams(), CTX) == []
