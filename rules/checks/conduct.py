@@ -10,10 +10,12 @@ from typing import Any
 from pydantic import Field
 
 from rules.base import Check, CheckContext, CheckParams, Hit, Span, Target
+from rules.checks.confidentiality import district_roster
 from rules.detect.lexicons import fold, load
 from rules.detect.lexicons.classifier import OffensiveClassifier
-from rules.detect.lexicons.district import DistrictTerms
+from rules.detect.lexicons.district import STAFF, STUDENT, DistrictTerms
 from rules.detect.lexicons.matcher import Gate, Match, PatternSet, TermMatcher
+from rules.detect.roster import FIRST_ONLY
 from rules.registry import register
 
 CLASSIFIER = "classifier"
@@ -72,6 +74,10 @@ class ConductLexicon:
             entries += [(t, _TRIGGER + name) for t in spec.get("triggers", [])]
             patterns[name] = spec.get("patterns", [])
         entries += [(t, EXTRA) for t in extra_terms]
+        # Look-alike spellings ("bullsh1t", "sh!ts", "r3tards") are whole words of the automaton
+        # like any other, so they cost nothing per post.
+        for category, key in (("obscene", "masked"), ("harassment", "masked_harassment")):
+            entries += [(form, category) for w in data.get(key, []) for form in leet_forms(w)]
         mild = frozenset(data["mild"])
         # The classifier's screen rides in the same automaton: one pass finds both.
         entries += [(w, SCREEN) for w in sorted(screen - mild)]
@@ -82,6 +88,35 @@ class ConductLexicon:
             mild,
             frozenset(data.get("masked", [])),
         )
+
+
+# Characters writers put for letters to get a word past a filter.
+_LOOKALIKES = {"a": "4@", "e": "3", "i": "1!", "o": "0", "s": "5$", "t": "7"}
+
+
+def leet_forms(word: str) -> set[str]:
+    """`word` with look-alike characters for its letters: one letter swapped, or every
+    occurrence of one letter, or every swappable letter at once ("shit": "sh1t", "sh!t",
+    "5hit", "$hit", "5h17" ...). The word itself is not among them."""
+    forms: set[str] = set()
+    for letter, subs in _LOOKALIKES.items():
+        for sub in subs:
+            forms.add(word.replace(letter, sub))
+            for i, char in enumerate(word):
+                if char == letter:
+                    forms.add(word[:i] + sub + word[i + 1 :])
+    for pick in range(2):  # everything swapped, with the first or second look-alike
+        forms.add(
+            "".join(_LOOKALIKES.get(c, c)[min(pick, len(_LOOKALIKES.get(c, c)) - 1)] for c in word)
+        )
+    forms.discard(word)
+    # A form ending in "!" would need a word character after it to be a whole word.
+    # Mostly digits ("a55") reads as a code, not a word. A symbol at either end ("$hit", "@ss")
+    # would leave an everyday word ("hit") as the whole-word key the engine's gate opens on.
+    least = max(2, len(word) // 2)
+    return {
+        f for f in forms if f[0].isalnum() and f[-1].isalnum() and sum(map(str.isalpha, f)) >= least
+    }
 
 
 @lru_cache(maxsize=8)
@@ -226,7 +261,9 @@ class Conduct(Check[ConductParams]):
             return []
         references: list[Match] = []
         if params.require_reference and target.account.kind != "sponsored":
-            references = DistrictTerms.for_context(ctx).reference_mentions(text)
+            references = DistrictTerms.for_context(ctx).reference_mentions(text) or _people(
+                text, ctx
+            )
             if not references:
                 return []
         return _hits(found, references, setup.lexicon)
@@ -269,6 +306,22 @@ def _analyse(text: str, setup: _Setup) -> _Analysis:
         return _NOTHING
     spans = [(m.start, m.end) for m in screen if not (allowed and _allowed(folded, m, allowed))]
     return _Analysis([], spans) if spans else _NOTHING
+
+
+def _people(text: str, ctx: CheckContext) -> list[Match]:
+    """Students and staff of the roster named in any form the confidentiality check accepts
+    ("the Thorson kid", "Ms. Amundson", a unique first name): an insult of one of them is
+    about the district's people even when no school is named."""
+    names = district_roster(ctx).find(text, fold(text))
+    return [
+        Match(n.start, n.end, STUDENT if n.is_student else STAFF, text[n.start : n.end])
+        for n in names
+        if not (n.form == FIRST_ONLY and _AFTER_CAPITAL.search(text, 0, n.start))
+    ]
+
+
+# A first name right after a capitalised word is more likely part of a place ("North Dakota").
+_AFTER_CAPITAL = re.compile(r"\b[A-Z][\w'-]*\s+$")
 
 
 def _disowned(folded: str, match: Match) -> bool:

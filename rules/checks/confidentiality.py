@@ -147,7 +147,7 @@ class Confidentiality(Check[ConfidentialityParams]):
 
     def roster(self, ctx: CheckContext) -> RosterIndex:
         if self._roster is None or self._roster[0] is not ctx:
-            self._roster = (ctx, _roster(ctx))
+            self._roster = (ctx, district_roster(ctx))
         return self._roster[1]
 
     def gate(self, params: ConfidentialityParams, ctx: CheckContext) -> Gate:
@@ -223,7 +223,9 @@ class Confidentiality(Check[ConfidentialityParams]):
         )
 
 
-def _roster(ctx: CheckContext) -> RosterIndex:
+def district_roster(ctx: CheckContext) -> RosterIndex:
+    """The run's roster automaton (students and staff), built once and shared by the checks
+    that name people (conduct asks it whether a post is about someone of the district)."""
     return ctx.cached(
         "confidentiality.roster",
         lambda: RosterIndex(ctx.config.students, ctx.config.staff, ids.MARKER_NEEDLES),
@@ -345,16 +347,22 @@ def _has_pronoun(words: list[str]) -> bool:
 
 def _continues(folded: str, start: int, given: tuple[str, ...] = ()) -> bool:
     """Whether the sentence starting at `start` goes on about the person: a third-person
-    pronoun or the given name among its first `_CONTINUE_WORDS` words, or "both"/"neither"
-    opening it (contractions such as "he's" count)."""
+    pronoun or the given name among its first `_CONTINUE_WORDS` words, "both"/"neither"
+    opening it (contractions such as "he's" count), or a note too short to have a subject of
+    its own ("Grades.", "14 absences this quarter."), which can only be about the same person."""
     end = _SENTENCE_END.search(folded, start)
-    words = _words(folded[start : end.start() if end else len(folded)].split()[:_CONTINUE_WORDS])
+    sentence = folded[start : end.start() if end else len(folded)].split()
+    words = _words(sentence[:_CONTINUE_WORDS])
     if not words:
         return False
+    if len(sentence) <= _FRAGMENT_WORDS and _VERBS.isdisjoint(words):
+        return True  # no verb: no subject of its own ("Homework was 20%." has one)
     return words[0] in _OPENERS or any(w in _PRONOUNS or w in given for w in words)
 
 
 _CONTINUE_WORDS = 14
+_FRAGMENT_WORDS = 4
+_VERBS = frozenset({"is", "are", "was", "were", "has", "have", "had", "will", "be", "do", "did"})
 
 
 def _student_disclosures(

@@ -48,7 +48,7 @@ class PoliticalUse(Check[PoliticalUseParams]):
         if not target.text or (params.personal_only and target.account.kind != "employee"):
             return []
         terms = DistrictTerms.for_context(ctx)
-        names = terms.name_mentions(target.text)
+        names = terms.name_mentions(target.text) + terms.hashtag_mentions(target.text)
         if not names:
             return []
         categories, own_events = ctx.cached("political_use.patterns", lambda: _build(terms))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+import ahocorasick
 from pydantic import Field
 
 from rules.base import Check, CheckContext, CheckParams, Hit, Span, Target
 from rules.detect.lexicons import fold, load
-from rules.detect.lexicons.district import DistrictTerms
+from rules.detect.lexicons.district import DistrictTerms, place_words
 from rules.detect.lexicons.matcher import Gate, compile_folded, words
 from rules.registry import register
 
@@ -63,8 +65,8 @@ class Spokesperson(Check[SpokespersonParams]):
         return built[1]
 
     def gate(self, params: SpokespersonParams, ctx: CheckContext) -> Gate:
-        """The patterns run only on posts with one of the lexicon's `gate` fragments."""
-        return self._patterns(ctx)[0]
+        """The patterns run only on posts with one of the fragments they need."""
+        return self._patterns(ctx).gate
 
     def run(self, target: Target, params: SpokespersonParams, ctx: CheckContext) -> list[Hit]:
         if (
@@ -74,13 +76,13 @@ class Spokesperson(Check[SpokespersonParams]):
             or not target.text
         ):
             return []
-        gate, org, patterns, reported = self._patterns(ctx)
+        built = self._patterns(ctx)
         folded = fold(target.text)
-        runs = words(folded)
-        if not gate.opens(folded, runs) or not org.opens(folded, runs):
+        if not built.org.opens(folded, words(folded)):
             return []
+        reported = built.reported
         spans = []
-        for pattern in patterns:
+        for pattern in built.wanted(folded):
             for match in pattern.finditer(folded):
                 before = folded[max(0, match.start() - 45) : match.start()]
                 if reported.search(before) or _NEGATED.search(before[-20:]):
@@ -99,32 +101,60 @@ class Spokesperson(Check[SpokespersonParams]):
         ]
 
 
-# (gate fragments, names of the organisation, patterns, reported speech)
-_Patterns = tuple[Gate, Gate, list[re.Pattern[str]], re.Pattern[str]]
+@dataclass(frozen=True)
+class _Patterns:
+    """The lexicon compiled for one district: which patterns each fragment lets run."""
+
+    gate: Gate  # any fragment of any pattern's `needs`
+    org: Gate  # names of the organisation, or "official"/"formal"
+    patterns: tuple[re.Pattern[str], ...]
+    fragments: ahocorasick.Automaton  # fragment -> indices of the patterns that need it
+    reported: re.Pattern[str]
+
+    def wanted(self, folded: str) -> list[re.Pattern[str]]:
+        """The patterns whose needed fragments occur in `folded`, in lexicon order: one pass of
+        the fragment automaton, so a post runs a few patterns instead of all of them."""
+        chosen: set[int] = set()
+        for _, indices in self.fragments.iter(folded):
+            chosen.update(indices)
+        return [self.patterns[i] for i in sorted(chosen)]
 
 
 def _build(ctx: CheckContext) -> _Patterns:
     data = load("spokesperson")
     terms = DistrictTerms.for_context(ctx)
-    fragments = data["gate"].split("|")
-    if any(re.escape(f).replace("\\ ", " ") != f for f in fragments):
-        raise ValueError("spokesperson.yaml: `gate` must list plain fragments separated by |")
-    # Every pattern names the organisation ({org}) except official statements ("Official
-    # statement:"), so a post naming neither cannot match.
-    if any(
-        "{org}" not in p and "{name}" not in p and "official" not in p and "announcement" not in p
-        for p in data["patterns"]
-    ):
-        raise ValueError(
-            "spokesperson.yaml: a pattern without {org} must contain 'official' or 'announcement'"
-        )
+    needed: dict[str, list[int]] = {}
+    for index, entry in enumerate(data["patterns"]):
+        fragments = entry["needs"].split("|")
+        if any(not f or re.escape(f).replace("\\ ", " ") != f for f in fragments):
+            raise ValueError(
+                f"spokesperson.yaml: pattern {index}: `needs` must list plain fragments "
+                "separated by |"
+            )
+        for fragment in fragments:
+            needed.setdefault(fragment, []).append(index)
+        # Every pattern names the organisation ({org}) except official statements ("Official
+        # statement:"), so a post naming neither cannot match.
+        p = entry["re"]
+        if "{org}" not in p and "official" not in p and "announcement" not in p:
+            raise ValueError(
+                f"spokesperson.yaml: pattern {index} without {{org}} must contain 'official' or "
+                "'announcement'"
+            )
+    automaton = ahocorasick.Automaton()
+    for fragment, indices in needed.items():
+        automaton.add_word(fragment, tuple(indices))
+    automaton.make_automaton()
+    places = tuple(sorted(place_words(s.name for s in ctx.config.district.schools)))
+    generic = (*ORG_WORDS, *(re.escape(p) for p in places))
     org = Gate.for_terms(
-        [(form, False) for form in (*terms.name_forms, *ORG_WORDS)]
+        [(form, False) for form in (*terms.name_forms, *ORG_WORDS, *places)]
         + [("official", False), ("formal", False)]
     )
-    return (
-        Gate(substrings=tuple(fragments)),
+    return _Patterns(
+        Gate(substrings=tuple(sorted(needed))),
         org,
-        [terms.template(p, *ORG_WORDS) for p in data["patterns"]],
+        tuple(terms.template(entry["re"], *generic) for entry in data["patterns"]),
+        automaton,
         compile_folded(data["reported"]),
     )

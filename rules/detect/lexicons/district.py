@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlparse
 
@@ -31,6 +32,9 @@ _TYPE_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _SMALL_WORDS = {"of", "the", "and", "at", "for", "&"}
+_KIND = re.compile(r"\b(middle|high|elementary)(?:\s+school)?$", re.IGNORECASE)
+_KIND_SHORT = {"middle": ("MS", "Middle"), "high": ("HS", "High"), "elementary": ("Elem", "ES")}
+_HASHTAG = re.compile(r"#(\w{3,})")
 
 # Labels of the matches: the district itself (or a school) versus people and generic words.
 NAME = "name"  # a name of the district or one of its schools
@@ -63,6 +67,28 @@ def name_variants(names: Iterable[str], acronyms: bool = True) -> set[str]:
         acronym = _acronym(name) if acronyms else None
         if acronym:
             out.add(acronym)
+        # How staff shorten a school's type: "Cottonwood MS", "Pine Ridge HS", "GFE High" (the
+        # place name's initials and the type word).
+        kind = _KIND.search(name)
+        if core != name and kind:
+            base = [core]
+            initials = _acronym(core + " x") if acronyms else None
+            if initials and len(initials) >= 4:
+                base.append(initials[:-1])
+            for short in _KIND_SHORT[kind.group(1).lower()]:
+                out.update(f"{b} {short}" for b in base)
+    return out
+
+
+def place_words(names: Iterable[str]) -> set[str]:
+    """One-word place names left when a school's type is dropped ("Fieldstone" of "Fieldstone
+    Elementary"). Too common to count as a reference on their own ("Lincoln"), they are safe in
+    phrases that claim to speak for an organisation ("we at Fieldstone have decided")."""
+    out = set()
+    for name in names:
+        core = _TYPE_SUFFIX.sub("", name.strip())
+        if core != name.strip() and len(core.split()) == 1 and len(core) >= 4:
+            out.add(fold(core))
     return out
 
 
@@ -141,6 +167,27 @@ class DistrictTerms:
         (a folded 'plps' inside ordinary prose is rare, but 'ISD' style tokens are written
         upper-case)."""
         return [m for m in self.names.find(fold(text)) if _case_ok(text, m)]
+
+    def hashtag_mentions(self, text: str) -> list[Match]:
+        """Names run into a hashtag: "#KRHSEnglish", "#CVteachersCaucus". A hashtag counts when
+        it starts with a name form written without its spaces (an acronym only in capitals)."""
+        if "#" not in text:
+            return []
+        found = []
+        for tag in _HASHTAG.finditer(text):
+            body = tag.group(1)
+            folded = fold(body)
+            for form in self._joined_forms:
+                if folded.startswith(form) and (
+                    len(form) > 4 or body[: len(form)] == body[: len(form)].upper()
+                ):
+                    found.append(Match(tag.start(), tag.end(), NAME, body))
+                    break
+        return found
+
+    @cached_property
+    def _joined_forms(self) -> tuple[str, ...]:
+        return tuple(f.replace(" ", "") for f in self.name_forms if len(f.replace(" ", "")) >= 3)
 
     def reference_mentions(self, text: str) -> list[Match]:
         return [m for m in self.references.find(fold(text)) if _case_ok(text, m)]

@@ -586,3 +586,30 @@ def _image_text(text: str) -> set[str]:
 )
 def test_security_arrangements_read_from_an_image(text: str, expected: set[str]) -> None:
     assert _image_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a verbless note between the name and the record continues about the same person
+        (
+            "Maya Johnson sits out the game Friday. Eligibility. Failing two classes and a D in "
+            "biology, so no.",
+            {"student-record:20231001"},
+        ),
+        (
+            "Maya Johnson wants to start on Friday. 12 absences this term.",
+            {"student-record:20231001"},
+        ),
+        # a sentence with a verb and no pronoun is about something else
+        (
+            "Maya Johnson sang the anthem tonight. The gym was packed. 12 absences across the "
+            "building this week from flu.",
+            set(),
+        ),
+    ],
+)
+def test_a_short_note_without_a_verb_continues_about_the_person(
+    text: str, expected: set[str]
+) -> None:
+    assert _keys(text) == expected

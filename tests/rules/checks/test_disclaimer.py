@@ -72,9 +72,7 @@ def test_district_specific_disclaimer_wording_counts() -> None:
 
 def test_sponsored_pages_and_posts_are_not_judged() -> None:
     bio = "Official page of the Prairie Lakes High School activities office; staff post here."
-    assert (
-        Disclaimer().run(_profile(bio, account="plhs-activities"), DisclaimerParams(), CTX) == []
-    )
+    assert Disclaimer().run(_profile(bio, account="plhs-activities"), DisclaimerParams(), CTX) == []
     post = _profile("3rd grade teacher at Lakeview Elementary")
     post.kind = "post"
     assert Disclaimer().run(post, DisclaimerParams(), CTX) == []
@@ -134,3 +132,19 @@ def test_disclaimer_wording_in_any_order(bio: str, flagged: bool) -> None:
 )
 def test_more_disclaimer_wordings(bio: str) -> None:
     assert Disclaimer().run(_profile(bio), DisclaimerParams(), CTX) == []
+
+
+@pytest.mark.parametrize(
+    "bio",
+    [
+        "Facilities & Security Manager, Prairie Lakes Public Schools. Boilers and snow.",
+        "Front desk queen at the Prairie Lakes Public Schools district office",
+        "Facilities guy for Prairie Lakes Public Schools, fixes what squeaks",
+        "4th grade teacher 🍎 Lakeview Elementary Loons",
+        "para @ cedar ridge ms | sped life",
+        "Lunch lady? no: food service at Northwood Elementary",
+    ],
+)
+def test_more_roles_separators_and_short_school_names_name_the_employer(bio: str) -> None:
+    [hit] = Disclaimer().run(_profile(bio), DisclaimerParams(), CTX)
+    assert hit.key == "disclaimer:missing"

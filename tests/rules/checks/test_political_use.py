@@ -129,3 +129,32 @@ def test_ballot_measures_and_teacher_stores(text: str, expected: set[str]) -> No
 )
 def test_campaigns_fundraising_pages_and_affiliate_links(text: str, expected: set[str]) -> None:
     assert _kinds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PLHS moms, I'm selling candles now! DM me for the Lakers scent", {"commercial"}),
+        ("Lakers dad hats $20, pickup at my shop on Main. Show your PLHS pride", {"commercial"}),
+        ("$300 off any mower at my cousin's store, bring your PLHS ticket", {"commercial"}),
+        ("PLHS staff: the county caucus is Tuesday night, come out", {"political"}),
+        ("Educators for Dana Whitcomb! Door-knocking Saturday from the PLHS lot", {"political"}),
+        ("Prairie Lakes teachers say YES on the library levy", {"cause"}),
+        # the name run into a hashtag
+        ("Vote yes on the bond Nov 5! #PLHSscience", {"political", "cause"}),
+    ],
+)
+def test_selling_organising_and_names_in_hashtags(text: str, expected: set[str]) -> None:
+    assert _kinds(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PLHS teachers for the win at trivia night!",
+        "Vote yes on the bond Nov 5! #plhsview",  # an acronym counts only in capitals
+        "Our PLHS booster club is selling spirit wear, $20 hoodies, pickup at the game",
+    ],
+)
+def test_selling_and_organising_near_misses(text: str) -> None:
+    assert _kinds(text) == set()

@@ -64,9 +64,7 @@ def test_reporting_or_unrelated_wording_is_not_flagged(text: str) -> None:
 
 def test_sponsored_accounts_shares_and_authorised_accounts_are_not_judged() -> None:
     text = "Official statement: the district announces new start times."
-    assert (
-        Spokesperson().run(_post(text, account="plps-district"), SpokespersonParams(), CTX) == []
-    )
+    assert Spokesperson().run(_post(text, account="plps-district"), SpokespersonParams(), CTX) == []
     assert Spokesperson().run(_post(text, kind="share"), SpokespersonParams(), CTX) == []
     authorised = SpokespersonParams(authorized_accounts=["emp-haugen"])
     assert Spokesperson().run(_post(text), authorised, CTX) == []
@@ -148,3 +146,49 @@ def test_official_voice_and_owned_decisions(text: str, flagged: bool) -> None:
 )
 def test_notices_in_the_organisations_name(text: str, flagged: bool) -> None:
     assert bool(Spokesperson().run(_post(text), SpokespersonParams(), CTX)) is flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Official from PLHS athletics: we will host the section final this spring.",
+        "I'm posting this officially for the district office since the phones are jammed.",
+        "I'm authorized to say it: Prairie Lakes Public Schools will drop the old math series.",
+        "As PLHS's representative here, the prom venue is final.",
+        "I can confirm the school's position: field day moves to June 3.",
+        "We at Cedar Ridge Middle science made the call to cancel the fair.",
+        "Statement from Lakers robotics and PLHS: we will not comment further.",
+        "PSA from the district: all library books must be returned by Friday.",
+        # a school's one-word place name in a phrase that claims to speak for it
+        "We at Northwood have decided there will be no homework over break.",
+    ],
+)
+def test_official_voice_in_more_forms_is_flagged(text: str) -> None:
+    assert Spokesperson().run(_post(text), SpokespersonParams(), CTX)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "An official from the district came to watch our PLHS practice today.",
+        "so it's the district's call? or the coach's",
+        "PSA from the PLHS office: we are out of lost-and-found space, grab your coats",
+        "Northwood kids made the cutest turkeys today.",
+    ],
+)
+def test_official_voice_near_misses_are_not_flagged(text: str) -> None:
+    assert Spokesperson().run(_post(text), SpokespersonParams(), CTX) == []
+
+
+def test_only_the_patterns_whose_fragments_occur_run() -> None:
+    built = Spokesperson()._patterns(CTX)
+    assert built.wanted("we had a lovely day at plhs") == []
+    chosen = built.wanted("on behalf of plhs")
+    assert chosen and all(p.pattern.startswith("\\bon\\s+behalf") for p in chosen)
+
+
+def test_telling_that_officially_is_speaking_for_the_district() -> None:
+    text = "Lakeview Elementary keeps its bell times, and I am telling you that officially."
+    assert Spokesperson().run(_post(text), SpokespersonParams(), CTX)
+    hedged = "I am not telling you that officially, Lakeview Elementary has not decided."
+    assert Spokesperson().run(_post(hedged), SpokespersonParams(), CTX) == []
