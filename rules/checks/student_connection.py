@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from rules.base import Check, CheckContext, CheckParams, Hit, Span, Target
+from rules.checks.confidentiality import district_roster
 from rules.detect.lexicons import fold
 from rules.detect.lexicons.matcher import Gate, compile_folded
-from rules.detect.roster import RosterIndex
 from rules.registry import register
 
 # Personal channels: the apps and numbers a student would reach the employee on. The district's
@@ -116,13 +116,9 @@ class StudentConnection(Check[StudentConnectionParams]):
         addressed: list[tuple[int, int, str]] = [
             (m.start(), m.end(), "students") for m in patterns.students.finditer(folded)
         ]
-        roster = ctx.cached(
-            "student_connection.roster",
-            lambda: RosterIndex(ctx.config.students, ctx.config.staff),
-        )
         addressed += [
             (n.start, n.end, "student-name")
-            for n in roster.find(target.text, folded)
+            for n in district_roster(ctx).find(target.text, folded)
             if n.is_student and n.strong
         ]
         near = [
