@@ -242,6 +242,31 @@ class LogoDetector:
                         best[hit.mark] = moved
         return list(best.values())
 
+    def detect_regions(
+        self,
+        rgb: np.ndarray,
+        regions: Sequence[tuple[int, int, int, int]],
+        side: int = 600,
+        features: int = 1500,
+    ) -> list[LogoHit]:
+        """`detect` on each region (x, y, w, h) enlarged so that its longer side is `side` px
+        (at most 3x): a mark of 25-50 px, too small for the whole-image pass, is matched at
+        75-150 px. The best hit per mark, in the coordinates of the whole image. A crop needs
+        fewer scene keypoints than a whole image (`features`)."""
+        best: dict[str, LogoHit] = {}
+        for x, y, w, h in regions:
+            crop = rgb[y : y + h, x : x + w]
+            if min(crop.shape[:2]) < 16:
+                continue
+            factor = max(1.0, min(3.0, side / max(crop.shape[:2])))
+            if factor > 1.0:
+                crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+            for hit in self.detect(crop, features):
+                placed = _placed(hit, factor, x, y)
+                if hit.mark not in best or placed.score > best[hit.mark].score:
+                    best[hit.mark] = placed
+        return list(best.values())
+
     def _scene(
         self, gray: np.ndarray, total: int
     ) -> tuple[Sequence[cv2.KeyPoint], np.ndarray | None]:
@@ -332,6 +357,13 @@ class LogoDetector:
 def _moved(hit: LogoHit, dx: int, dy: int) -> LogoHit:
     x, y, w, h = hit.box
     quad = tuple((px + dx, py + dy) for px, py in hit.quad)
+    return LogoHit(hit.mark, (x + dx, y + dy, w, h), quad, hit.score, hit.inliers, hit.chroma)
+
+
+def _placed(hit: LogoHit, factor: float, dx: int, dy: int) -> LogoHit:
+    """A hit found in a crop enlarged by `factor`, in the coordinates of the whole image."""
+    x, y, w, h = (round(v / factor) for v in hit.box)
+    quad = tuple((round(px / factor) + dx, round(py / factor) + dy) for px, py in hit.quad)
     return LogoHit(hit.mark, (x + dx, y + dy, w, h), quad, hit.score, hit.inliers, hit.chroma)
 
 
