@@ -62,9 +62,9 @@ class Settings:
     figures: bool = True
     # Marks worn by people (a crest on a shirt, a jersey, a cap) are 25-50 px in a 900-px photo,
     # below the smallest scale the whole-image pass matches (the template is 240 px; ORB's
-    # pyramid spans about 5x). Where that pass found no mark on a photo of people, the region
-    # under each of the `people_marks` largest heads is cut out and enlarged to
-    # `people_side` px before matching (rules.detect.logos.LogoDetector.detect_regions).
+    # pyramid spans about 5x). Where that pass found no mark on a picture of people, the chest
+    # under each of the `people_marks` largest heads is cut out and enlarged (to `people_side`
+    # px, at most 4x) before matching (rules.detect.logos.LogoDetector.detect_regions).
     people_marks: int = 3
     page_face_score: float = 0.9
     people_side: int = 600
@@ -261,13 +261,17 @@ def _worn_regions(
     shape: tuple[int, ...],
     count: int,
 ) -> list[tuple[int, int, int, int]]:
-    """Where a mark worn by each of the `count` largest people would be. Under a face: from
-    half a head above it (a cap), a head-width either side, four head-heights down (chest,
-    shirt). On a head-and-shoulders figure: from a third of the way down, its width, one and
-    a half of its heights down."""
+    """Where a mark worn by each of the `count` largest people would be. Under a face: the
+    chest, from just under the chin, half a head-width either side, some two and a half
+    head-heights down (a tight region is enlarged more: a 15-30 px crest needs it). On a
+    head-and-shoulders figure: its middle half across, from half-way down for four fifths of
+    its height (the outline's box is wide: shoulders and the air around them)."""
     height, width = shape[:2]
-    boxes = [(x - w, y - h // 2, x + 2 * w, y + 4 * h, w * h) for x, y, w, h in heads] + [
-        (x, y + h // 3, x + w, y + h // 3 + 3 * h // 2, w * h // 4) for x, y, w, h in bodies
+    boxes = [
+        (x - w // 2, y + 4 * h // 5, x + 3 * w // 2, y + 16 * h // 5, w * h) for x, y, w, h in heads
+    ] + [
+        (x + w // 4, y + h // 2, x + 3 * w // 4, y + h // 2 + 4 * h // 5, w * h // 4)
+        for x, y, w, h in bodies
     ]
     regions = []
     for x0, y0, x1, y1, _ in sorted(boxes, key=lambda b: -b[4])[:count]:

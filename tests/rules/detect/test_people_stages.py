@@ -71,9 +71,23 @@ def test_a_mark_worn_too_small_for_the_whole_image_is_found_under_the_head(
     assert lookalike.detect_regions(rgb, regions) == []  # the look-alike margin holds
 
 
+def test_a_region_the_whole_image_pass_saw_at_its_scale_is_skipped(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    folder = tmp_path_factory.mktemp("skip")
+    draw_mark("district").save(folder / "district.png")
+    detector = LogoDetector([LogoMark.from_path(folder / "district.png")])
+    scene = Image.fromarray(_figures(1, 5).copy())
+    crest = draw_mark("district").convert("RGBA").resize((120, 120))
+    scene.paste(crest, (120, 380), crest)
+    rgb = np.asarray(scene)
+    assert [h.mark for h in detector.detect(rgb)] == ["district"]
+    assert detector.detect_regions(rgb, [(0, 0, 900, 600)]) == []  # enlarged under 1.5x: skipped
+
+
 def test_worn_regions_lie_under_the_largest_heads_and_inside_the_image() -> None:
     heads = [(10, 10, 20, 20), (400, 100, 80, 90), (700, 50, 40, 40)]
     regions = _worn_regions(heads, [(100, 300, 200, 160)], (600, 900, 3), 2)
-    assert regions[0] == (100, 353, 200, 240)  # the figure (a quarter of it a head): shoulders down
-    assert regions[1] == (320, 55, 240, 405)  # the largest head: a cap above, chest below
+    assert regions[0] == (150, 380, 100, 128)  # the figure (a quarter of it a head): its chest
+    assert regions[1] == (360, 172, 160, 216)  # the largest head: the chest under it
     assert all(x >= 0 and y >= 0 and x + w <= 900 and y + h <= 600 for x, y, w, h in regions)
