@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from connectors.base import Connector, FetchResult, FetchWindow, Item, ItemKind, MediaRef
+from connectors.base import (
+    Connector,
+    FetchResult,
+    FetchWindow,
+    Item,
+    ItemKind,
+    MediaRef,
+    MediaRole,
+)
 from connectors.graph import GraphApi, parse_time
 from connectors.paging import dig, high_water_cursor
 
@@ -178,7 +186,9 @@ def post_text(row: dict[str, Any]) -> str:
 
 
 def post_media(row: dict[str, Any]) -> list[MediaRef]:
-    """Every image of a post: each album photo, a video's thumbnail, else `full_picture`."""
+    """Every image of a post: each album photo, a video's thumbnail, else `full_picture`. A
+    photo attachment's `description` is the words written for that picture (its alt text or
+    caption): the image checks read it as they read alt text on the other platforms."""
     refs: list[MediaRef] = []
     for attachment in dig(row, "attachments", "data") or []:
         subs = dig(attachment, "subattachments", "data")
@@ -189,7 +199,10 @@ def post_media(row: dict[str, Any]) -> list[MediaRef]:
                     str(part.get("type", "")).startswith("video")
                     or part.get("media_type") == "video"
                 )
-                refs.append(MediaRef(src, role="video_thumbnail" if video else "image"))
+                described = part.get("description") if part.get("type") != "share" else None
+                alt = described.strip() if isinstance(described, str) else ""
+                role: MediaRole = "video_thumbnail" if video else "image"
+                refs.append(MediaRef(src, role=role, alt=alt or None))
     if not refs and isinstance(row.get("full_picture"), str):
         refs.append(MediaRef(row["full_picture"]))
     unique: dict[str, MediaRef] = {}
