@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -223,41 +223,43 @@ def people_stages(
 
     Figures wherever no face was found, pages included: a class in front of a whiteboard
     scores like a page (the check reads a figure only beside a named student or a consent
-    gap); worn marks on any picture with people. Public so
-    that a cached analysis can be completed by these stages alone."""
+    gap); worn marks on any picture with people. Public so that a cached analysis can be
+    completed by these stages alone."""
     page = result.document_score >= settings.document_threshold
     no_figures: list[Figure] = []
+    figures = no_figures
     if settings.figures and not result.faces:
-        figures = _isolated(result, "figures", lambda: _figures(settings.threads).detect(rgb), [])
+        figures = _isolated(
+            result, "figures", lambda: _figures(settings.threads).detect(rgb), no_figures
+        )
         result.figures = [{"box": _scaled(f.box, scale), "score": f.score} for f in figures]
         result.detectors["figures"] = FigureDetector.name
-    else:
-        figures = no_figures
     if not marks or result.logos or settings.people_marks <= 0:
         return
     # On a page only a confident face is a person (seals and clip art score 0.70-0.87 there).
-    heads = [
+    heads: list[tuple[int, ...]] = [
         tuple(round(v / scale) for v in f["box"])
         for f in result.faces
         if not page or f["score"] >= settings.page_face_score
     ]
-    bodies = [f.box for f in figures]
+    bodies: list[tuple[int, ...]] = [f.box for f in figures]
     regions = _worn_regions(heads, bodies, rgb.shape, settings.people_marks)
     if not regions:
         return
     detector = _logos(tuple(marks), settings.logo_min_score)
+    no_hits: list[LogoHit] = []
     worn = _isolated(
         result,
         "logo_people",
         lambda: detector.detect_regions(rgb, regions, settings.people_side),
-        [],
+        no_hits,
     )
     result.logos = [_logo_dict(h, scale, "people") for h in worn]
 
 
 def _worn_regions(
-    heads: list[tuple[int, ...]],
-    bodies: list[tuple[int, ...]],
+    heads: Sequence[tuple[int, ...]],
+    bodies: Sequence[tuple[int, ...]],
     shape: tuple[int, ...],
     count: int,
 ) -> list[tuple[int, int, int, int]]:
