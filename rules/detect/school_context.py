@@ -347,6 +347,7 @@ NONPUBLIC = _words(
     r"(?:1st|2nd|3rd|[4-9]th|first|second|third|fourth|fifth|sixth|seventh|eighth) "
     r"(?:hour|period|block)",
     r"period [1-9]",
+    r"(?:science |chem |chemistry |bio |biology |physics |computer )?labs?",
     r"phy ed",
     r"(?:pe|p\.e\.|gym) class",
     r"practices?",

@@ -510,3 +510,13 @@ def test_west_fargo_figures_in_the_day_are_advisory_only() -> None:
     )
     assert fired(policy, target) == set()
     assert fired(policy, target, level="advisory") == {RULES[policy]}
+
+
+def test_a_lab_is_no_public_arena_even_when_the_board_says_vs() -> None:
+    policy = "alexandria-471"
+    media = analysis(faces=1, exif_time=SATURDAY, ocr_text="NaOH vs HCl")
+    assert fired(
+        policy, post(policy, "Titration day in the lab, José Ramírez nailed it", media)
+    ) == {RULES[policy]}
+    game = analysis(faces=1, exif_time=SATURDAY, ocr_text="HOME vs AWAY")
+    assert fired(policy, post(policy, "José Ramírez at the game tonight", game)) == set()
