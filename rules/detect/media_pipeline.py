@@ -39,7 +39,7 @@ from rules.detect.logos import LogoDetector, LogoHit, LogoMark, marks_key
 from rules.detect.ocr import OcrEngine, document_score
 
 # Bump when a detector, a threshold or the shape of MediaAnalysis changes: cached rows are redone.
-ANALYSER_VERSION = "images-10"
+ANALYSER_VERSION = "images-11"
 T = TypeVar("T")
 
 
