@@ -250,7 +250,7 @@ class LogoDetector:
         rgb: np.ndarray,
         regions: Sequence[tuple[int, int, int, int]],
         side: int = 600,
-        features: int = 1500,
+        features: int = 1000,
     ) -> list[LogoHit]:
         """`detect` on each region (x, y, w, h) enlarged so that its longer side is `side` px
         (at most `max_enlarge`): a mark of 15-45 px, too small for the whole-image pass, is

@@ -195,7 +195,10 @@ def analyse(path: Path, marks: list[LogoMark], settings: Settings | None = None)
         result.logos = [_logo_dict(h, scale, "image") for h in hits]
         result.detectors["logos"] = LogoDetector.name
     result.document_score = round(
-        _isolated(result, "document", lambda: document_score(image.rgb), 0.0), 3
+        _isolated(
+            result, "document", lambda: document_score(image.rgb, slanted=not result.faces), 0.0
+        ),
+        3,
     )
     people_stages(result, image.rgb, scale, marks, settings)
     if marks and not result.logos and result.document_score >= settings.document_threshold:

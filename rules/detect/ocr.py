@@ -31,7 +31,7 @@ class OcrResult:
     lines: list[OcrLine] = field(default_factory=list)
 
 
-def document_score(rgb: np.ndarray) -> float:
+def document_score(rgb: np.ndarray, slanted: bool = True) -> float:
     """0..1: how much the image looks like a document (page, screenshot, stamped memo, plan).
 
     Two cues, both needed: a large light, unsaturated ground (paper, a white UI), and lines of
@@ -58,7 +58,7 @@ def document_score(rgb: np.ndarray) -> float:
         # Only a page's worth of lines counts at the finer scale: a white classroom wall shows a
         # line or two of a poster there (benchmarks/images.py), a log sheet shows six.
         lines = finer if finer >= 3 else 0
-    if lines == 0:
+    if lines == 0 and slanted:  # the caller passes False for photos of faces: never pages
         lines = _slanted_lines(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
     return round(min(1.0, paper / 0.6) * min(1.0, lines / 3), 3)
 
