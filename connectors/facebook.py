@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from connectors.base import Connector, FetchResult, FetchWindow, Item, ItemKind, MediaRef
+from connectors.base import (
+    Connector,
+    FetchResult,
+    FetchWindow,
+    Item,
+    ItemKind,
+    MediaRef,
+    MediaRole,
+)
 from connectors.graph import GraphApi, parse_time
 from connectors.paging import dig, high_water_cursor
 
@@ -196,10 +204,10 @@ def post_media(row: dict[str, Any]) -> list[MediaRef]:
                     or part.get("media_type") == "video"
                 )
                 words = part.get("description")
-                alt = words.strip() if isinstance(words, str) and not shared else ""
-                refs.append(
-                    MediaRef(src, role="video_thumbnail" if video else "image", alt=alt or None)
-                )
+                own = isinstance(words, str) and not shared and part.get("type") != "share"
+                alt = words.strip() if own and isinstance(words, str) else ""
+                role: MediaRole = "video_thumbnail" if video else "image"
+                refs.append(MediaRef(src, role=role, alt=alt or None))
     if not refs and isinstance(row.get("full_picture"), str):
         refs.append(MediaRef(row["full_picture"]))
     unique: dict[str, MediaRef] = {}

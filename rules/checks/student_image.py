@@ -79,6 +79,9 @@ class StudentImageParams(CheckParams):
     # close up (dev: 11 such detections, 0.70-0.97, none on a picture of students); a real
     # close-up face scores near 1.0 and is kept.
     max_face_share: float = Field(default=0.2, gt=0, le=1)
+    # Head-and-shoulders figures (rules.detect.figures) count as people where no face was found.
+    figures: bool = True
+    min_figure_score: float = Field(default=0.0, ge=0, le=1)
     opt_out: bool = True
     document_threshold: float = 0.5  # without faces, analyses above this are documents
     # Summer break (month-day, inclusive): no instructional day, whatever the weekday.
@@ -105,6 +108,17 @@ class StudentImage(Check[StudentImageParams]):
         faces = [
             (m, f) for m in images for f in m["analysis"].get("faces", []) if _face(m, f, params)
         ]
+        if not faces and params.figures:
+            # No face found anywhere: people seen from behind, blurred, far off or drawn, by
+            # their head-and-shoulders outline (rules.detect.figures). Weaker evidence than a
+            # face, so it stands in for one only where a student is named or consent is said
+            # to be missing (below); alone it says nothing.
+            faces = [
+                (m, {**f, "kind": "figure"})
+                for m in images
+                for f in m["analysis"].get("figures", [])
+                if float(f["score"]) >= params.min_figure_score
+            ]
         # A picture with faces is a photo whatever its document score: classroom walls and
         # whiteboards score like pages, and skipping them lost opted-out students (issue 14).
         photos = [
@@ -297,6 +311,7 @@ def _consent_hits(
         "nonpublic_setting": signals.nonpublic,
     }
     hits = []
+    seen = any(f.get("kind") != "figure" for _, f in faces)  # a face, not only a figure
     school = (signals.context.strength > 0 or target.account.kind == "sponsored") and not (
         signals.context.family_photo
     )
@@ -307,7 +322,7 @@ def _consent_hits(
         hits.append(
             Hit(
                 key=f"no-consent:{sid}",
-                summary=f"Image of {len(faces)} face(s) naming {student.full_name} ({sid}), "
+                summary=f"Image of {_people(faces)} naming {student.full_name} ({sid}), "
                 "no photo consent on record",
                 category="student-image-without-consent",
                 spans=named.spans.get(sid, []),
@@ -326,7 +341,7 @@ def _consent_hits(
         hits.append(
             Hit(
                 key="consent-gap",
-                summary=f"Image of {len(faces)} face(s); the post says consent forms are missing: "
+                summary=f"Image of {_people(faces)}; the post says consent forms are missing: "
                 f'"{signals.gap[0]}"',
                 category="student-image-consent-missing",
                 details={**base, "consent_gap": signals.gap},
@@ -334,7 +349,7 @@ def _consent_hits(
                 score=_best(faces),
             )
         )
-    if not named.students and not signals.gap and params.flag_unnamed and school:
+    if not named.students and not signals.gap and params.flag_unnamed and school and seen:
         hits.append(
             Hit(
                 key="consent-unverified",
@@ -382,10 +397,16 @@ def _instructional_day(
         strong = bool(context.now) and target.kind != "share"
     else:
         strong = school and target.kind != "share"
+    if all(f.get("kind") == "figure" for _, f in faces):
+        # People without a face seen: an outline is evidence of people only beside a named
+        # student (alone, the cascade also answers on a pumpkin or a plate), and weak evidence.
+        if not named.students:
+            return None
+        strong = False
     local = taken.astimezone(ctx.config.district.tz)
     return Hit(
         key="instructional-day",
-        summary=f"Personal account posted an image of {len(faces)} face(s)"
+        summary=f"Personal account posted an image of {_people(faces)}"
         f"{' in a school context' if school else ''}, taken {local:%a %Y-%m-%d %H:%M} "
         f"({source})",
         category="student-image-instructional-day",
@@ -437,8 +458,9 @@ def _faces_evidence(faces: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[
     by_image: dict[str, dict[str, Any]] = {}
     for media, face in faces:
         analysis = media["analysis"]
-        entry = by_image.setdefault(analysis["sha256"], _image_evidence(media) | {"faces": []})
-        entry["faces"].append({"box": list(face["box"]), "score": face["score"]})
+        entry = by_image.setdefault(analysis["sha256"], _image_evidence(media))
+        kind = "figures" if face.get("kind") == "figure" else "faces"
+        entry.setdefault(kind, []).append({"box": list(face["box"]), "score": face["score"]})
     return list(by_image.values())
 
 
@@ -452,6 +474,13 @@ def _image_evidence(media: dict[str, Any]) -> dict[str, Any]:
         "exif_source": analysis.get("exif_source"),
         "detector": (analysis.get("detectors") or {}).get("faces"),
     }
+
+
+def _people(faces: list[tuple[dict[str, Any], dict[str, Any]]]) -> str:
+    figures = sum(1 for _, f in faces if f.get("kind") == "figure")
+    if figures == len(faces):
+        return f"{figures} person figure(s) without a detectable face"
+    return f"{len(faces)} face(s)"
 
 
 def _best(faces: list[tuple[dict[str, Any], dict[str, Any]]]) -> float:

@@ -54,6 +54,7 @@ TILE_STEPS = 3  # tiles per side, overlapping
 SCENE_CANDIDATES = 6000  # FAST corners considered before spreading them over the grid
 SCENE_GRID = 8  # cells per side for spreading the scene's keypoints
 HOMOGRAPHY = cv2.USAC_MAGSAC
+MIN_ENLARGE = 1.5  # detect_regions: a region enlarged less than this is left to the whole image
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,7 @@ class LogoDetector:
         features: str = "orb",
         scene_features: int = 2500,
         max_chroma: float = 24.0,
+        max_enlarge: float = 4.0,
     ) -> None:
         self.models = [_model(mark, features) for mark in marks]
         self.ratio = ratio
@@ -188,6 +190,7 @@ class LogoDetector:
         self.zone_ncc = zone_ncc
         self.min_score = min_score
         self.max_chroma = max_chroma
+        self.max_enlarge = max_enlarge  # detect_regions: at most this much enlargement
         self.max_side = max_side
         self.scene_features = scene_features
         self.extractor, norm = _features(
@@ -240,6 +243,34 @@ class LogoDetector:
                     moved = _moved(hit, x, y)
                     if hit.mark not in best or moved.score > best[hit.mark].score:
                         best[hit.mark] = moved
+        return list(best.values())
+
+    def detect_regions(
+        self,
+        rgb: np.ndarray,
+        regions: Sequence[tuple[int, int, int, int]],
+        side: int = 600,
+        features: int = 1000,
+    ) -> list[LogoHit]:
+        """`detect` on each region (x, y, w, h) enlarged so that its longer side is `side` px
+        (at most `max_enlarge`): a mark of 15-45 px, too small for the whole-image pass, is
+        matched at 60-150 px. A region that would be enlarged less than `MIN_ENLARGE` is
+        skipped: the whole-image pass saw it at nearly that scale. The best hit per mark, in
+        the coordinates of the whole image. A crop needs fewer scene keypoints than a whole
+        image (`features`)."""
+        best: dict[str, LogoHit] = {}
+        for x, y, w, h in regions:
+            crop = rgb[y : y + h, x : x + w]
+            if min(crop.shape[:2]) < 16:
+                continue
+            factor = min(self.max_enlarge, side / max(crop.shape[:2]))
+            if factor < MIN_ENLARGE:
+                continue  # hardly enlarged: the whole-image pass saw it at this scale already
+            crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+            for hit in self.detect(crop, features):
+                placed = _placed(hit, factor, x, y)
+                if hit.mark not in best or placed.score > best[hit.mark].score:
+                    best[hit.mark] = placed
         return list(best.values())
 
     def _scene(
@@ -332,6 +363,13 @@ class LogoDetector:
 def _moved(hit: LogoHit, dx: int, dy: int) -> LogoHit:
     x, y, w, h = hit.box
     quad = tuple((px + dx, py + dy) for px, py in hit.quad)
+    return LogoHit(hit.mark, (x + dx, y + dy, w, h), quad, hit.score, hit.inliers, hit.chroma)
+
+
+def _placed(hit: LogoHit, factor: float, dx: int, dy: int) -> LogoHit:
+    """A hit found in a crop enlarged by `factor`, in the coordinates of the whole image."""
+    x, y, w, h = (round(v / factor) for v in hit.box)
+    quad = tuple((round(px / factor) + dx, round(py / factor) + dy) for px, py in hit.quad)
     return LogoHit(hit.mark, (x + dx, y + dy, w, h), quad, hit.score, hit.inliers, hit.chroma)
 
 

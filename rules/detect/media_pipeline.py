@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,12 +33,13 @@ from typing import Any, TypeVar
 import numpy as np
 
 from rules.detect.faces import Face, FaceDetector
+from rules.detect.figures import Figure, FigureDetector
 from rules.detect.images import DecodedImage, DecodeError, Limits, decode, phash
 from rules.detect.logos import LogoDetector, LogoHit, LogoMark, marks_key
 from rules.detect.ocr import OcrEngine, document_score
 
 # Bump when a detector, a threshold or the shape of MediaAnalysis changes: cached rows are redone.
-ANALYSER_VERSION = "images-9"
+ANALYSER_VERSION = "images-11"
 T = TypeVar("T")
 
 
@@ -56,6 +57,17 @@ class Settings:
     # With faces, only from the document line (a whiteboard behind a class): OCR is ~1 s a page
     # and group photos are the bulk of a feed (benchmarks/images.py).
     ocr_threshold: float = 0.15
+    # People without a detectable face (rules.detect.figures): looked for only on pictures that
+    # are not pages and where the face detector found nobody.
+    figures: bool = True
+    # Marks worn by people (a crest on a shirt, a jersey, a cap) are 25-50 px in a 900-px photo,
+    # below the smallest scale the whole-image pass matches (the template is 240 px; ORB's
+    # pyramid spans about 5x). Where that pass found no mark on a picture of people, the chest
+    # under each of the `people_marks` largest heads is cut out and enlarged (to `people_side`
+    # px, at most 4x) before matching (rules.detect.logos.LogoDetector.detect_regions).
+    people_marks: int = 3
+    page_face_score: float = 0.9
+    people_side: int = 600
     threads: int = 1  # per process; run one process per core for throughput
 
 
@@ -71,6 +83,8 @@ class MediaAnalysis:
     exif_source: str | None = None
     phash: str | None = None
     faces: list[dict[str, Any]] = field(default_factory=list)  # {box: [x,y,w,h], score}
+    # Head-and-shoulders outlines where no face was found: {box: [x,y,w,h], score}
+    figures: list[dict[str, Any]] = field(default_factory=list)
     # {mark, box, quad, score, inliers, chroma, found_in: image | tiles}
     logos: list[dict[str, Any]] = field(default_factory=list)
     document_score: float = 0.0
@@ -109,6 +123,14 @@ def _faces(threshold: float, net_side: int, threads: int) -> FaceDetector:
 
     cv2.setNumThreads(threads)
     return FaceDetector(threshold=threshold, net_side=net_side)
+
+
+@lru_cache(maxsize=2)
+def _figures(threads: int) -> FigureDetector:
+    import cv2
+
+    cv2.setNumThreads(threads)
+    return FigureDetector()
 
 
 @lru_cache(maxsize=8)
@@ -173,8 +195,12 @@ def analyse(path: Path, marks: list[LogoMark], settings: Settings | None = None)
         result.logos = [_logo_dict(h, scale, "image") for h in hits]
         result.detectors["logos"] = LogoDetector.name
     result.document_score = round(
-        _isolated(result, "document", lambda: document_score(image.rgb), 0.0), 3
+        _isolated(
+            result, "document", lambda: document_score(image.rgb, slanted=not result.faces), 0.0
+        ),
+        3,
     )
+    people_stages(result, image.rgb, scale, marks, settings)
     if marks and not result.logos and result.document_score >= settings.document_threshold:
         # A page: its letterhead's mark is too small against the page for the whole-image pass.
         tiled = _isolated(
@@ -187,6 +213,77 @@ def analyse(path: Path, marks: list[LogoMark], settings: Settings | None = None)
     if _wants_ocr(settings, result.document_score, bool(result.faces)):
         _isolated(result, "ocr", lambda: _read_text(result, image.rgb, scale, settings), None)
     return result
+
+
+def people_stages(
+    result: MediaAnalysis,
+    rgb: np.ndarray,
+    scale: float,
+    marks: list[LogoMark],
+    settings: Settings,
+) -> None:
+    """Figures where no face was found, then marks worn by the people pictured.
+
+    Figures wherever no face was found, pages included: a class in front of a whiteboard
+    scores like a page (the check reads a figure only beside a named student or a consent
+    gap); worn marks on any picture with people. Public so that a cached analysis can be
+    completed by these stages alone."""
+    page = result.document_score >= settings.document_threshold
+    no_figures: list[Figure] = []
+    figures = no_figures
+    if settings.figures and not result.faces:
+        figures = _isolated(
+            result, "figures", lambda: _figures(settings.threads).detect(rgb), no_figures
+        )
+        result.figures = [{"box": _scaled(f.box, scale), "score": f.score} for f in figures]
+        result.detectors["figures"] = FigureDetector.name
+    if not marks or result.logos or settings.people_marks <= 0:
+        return
+    # On a page only a confident face is a person (seals and clip art score 0.70-0.87 there).
+    heads: list[tuple[int, ...]] = [
+        tuple(round(v / scale) for v in f["box"])
+        for f in result.faces
+        if not page or f["score"] >= settings.page_face_score
+    ]
+    bodies: list[tuple[int, ...]] = [f.box for f in figures]
+    regions = _worn_regions(heads, bodies, rgb.shape, settings.people_marks)
+    if not regions:
+        return
+    detector = _logos(tuple(marks), settings.logo_min_score)
+    no_hits: list[LogoHit] = []
+    worn = _isolated(
+        result,
+        "logo_people",
+        lambda: detector.detect_regions(rgb, regions, settings.people_side),
+        no_hits,
+    )
+    result.logos = [_logo_dict(h, scale, "people") for h in worn]
+
+
+def _worn_regions(
+    heads: Sequence[tuple[int, ...]],
+    bodies: Sequence[tuple[int, ...]],
+    shape: tuple[int, ...],
+    count: int,
+) -> list[tuple[int, int, int, int]]:
+    """Where a mark worn by each of the `count` largest people would be. Under a face: the
+    chest, from just under the chin, half a head-width either side, some two and a half
+    head-heights down (a tight region is enlarged more: a 15-30 px crest needs it). On a
+    head-and-shoulders figure: its middle half across, from half-way down for four fifths of
+    its height (the outline's box is wide: shoulders and the air around them)."""
+    height, width = shape[:2]
+    boxes = [
+        (x - w // 2, y + 4 * h // 5, x + 3 * w // 2, y + 16 * h // 5, w * h) for x, y, w, h in heads
+    ] + [
+        (x + w // 4, y + h // 2, x + 3 * w // 4, y + h // 2 + 4 * h // 5, w * h // 4)
+        for x, y, w, h in bodies
+    ]
+    regions = []
+    for x0, y0, x1, y1, _ in sorted(boxes, key=lambda b: -b[4])[:count]:
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
+        if x1 - x0 >= 16 and y1 - y0 >= 16:
+            regions.append((x0, y0, x1 - x0, y1 - y0))
+    return regions
 
 
 def _detect_faces(rgb: np.ndarray, settings: Settings) -> list[Face]:

@@ -347,6 +347,7 @@ NONPUBLIC = _words(
     r"(?:1st|2nd|3rd|[4-9]th|first|second|third|fourth|fifth|sixth|seventh|eighth) "
     r"(?:hour|period|block)",
     r"period [1-9]",
+    r"(?:science |chem |chemistry |bio |biology |physics |computer )?labs?",
     r"phy ed",
     r"(?:pe|p\.e\.|gym) class",
     r"practices?",
@@ -381,11 +382,21 @@ _GAP = (
     r"have|check|checked|bring|brought|send|sent|hand|handed)|"
     r"not (?:back|returned|signed|in yet|on file|everyone)|yet to|outstanding|"
     r"unsigned|no (?:signed )?(?:permission|consent|release)|without (?:a |the |any )?"
-    r"(?:signed )?(?:permission|consent|release)|(?:half|some|few|most|a couple) of"
+    r"(?:signed )?(?:permission|consent|release)|(?:half|some|few|most|a couple) of|"
+    # Doubt and forgetting said around the form: "not all of the slips are back", "no idea
+    # if the forms came back", "forgot to collect the release forms".
+    r"not all|no idea (?:if|whether)|not sure (?:if|whether)|forgot to \w+"
+)
+# Said after the form: it is "still in her purse", "isn't turned in yet", "back yet", to be
+# "signed later".
+_AFTER_FORM = (
+    r"(?:aren'?t|are not|isn'?t|is not|weren'?t|was not|wasn'?t) (?:turned |handed |sent )?"
+    r"(?:back|in|signed)|still in (?:a|her|his|their|my|our|the) \w+|"
+    r"(?:back|in|signed|returned) yet|(?:get|have) (?:it|them) signed later|signed later"
 )
 CONSENT_GAP = re.compile(
     rf"(?:{_GAP})[^.!?\n]{{0,60}}?(?<!\w)(?:{_FORM})(?!\w)|(?<!\w)(?:{_FORM})(?!\w)"
-    rf"[^.!?\n]{{0,40}}?(?:{_GAP}|(?:aren'?t|are not|isn'?t|is not|weren'?t) (?:back|in|signed))"
+    rf"[^.!?\n]{{0,40}}?(?:{_GAP}|{_AFTER_FORM})"
 )
 
 

@@ -481,3 +481,28 @@ def test_one_posts_unreadable_comments_are_a_note_but_a_bad_token_ends_the_accou
         with pytest.raises(SkippableError) as caught:
             connector(fake, []).fetch(FetchWindow(since=SINCE, cursor={}))
         assert caught.value.reason == reason
+
+
+def test_a_share_attachment_beside_an_album_keeps_no_alt_text() -> None:
+    photo = {"media": {"image": {"src": "https://scontent.example/1.jpg"}}, "type": "photo"}
+    row = {
+        "attachments": {
+            "data": [
+                {
+                    "type": "album",
+                    "subattachments": {
+                        "data": [
+                            {**photo, "description": " Two students at the lab bench "},
+                            {**photo, "media": {"image": {"src": "https://scontent.example/2"}}},
+                        ]
+                    },
+                },
+                {
+                    "type": "share",
+                    "media": {"image": {"src": "https://scontent.example/3.jpg"}},
+                    "description": "The shared article's summary",
+                },
+            ]
+        }
+    }
+    assert [m.alt for m in post_media(row)] == ["Two students at the lab bench", None, None]

@@ -396,6 +396,13 @@ GAPS = [
     ("The new girl's form is still floating around in her backpack", True),
     ("mom hasn't signed the photo permission yet", True),
     ("Please return photo release forms by Friday", False),
+    ("not all of our picture slips are back yet, oops", True),
+    ("no idea if all the media forms came back but look at them", True),
+    ("I totally forgot to collect the release forms this year", True),
+    ("If your kid's consent form isn't turned in yet, email me", True),
+    ("the signed photo release is still in his backpack somewhere", True),
+    ("I forgot my coffee, the forms are on my desk", False),
+    ("All permission slips are in, thanks families!", False),
     ("All permission slips are in, thank you families!", False),
     ("Good form on the tackling drill, still the best", False),
     ("didn't have time to check the photo list, too much fun", True),
@@ -466,3 +473,50 @@ def test_west_fargo_opted_out_student_named_beside_a_faceless_picture_is_no_imag
     photo = post(policy, "Linh Nguyen wrote me a letter", analysis(faces=2, exif_time=SATURDAY))
     assert fired(policy, letter, level="advisory") == set()
     assert fired(policy, photo, level="advisory") == {RULES[policy]}
+
+
+def _figures_only(**extra: Any) -> dict[str, Any]:
+    """No face found; two head-and-shoulders figures (people from behind, blurred or drawn)."""
+    media = analysis(faces=0, **extra)
+    media["figures"] = [
+        {"box": [100, 150, 260, 220], "score": 0.8},
+        {"box": [480, 160, 250, 210], "score": 0.6},
+    ]
+    return media
+
+
+def test_a_named_student_beside_people_without_faces_is_a_student_image() -> None:
+    policy = "moorhead-447-1"
+    named = post(policy, "Congrats José Ramírez on the state meet!", _figures_only())
+    assert fired(policy, named) == {RULES[policy]}
+    cfg = config(policy)
+    drafts = RuleSet.for_district(cfg).evaluate([named], CheckContext(cfg, NOW))
+    finding = next(d for d in drafts if d.check_name == "student_image")
+    assert "figure" in finding.evidence["summary"]
+    assert finding.evidence["details"]["images"][0]["figures"][0]["score"] == 0.8
+
+
+def test_figures_alone_say_nothing_without_a_name_or_a_consent_gap() -> None:
+    policy = "moorhead-447-1"
+    target = post(policy, "Great day in 3rd hour, my students rocked it", _figures_only())
+    assert fired(policy, target) == set()
+    assert fired(policy, target, level="advisory") == set()
+
+
+def test_west_fargo_figures_in_the_day_are_advisory_only() -> None:
+    policy = "west-fargo-debh-ap"
+    target = post(
+        policy, "Lab day in 3rd hour! José Ramírez", _figures_only(exif_time=TUESDAY_MORNING)
+    )
+    assert fired(policy, target) == set()
+    assert fired(policy, target, level="advisory") == {RULES[policy]}
+
+
+def test_a_lab_is_no_public_arena_even_when_the_board_says_vs() -> None:
+    policy = "alexandria-471"
+    media = analysis(faces=1, exif_time=SATURDAY, ocr_text="NaOH vs HCl")
+    assert fired(
+        policy, post(policy, "Titration day in the lab, José Ramírez nailed it", media)
+    ) == {RULES[policy]}
+    game = analysis(faces=1, exif_time=SATURDAY, ocr_text="HOME vs AWAY")
+    assert fired(policy, post(policy, "José Ramírez at the game tonight", game)) == set()
