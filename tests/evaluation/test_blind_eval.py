@@ -192,16 +192,14 @@ ISSUE_14_TARGETS = [
         for m in ("recall", "precision")
     ),
 ]
-# Where the blind test half (batches 2 and 3, written after batch 1 was scored) measured below a
-# target when this landed (README, "Quality"), the gate is that measured figure less 0.01, so any
-# drop fails while the gap stays open and stated. Raise a floor to its target when a change reaches
-# it; never lower one (a new test half measured afresh resets the floors, and says so).
+# Where the blind test half (batches 4 and 5, written after batches 2 and 3 were scored) measured
+# below a target when this landed (README, "Quality"), the gate is that measured figure less 0.01,
+# so any drop fails while the gap stays open and stated. Raise a floor to its target when a change
+# reaches it; never lower one (a new test half measured afresh resets the floors, and says so).
 MEASURED_BELOW_TARGET = {
-    ("student_image", "f1"): 0.85,
-    ("logo_use", "f1"): 0.835,  # 0.845 here; 0.896 from a warm cache (README, "Quality")
-    ("conduct", "recall"): 0.67,
-    ("spokesperson", "recall"): 0.81,
-    ("political_use", "recall"): 0.74,
+    ("conduct", "recall"): 0.77,  # 0.782
+    ("spokesperson", "recall"): 0.83,  # 0.841
+    ("political_use", "recall"): 0.81,  # 0.818
 }
 BLIND_CORPUS = FIXTURES / "corpus" / "blind"
 
@@ -213,9 +211,8 @@ def test_the_blind_test_half_holds_issue_14_targets_or_its_measured_floors(
     the checks, never tuned on) through the real engine and media analysis.
 
     It runs `hallmonitor eval` in a process of its own, as a district would, with an empty media
-    cache. logo_use measures 0.845 that way and 0.896 when the cache was filled by an earlier run
-    (or with `--check logo_use`): a difference in the image analysis still to be explained, so the
-    floor is the lower figure."""
+    cache (an earlier difference between a cold and a warm cache was the evaluator's cache
+    handing the checks a different form of the analysis on a miss; both now read the same)."""
     import os
     import subprocess
     import sys
