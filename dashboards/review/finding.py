@@ -177,6 +177,10 @@ def _images(con: duckdb.DuckDBPyConnection, post_id: str, evidence: dict[str, An
     for sha, url, alt, analysis_json in rows:
         analysis = json.loads(analysis_json) if analysis_json else {}
         boxes = [_box(f["box"], f"face {f.get('score', '')}") for f in analysis.get("faces", [])]
+        boxes += [  # people the face detector could not see (rules.detect.figures)
+            _box(f["box"], f"person, no face found {f.get('score', '')}")
+            for f in analysis.get("figures", [])
+        ]
         boxes += [_box(m["box"], f"mark: {m.get('mark', '')}") for m in analysis.get("logos", [])]
         boxes += flagged.get(sha, [])
         images.append(

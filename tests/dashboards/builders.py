@@ -236,6 +236,7 @@ def _image(con, db: Path, post_id: str) -> None:
             {"box": [60, 40, 60, 70], "score": 0.91},
             {"box": [200, 50, 60, 70], "score": 0.88},
         ],
+        "figures": [{"box": [130, 30, 60, 120], "score": 0.62}],
         "logos": [],
         "ocr_text": "GO OTTERS",
     }
