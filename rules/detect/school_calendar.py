@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 
 # (month, day) inclusive ranges, a range may wrap the year end.
 DEFAULT_BREAKS = ("06-08..08-31", "12-23..01-01")
@@ -41,16 +42,20 @@ def _easter(year: int) -> date:
     return date(year, month, day + 1)
 
 
-def closed_days(year: int) -> set[date]:
-    """The days of `year` nearly every US district is closed (beyond summer and winter break)."""
+@lru_cache(maxsize=8)
+def closed_days(year: int) -> frozenset[date]:
+    """The days of `year` nearly every US district is closed (beyond summer and winter break);
+    worked out once a year, not once a post."""
     thanksgiving = _nth_weekday(year, 11, 3, 4)
-    return {
-        _nth_weekday(year, 9, 0, 1),  # Labor Day
-        thanksgiving,
-        thanksgiving + timedelta(days=1),
-        _easter(year) - timedelta(days=2),  # Good Friday
-        _last_weekday(year, 5, 0),  # Memorial Day
-    }
+    return frozenset(
+        {
+            _nth_weekday(year, 9, 0, 1),  # Labor Day
+            thanksgiving,
+            thanksgiving + timedelta(days=1),
+            _easter(year) - timedelta(days=2),  # Good Friday
+            _last_weekday(year, 5, 0),  # Memorial Day
+        }
+    )
 
 
 def in_ranges(day: date, ranges: tuple[str, ...] | list[str]) -> bool:
