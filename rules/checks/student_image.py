@@ -318,7 +318,10 @@ def _consent_hits(
     for sid, student in named.students.items():
         if student.photo_consent or student.media_opt_out:
             continue  # opted-out students are reported by _opt_out_hits
-        weak = sid in named.weak and not school
+        # A first name alone (unique on the roster, capitalised, not a common word) is how
+        # captions name children: strong beside school words, on a sponsored page, or beside a
+        # face the detector saw on a post with no family words; else advisory.
+        weak = sid in named.weak and not school and not (seen and not signals.context.family)
         hits.append(
             Hit(
                 key=f"no-consent:{sid}",

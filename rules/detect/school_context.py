@@ -124,6 +124,16 @@ SCHOOL_VOCABULARY: dict[str, re.Pattern[str]] = {
         r"(?:after|before) school",
         r"lunch",
     ),
+    # Grade levels said as a level ("6th grade", "grade 4", "kindergarten"), not as learners.
+    "grade": _words(
+        r"(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
+        r"tenth|eleventh|twelfth)[- ]grade",
+        r"grades? (?:[1-9]|1[0-2]|k)(?:[-/](?:[1-9]|1[0-2]))?",
+        r"kindergarten",
+        r"pre-?k",
+        r"pre-?school",
+        r"transitional kindergarten",
+    ),
     "subject": _words(
         r"math",
         r"maths",
@@ -250,6 +260,10 @@ NOW = _words(
     r"currently",
     r"this very minute",
     r"(?:caught|spotted) (?:these|my|our)",
+    # texting shorthand; not "the/our/school RN" (a nurse)
+    r"(?<!the )(?<!our )(?<!an )(?<!a )(?<!school )(?<!head )rn",
+    r"atm",
+    r"(?:snapping|sneaking|grabbing|taking) (?:a |this |some )?(?:pic|pics|photo|photos|shot)",
 )
 # Public arena: games, meets and matches (a sport's name alone is not an event: practice, lift
 # club and PE are not public), levels, scores, performances and ceremonies.

@@ -520,3 +520,42 @@ def test_a_lab_is_no_public_arena_even_when_the_board_says_vs() -> None:
     ) == {RULES[policy]}
     game = analysis(faces=1, exif_time=SATURDAY, ocr_text="HOME vs AWAY")
     assert fired(policy, post(policy, "José Ramírez at the game tonight", game)) == set()
+
+
+def test_a_first_name_beside_a_face_is_strong_unless_family_words_say_whose() -> None:
+    """Captions name children by first name ("Jaxon nailed it"): beside a face the detector saw,
+    that is a violation; with family words ("my nephew Jaxon") it stays advisory; beside people
+    without a face it stays advisory."""
+    policy = "moorhead-447-1"
+    caption = post(policy, "Jaxon nailed it today 🙌", analysis(exif_time=SATURDAY))
+    family = post(policy, "My nephew Jaxon nailed it today", analysis(exif_time=SATURDAY))
+    figures = post(policy, "Jaxon nailed it today 🙌", _figures_only(exif_time=SATURDAY))
+    assert fired(policy, caption) == {RULES[policy]}
+    assert fired(policy, family) == set()
+    assert fired(policy, family, level="advisory") == {RULES[policy]}
+    assert fired(policy, figures) == set()
+    assert fired(policy, figures, level="advisory") == {RULES[policy]}
+
+
+@pytest.mark.parametrize(
+    "text", ["Value scales in 6th grade", "Bee-Bots in kindergarten", "Grade 4 poets"]
+)
+def test_a_grade_level_is_school_context_for_an_in_day_photo(text: str) -> None:
+    policy = "west-fargo-debh-ap"
+    target = post(policy, text, analysis(exif_time=TUESDAY_MORNING))
+    assert fired(policy, target) == {RULES[policy]}
+
+
+@pytest.mark.parametrize(
+    ("text", "now"),
+    [
+        ("rn: sophomores extracting DNA from strawberries", True),
+        ("snapping a pic while my students freeze in place", True),
+        ("our school RN taught my students handwashing", False),
+    ],
+)
+def test_texting_shorthand_for_right_now_dates_a_photo_without_exif(text: str, now: bool) -> None:
+    published = datetime(2026, 11, 17, 19, 30, tzinfo=UTC)  # 13:30 in Chicago, a Tuesday
+    target = post("west-fargo-debh-ap", text, analysis(), published=published)
+    expected = {RULES["west-fargo-debh-ap"]} if now else set()
+    assert fired("west-fargo-debh-ap", target) == expected
