@@ -196,7 +196,7 @@ class Confidentiality(Check[ConfidentialityParams]):
             found += _personnel(folded, names, terms, roster, params, target)
         found += _documents(text, terms, marked)
         if marked and (target.extra or {}).get("text_source") == "image":
-            found += _premises(folded)
+            found += _premises(folded, sponsored=target.account.kind == "sponsored")
         return _merged(found)
 
     def _hit(self, found: _Found, roster: RosterIndex) -> Hit:
@@ -549,10 +549,13 @@ def _gradebook(text: str, names: list[NameMatch], roster: RosterIndex) -> list[_
     ]
 
 
-def _premises(folded: str) -> list[_Found]:
+def _premises(folded: str, sponsored: bool = False) -> list[_Found]:
     """An image whose text is a building plan (rooms, corridors, exits, secure rooms) or shows
-    security arrangements (an access code, a camera system's view of the building)."""
-    labels = ids.premises_plan(folded) + ids.security_layout(folded)
+    security arrangements (an access code, a camera system's view of the building, panic
+    buttons and blind spots). A plan a district page posts (a map for families) is public by
+    its act; the security arrangements it shows are not, so on sponsored pages only those count."""
+    plan = [] if sponsored else ids.premises_plan(folded)
+    labels = plan + ids.security_layout(folded)
     if not labels:
         return []
     spans = [Span(t.start, t.end, t.label.replace("_", ":", 1)) for t in labels[:12]]

@@ -979,6 +979,14 @@ MARKER_NEEDLES = (
     "access code",
     "alarm code",
     "entry code",
+    "panic button",
+    "blind spot",
+    "badge reader",
+    "access control",
+    "buzz-in",
+    "camera",
+    "cam-",
+    "lockdown",
 )
 
 # Personnel phrases that are also a student's discipline record ("written up", "reprimanded").
@@ -1105,7 +1113,10 @@ def partial_markings(text: str) -> list[tuple[int, int, str]]:
 # A floor plan read from an image: labels of rooms and ways through a building. A plan shows
 # several kinds of label and numbered rooms; a poster or a menu rarely does.
 _PLAN_LABELS = {
-    "numbered room": r"\b(?:(?:room|rm\.?|classroom)\s*#?\d{1,4}[a-z]?|[a-z]\d{3}[a-z]?)\b",
+    "numbered room": r"(?:\b(?:room|classroom)\s*#?\d{1,4}[a-z]?|rm\.?\s*#?\d{2,4}[a-z]?|"
+    r"\b[a-z]\d{3}[a-z]?)\b"
+    # a room number as a plan labels it: alone on its line, or with a short subject ("104 ELA")
+    r"|(?m:^[ \t]*\d{3}[a-z]?(?:[ \t]+[a-z]{2,5})?[ \t]*$)",
     "corridor": r"\b(?:corridor|hallway|hall [a-z]\b|wing\b)",
     "exit": r"\b(?:exit|emergency exit|stairs?|stairwell|elevator)\b",
     "office": r"\b(?:main office|front office|office)\b",
@@ -1139,10 +1150,17 @@ def premises_plan(folded: str, min_kinds: int = 4, min_rooms: int = 2) -> list[T
 # 4471#", "door code 2210"), or a camera system's screen (a recorder's label such as NVR/DVR/CCTV,
 # or numbered cameras) over several labelled places of a building.
 _ACCESS_CODE = re.compile(
-    r"\b(?:keypad|(?:door|gate|alarm|access|entry|entrance|lockbox|building|vestibule)\s+"
+    r"\b(?:keypad|(?:door|gate|alarm|access|entry|entrance|lockbox|building|vestibule)[\s(:-]+"
     r"(?:code|pin)s?)\b[^\d\n]{0,12}\d{3,8}#?"
 )
-_CAMERA_SYSTEM = re.compile(r"\b(?:nvr|dvr|cctv)\b|\bcam(?:era)?\s*#?\d{1,2}\b")
+_CAMERA_SYSTEM = re.compile(r"\b(?:nvr|dvr|cctv)\b|\bcam(?:era)?[\s-]*#?\d{1,2}\b")
+# Security arrangements a plan marks: where the cameras do not see, the panic buttons, who may
+# open which door. Two kinds of these over labelled places are a security layout.
+_SECURITY_ITEM = re.compile(
+    r"\b(?:blind spots?|panic buttons?|badge (?:readers?|entr(?:y|ies)|only)|access control|"
+    r"buzz-in|hard-lock|pin override|manual lock|camera (?:plan|layout|coverage|positions?)|"
+    r"cameras? \(|sro (?:office|staging)|lockdown)\b"
+)
 _PLACE = re.compile(
     r"\b(?:hall|hallway|stairs?|stairwell|entry|entrance|ent|lobby|dock|gym|cafe|cafeteria|"
     r"library|loop|field|office|parking|lot|door|vestibule|commons|corridor|wing)\b"
@@ -1157,8 +1175,11 @@ def security_layout(folded: str, min_places: int = 3) -> list[Term]:
         for m in _ACCESS_CODE.finditer(folded)
     ]
     cameras = list(_CAMERA_SYSTEM.finditer(folded))
+    items = list(_SECURITY_ITEM.finditer(folded))
     places = list(_PLACE.finditer(folded))
-    if cameras and len(places) >= min_places:
+    secure = bool(cameras) or len({m.group(0) for m in items}) >= 2
+    if secure and len(places) >= min_places:
         found += [Term(m.start(), m.end(), "premises_camera system", m.group(0)) for m in cameras]
+        found += [Term(m.start(), m.end(), "premises_security item", m.group(0)) for m in items]
         found += [Term(m.start(), m.end(), "premises_camera view", m.group(0)) for m in places]
     return found

@@ -579,13 +579,37 @@ def _image_text(text: str) -> set[str]:
         ("STAFF ENTRY\nVestibule keypad: 5521#\nBadge only after 4 pm", {"premises-image"}),
         ("Door code 88412 for subs", {"premises-image"}),
         ("NVR-02\nN HALL\nGYM LOBBY\nBUS LOOP\nLIBRARY", {"premises-image"}),
-        # near-misses: a camera club poster, a phone extension
+        ("BUZZ-IN DOOR (code 4471)\nMAIN OFFICE\nGYM", {"premises-image"}),
+        ("CAM-06\nGYM\nCAFETERIA\nMAIN OFFICE\nMEDIA CTR", {"premises-image"}),
+        # no camera or code, but two kinds of security item over labelled places
+        (
+            "ACCESS CONTROL LAYOUT\nMAIN ENTRY\nOFFICE\nGYM\nMAIN CORRIDOR\n"
+            "Door 4 on manual lock - no reader",
+            {"premises-image"},
+        ),
+        # near-misses: a camera club poster, a phone extension, one security word in a flyer
         ("Camera club meets Tuesday in the library", set()),
         ("Call the office at ext. 2210", set()),
+        ("Lockdown drill Friday: stay in the gym, then the office calls lunch", set()),
     ],
 )
 def test_security_arrangements_read_from_an_image(text: str, expected: set[str]) -> None:
     assert _image_text(text) == expected
+
+
+def test_on_a_district_page_a_plan_is_public_but_its_security_arrangements_are_not() -> None:
+    plan = "LEVEL 1\n101 SCI\n102 SCI\n103 ELA\nGYM\nCAFETERIA\nMAIN OFFICE\nBOILER/MECH"
+    secured = plan + "\nCAM-01\nCAM-02"
+    params = ConfidentialityParams(categories=("premises-image",))
+
+    def found(text: str, account: str) -> bool:
+        t = target(text, account, CFG)
+        t.extra = {"text_source": "image"}
+        return bool(Confidentiality().run(t, params, context(CFG)))
+
+    assert found(plan, "emp-ortiz")  # rooms numbered as a plan labels them, alone on a line
+    assert not found(plan, "hs-page")
+    assert found(secured, "hs-page")
 
 
 @pytest.mark.parametrize(
