@@ -103,7 +103,8 @@ def _present(target: Target, terms: DistrictTerms, params: PageGovernanceParams)
     host = terms.homepage_host
     return {
         "logo": any(_avatar_shows_a_mark(m) for m in target.media if m.get("role") == "avatar"),
-        "homepage": bool(host) and any(host in v.lower() for v in values),
+        # an e-mail address at the district's domain is not a link to its homepage
+        "homepage": bool(host) and any(host in _without_emails(v).lower() for v in values),
         "email": any(
             is_district_domain(domain_of(m.group(0)), terms.email_domains)
             for v in values
@@ -111,6 +112,12 @@ def _present(target: Target, terms: DistrictTerms, params: PageGovernanceParams)
         ),
         "phone": bool(phones & wanted) if wanted else bool(phones),
     }
+
+
+def _without_emails(value: str) -> str:
+    for match in reversed(emails_in(value)):
+        value = value[: match.start()] + " " + value[match.end() :]
+    return value
 
 
 def _avatar_shows_a_mark(medium: dict[str, Any]) -> bool:

@@ -71,6 +71,13 @@ def test_page_without_responsible_employee_is_flagged(account: str, expected: se
         ("Prairie Lakes High School activities", FULL, AVATAR, {"phone"}),
         ("Call 218-555-0199 (coach's cell)", FULL, AVATAR, {"phone"}),
         ("", {}, [], {"logo", "homepage", "email", "phone"}),
+        # an address at the district's domain is an e-mail, not a link to the homepage
+        (
+            "Office: office@prairielakes.k12.mn.us, 218-555-0142",
+            {"emails": ["office@prairielakes.k12.mn.us"], "links": ["https://linktr.ee/plhs"]},
+            AVATAR,
+            {"homepage"},
+        ),
         (
             "Email lakersfan@gmail.com, see prairielakes-fans.example.com",
             {},
