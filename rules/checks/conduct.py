@@ -13,7 +13,14 @@ from rules.base import Check, CheckContext, CheckParams, Hit, Span, Target
 from rules.checks.confidentiality import district_roster
 from rules.detect.lexicons import fold, load
 from rules.detect.lexicons.classifier import OffensiveClassifier
-from rules.detect.lexicons.district import STAFF, STUDENT, DistrictTerms
+from rules.detect.lexicons.district import (
+    GENERIC,
+    NAME,
+    STAFF,
+    STUDENT,
+    DistrictTerms,
+    place_words,
+)
 from rules.detect.lexicons.matcher import Gate, Match, PatternSet, TermMatcher
 from rules.detect.roster import FIRST_ONLY
 from rules.registry import register
@@ -261,8 +268,15 @@ class Conduct(Check[ConductParams]):
             return []
         references: list[Match] = []
         if params.require_reference and target.account.kind != "sponsored":
-            references = DistrictTerms.for_context(ctx).reference_mentions(text) or _people(
-                text, ctx
+            terms = DistrictTerms.for_context(ctx)
+            references = (
+                terms.reference_mentions(text)
+                or terms.hashtag_mentions(text)
+                or _people(text, ctx)
+                or _places(text, ctx)
+                or [
+                    Match(m.start(), m.end(), GENERIC, m.group(0)) for m in _CLASS_OF.finditer(text)
+                ]
             )
             if not references:
                 return []
@@ -318,6 +332,37 @@ def _people(text: str, ctx: CheckContext) -> list[Match]:
         for n in names
         if not (n.form == FIRST_ONLY and _AFTER_CAPITAL.search(text, 0, n.start))
     ]
+
+
+# A school class by its graduation year: "Class of 2027", "#ClassOf27".
+_CLASS_OF = re.compile(r"\bclass\s*of\s*'?(?:19|20)?\d\d\b", re.IGNORECASE)
+
+
+def _places(text: str, ctx: CheckContext) -> list[Match]:
+    """A school's one-word place name ("Northstar" of Northstar Elementary) used as a school is:
+    before a word for its people or rooms ("the Pinecrest kid", "the Northstar boys' bathroom")
+    or after "at"/"of" ("half of Meadowlark doesn't show up"). Alone, such a word may be a
+    street or a town ("Lincoln"), so it is not a reference by itself."""
+    pattern = ctx.cached("conduct.places", lambda: _place_pattern(ctx))
+    if pattern is None:
+        return []
+    return [Match(m.start(), m.end(), NAME, m.group(0)) for m in pattern.finditer(text)]
+
+
+def _place_pattern(ctx: CheckContext) -> re.Pattern[str] | None:
+    places = sorted(place_words(s.name for s in ctx.config.district.schools))
+    if not places:
+        return None
+    names = "|".join(re.escape(p) for p in places)
+    # Case-sensitive on the capital: "at Pinecrest", never "at pinecrest road"-style prose.
+    return re.compile(
+        rf"(?:\b(?:at|of|from)\s+)(?i:{names})\b(?!\s+(?:road|rd|street|st|avenue|ave|drive|dr|"
+        r"lake|park|county|city|township|mall|church)\b)"
+        rf"|\b(?i:{names})(?:'s)?\s+(?:kids?|boys|girls|students?|staff|teachers?|parents|"
+        r"families|moms|dads|players|team|fans|crowd|principal|office|gym|hallways?|cafeteria|"
+        r"lunchroom|bathrooms?|boys'\s+bathroom|girls'\s+bathroom|locker\s+room|playground|"
+        r"library|classrooms?|admin|administration|secretary|custodians?|paras?|coaches|bus)\b"
+    )
 
 
 # A first name right after a capitalised word is more likely part of a place ("North Dakota").
