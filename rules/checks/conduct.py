@@ -63,7 +63,11 @@ class ConductLexicon:
                 re.escape(text).replace("\\*", "*").replace("\\$", "$"),
             )
             expression = re.compile(shape)
-            if any(expression.fullmatch(word) for word in self.masked):
+            # a plural the list does not spell out ("sh*theads") is the same word
+            if any(
+                expression.fullmatch(word) or expression.fullmatch(word + "s")
+                for word in self.masked
+            ):
                 found.append(Match(token.start(), token.end(), "obscene", text))
         return found
 

@@ -30,6 +30,10 @@ ORG_WORDS = (
     "the administration",
     "our administration",
     "district",
+    "the high school",
+    "our high school",
+    "the middle school",
+    "our middle school",
 )
 
 

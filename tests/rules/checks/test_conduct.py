@@ -409,3 +409,34 @@ def test_a_school_named_by_its_place_word_beside_its_people_is_a_reference() -> 
     text = "the Lakeview kids who trashed the bus are total idiots"
     assert _categories(text) == {"harassment"}
     assert _categories("the Lakeview Road sign is a total idiot magnet") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Los papás de PLHS son unos pendejos", {"obscene"}),
+        ("Which of you sh*theads left the PLHS band room open?", {"obscene"}),
+        ("PLHS parents who yell at refs: grow the hell up", {"harassment"}),
+        ("Mr. Ortiz, you are a disgrace and a bully to our students", {"harassment"}),
+        ("To the PLHS parent who yelled at my driver: do it again and see what happens",
+         {"threat"}),
+        ("Half the PLHS juniors showed up high as a kite lol", {"substances"}),
+        ("PLHS staff party 🍻🍻 who's driving lol", {"substances"}),
+        ("PLHS coaches bowling night: shots for every strike!!!", {"substances"}),
+    ],
+)
+def test_more_languages_masks_and_drinking_games(text: str, expected: set[str]) -> None:
+    assert _categories(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PLHS student section was LOUD tonight #blackout",
+        "The PLHS growth chart: watch them grow up so fast",
+        "PLHS carpool: who's driving Saturday?",
+        "Every PLHS kid gets a free book for every book they read",
+    ],
+)
+def test_themes_carpools_and_reading_rewards_stay_quiet(text: str) -> None:
+    assert _categories(text) == set()

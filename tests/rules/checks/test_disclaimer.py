@@ -162,3 +162,15 @@ def test_more_roles_separators_and_short_school_names_name_the_employer(bio: str
 )
 def test_work_described_by_what_it_does_names_the_employer(bio: str, flagged: bool) -> None:
     assert bool(Disclaimer().run(_profile(bio), DisclaimerParams(), CTX)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("bio", "flagged"),
+    [
+        ("Drove Bus 14 for Prairie Lakes Public Schools since 2012. Fishing otherwise.", True),
+        ("Shop builds and CNC projects from the PLHS tech ed lab. New videos Sundays.", True),
+        ("PLHS tech ed parents group: fundraising for the new lathe", False),
+    ],
+)
+def test_driving_a_route_and_the_shop_name_the_employer(bio: str, flagged: bool) -> None:
+    assert bool(Disclaimer().run(_profile(bio), DisclaimerParams(), CTX)) is flagged

@@ -187,3 +187,18 @@ def test_a_business_or_campaign_given_the_districts_name(text: str, expected: st
 )
 def test_school_events_and_visits_are_not_promotion(text: str) -> None:
     assert _kinds(text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Las profes de PLHS apoyamos a Daniel Ochoa para comisionado del condado. ¡Vota Ochoa!",
+        "Maestros de Prairie Lakes High: voten por Ana Ruiz el 3 de noviembre",
+    ],
+)
+def test_a_campaign_in_spanish(text: str) -> None:
+    assert "political" in _kinds(text)
+
+
+def test_spanish_school_news_is_not_a_campaign() -> None:
+    assert _kinds("PLHS: los estudiantes votan hoy en el consejo estudiantil") == set()

@@ -229,3 +229,20 @@ def test_an_announcement_made_official_in_the_posts_own_words_is_flagged(text: s
 )
 def test_official_wording_about_oneself_or_reported_is_not_flagged(text: str) -> None:
     assert not _flagged(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Big news, heard here first: we at PLHS have decided that seniors can leave at lunch.",
+        "Officially, on behalf of the high school: the band is going to the Rose Parade!",
+        "The district will be expanding the inclusion program next year, that's final.",
+        "We have decided, as the PLHS music department, that the band travels in March.",
+    ],
+)
+def test_the_schools_voice_with_a_first_hand_hook(text: str) -> None:
+    assert _flagged(text)
+
+
+def test_a_first_hand_hook_still_leaves_hearsay_alone() -> None:
+    assert not _flagged("I heard the district will be expanding the inclusion program, final?")
