@@ -27,8 +27,8 @@ _INVITE = (
     rf"|follow\s+my\s+(?:personal|private|own|main|real)\s+(?:account|page|profile|{_APPS})\b"
     r"|(?:i'?ll|i\s+will|i\s+always|i\s+do)\s+(?:\w+\s+)?(?:accept|approve)\s+(?:your|all|any)\s+"
     r"(?:\w+\s+)?(?:friend|follow)\s+requests?|(?:i|i'?ll|i\s+will)\s+follow\s+(?:you\s+)?back\b"
-    # a number given to call or text: "call or text 701-555-0142"
-    r"|(?:call|text|reach)\s+(?:me\s+)?(?:or\s+text\s+)?(?:me\s+)?(?:at|on)?\s*\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b"
+    # the employee's number given to call or text: "call or text me at 701-555-0142"
+    r"|(?:call|text|reach)\s+(?:or\s+text\s+)?me\s+(?:at|on)?\s*\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b"
 )
 # Words teachers and coaches use for their students.
 _WORDS = (

@@ -101,7 +101,7 @@ def test_evidence_marks_the_invitation_and_who_it_is_for() -> None:
         # the ways teachers and coaches actually word it
         "Students can DM me here if you're stuck on the reading log",
         "Any student who needs help tonight can shoot me a text at 701-555-0142",
-        "Players: call or text 701-555-0142 if you're going to be late to the bus",
+        "Players: call or text me at 701-555-0142 if you're going to be late to the bus",
         "Class of 2029, follow my personal account @mr.halvorsen for extra credit reminders",
         "Freshmen! I'll accept your follow requests, just no weird stuff lol",
         "If you're one of my students, send me a DM and I'll follow you back",
@@ -139,6 +139,7 @@ def test_texting_students_oneself_is_found(text: str) -> None:
         "Follow the team page @nwhs_volleyball for schedules, students!",
         "My students call me Ms. B and honestly I love it",
         "Text me at 701-555-0142 if you want in on the fantasy league, neighbors",
+        "Students who need a ride home, call 701-555-0100 (the front office)",
     ],
 )
 def test_more_near_misses_are_not_flagged(text: str) -> None:
