@@ -30,6 +30,7 @@ _MASK_GATE = Gate(substrings=("*", "$"))
 EXTRA = "extra"
 SCREEN = "screen"  # a word the classifier scores as offensive on its own (see classifier.py)
 _TRIGGER = "trigger:"
+_GROUP = "#"  # "harassment#0": a pattern group of a category (see conduct.yaml `groups`)
 
 
 # A token with a masking character inside or around letters: "f***ing", "bullsh*t", "a$$".
@@ -84,6 +85,12 @@ class ConductLexicon:
             entries += [(t, name) for t in spec.get("terms", [])]
             entries += [(t, _TRIGGER + name) for t in spec.get("triggers", [])]
             patterns[name] = spec.get("patterns", [])
+            # A group's patterns run only on its own triggers, so a pattern that needs a rare
+            # phrase does not make every post with a common trigger pay for it.
+            for index, group in enumerate(spec.get("groups", [])):
+                key = f"{name}{_GROUP}{index}"
+                entries += [(t, _TRIGGER + key) for t in group["triggers"]]
+                patterns[key] = group["patterns"]
         entries += [(t, EXTRA) for t in extra_terms]
         # Look-alike spellings ("bullsh1t", "sh!ts", "r3tards") are whole words of the automaton
         # like any other, so they cost nothing per post.
@@ -308,12 +315,13 @@ def _analyse(text: str, setup: _Setup) -> _Analysis:
         elif label in enabled:
             direct.append(match)
     found = direct
-    gated &= enabled
+    gated = {g for g in gated if g.partition(_GROUP)[0] in enabled}
     if gated:
         found = direct + [
-            m
+            Match(m.start, m.end, category, m.term)
             for m in setup.lexicon.patterns.find(folded, sorted(gated))
-            if not (m.label == "harassment" and _disowned(folded, m))
+            for category in (m.label.partition(_GROUP)[0],)
+            if not (category == "harassment" and _disowned(folded, m))
         ]
     allowed = setup.allowed
     if allowed:
