@@ -13,7 +13,14 @@ from rules.base import Check, CheckContext, CheckParams, Hit, Span, Target
 from rules.checks.confidentiality import district_roster
 from rules.detect.lexicons import fold, load
 from rules.detect.lexicons.classifier import OffensiveClassifier
-from rules.detect.lexicons.district import STAFF, STUDENT, DistrictTerms
+from rules.detect.lexicons.district import (
+    GENERIC,
+    NAME,
+    STAFF,
+    STUDENT,
+    DistrictTerms,
+    place_words,
+)
 from rules.detect.lexicons.matcher import Gate, Match, PatternSet, TermMatcher
 from rules.detect.roster import FIRST_ONLY
 from rules.registry import register
@@ -23,6 +30,7 @@ _MASK_GATE = Gate(substrings=("*", "$"))
 EXTRA = "extra"
 SCREEN = "screen"  # a word the classifier scores as offensive on its own (see classifier.py)
 _TRIGGER = "trigger:"
+_GROUP = "#"  # "harassment#0": a pattern group of a category (see conduct.yaml `groups`)
 
 
 # A token with a masking character inside or around letters: "f***ing", "bullsh*t", "a$$".
@@ -56,7 +64,11 @@ class ConductLexicon:
                 re.escape(text).replace("\\*", "*").replace("\\$", "$"),
             )
             expression = re.compile(shape)
-            if any(expression.fullmatch(word) for word in self.masked):
+            # a plural the list does not spell out ("sh*theads") is the same word
+            if any(
+                expression.fullmatch(word) or expression.fullmatch(word + "s")
+                for word in self.masked
+            ):
                 found.append(Match(token.start(), token.end(), "obscene", text))
         return found
 
@@ -73,6 +85,12 @@ class ConductLexicon:
             entries += [(t, name) for t in spec.get("terms", [])]
             entries += [(t, _TRIGGER + name) for t in spec.get("triggers", [])]
             patterns[name] = spec.get("patterns", [])
+            # A group's patterns run only on its own triggers, so a pattern that needs a rare
+            # phrase does not make every post with a common trigger pay for it.
+            for index, group in enumerate(spec.get("groups", [])):
+                key = f"{name}{_GROUP}{index}"
+                entries += [(t, _TRIGGER + key) for t in group["triggers"]]
+                patterns[key] = group["patterns"]
         entries += [(t, EXTRA) for t in extra_terms]
         # Look-alike spellings ("bullsh1t", "sh!ts", "r3tards") are whole words of the automaton
         # like any other, so they cost nothing per post.
@@ -261,8 +279,15 @@ class Conduct(Check[ConductParams]):
             return []
         references: list[Match] = []
         if params.require_reference and target.account.kind != "sponsored":
-            references = DistrictTerms.for_context(ctx).reference_mentions(text) or _people(
-                text, ctx
+            terms = DistrictTerms.for_context(ctx)
+            references = (
+                terms.reference_mentions(text)
+                or terms.hashtag_mentions(text)
+                or _people(text, ctx)
+                or _places(text, ctx)
+                or [
+                    Match(m.start(), m.end(), GENERIC, m.group(0)) for m in _CLASS_OF.finditer(text)
+                ]
             )
             if not references:
                 return []
@@ -290,12 +315,13 @@ def _analyse(text: str, setup: _Setup) -> _Analysis:
         elif label in enabled:
             direct.append(match)
     found = direct
-    gated &= enabled
+    gated = {g for g in gated if g.partition(_GROUP)[0] in enabled}
     if gated:
         found = direct + [
-            m
+            Match(m.start, m.end, category, m.term)
             for m in setup.lexicon.patterns.find(folded, sorted(gated))
-            if not (m.label == "harassment" and _disowned(folded, m))
+            for category in (m.label.partition(_GROUP)[0],)
+            if not (category == "harassment" and _disowned(folded, m))
         ]
     allowed = setup.allowed
     if allowed:
@@ -318,6 +344,37 @@ def _people(text: str, ctx: CheckContext) -> list[Match]:
         for n in names
         if not (n.form == FIRST_ONLY and _AFTER_CAPITAL.search(text, 0, n.start))
     ]
+
+
+# A school class by its graduation year: "Class of 2027", "#ClassOf27".
+_CLASS_OF = re.compile(r"\bclass\s*of\s*'?(?:19|20)?\d\d\b", re.IGNORECASE)
+
+
+def _places(text: str, ctx: CheckContext) -> list[Match]:
+    """A school's one-word place name ("Northstar" of Northstar Elementary) used as a school is:
+    before a word for its people or rooms ("the Pinecrest kid", "the Northstar boys' bathroom")
+    or after "at"/"of" ("half of Meadowlark doesn't show up"). Alone, such a word may be a
+    street or a town ("Lincoln"), so it is not a reference by itself."""
+    pattern = ctx.cached("conduct.places", lambda: _place_pattern(ctx))
+    if pattern is None:
+        return []
+    return [Match(m.start(), m.end(), NAME, m.group(0)) for m in pattern.finditer(text)]
+
+
+def _place_pattern(ctx: CheckContext) -> re.Pattern[str] | None:
+    places = sorted(place_words(s.name for s in ctx.config.district.schools))
+    if not places:
+        return None
+    names = "|".join(re.escape(p) for p in places)
+    # Case-sensitive on the capital: "at Pinecrest", never "at pinecrest road"-style prose.
+    return re.compile(
+        rf"(?:\b(?:at|of|from)\s+)(?i:{names})\b(?!\s+(?:road|rd|street|st|avenue|ave|drive|dr|"
+        r"lake|park|county|city|township|mall|church)\b)"
+        rf"|\b(?i:{names})(?:'s)?\s+(?:kids?|boys|girls|students?|staff|teachers?|parents|"
+        r"families|moms|dads|players|team|fans|crowd|principal|office|gym|hallways?|cafeteria|"
+        r"lunchroom|bathrooms?|boys'\s+bathroom|girls'\s+bathroom|locker\s+room|playground|"
+        r"library|classrooms?|admin|administration|secretary|custodians?|paras?|coaches|bus)\b"
+    )
 
 
 # A first name right after a capitalised word is more likely part of a place ("North Dakota").

@@ -320,10 +320,24 @@ def _near(
     if name_first:
         if len(gap[boundaries[-1].start("next") :].split()) > window:
             return False
-        return all(_continues(folded, lo + bd.start("next"), given) for bd in boundaries)
+        if all(_continues(folded, lo + bd.start("next"), given) for bd in boundaries):
+            return True
+        # The record's sentence right after the name's may have no subject of its own when the
+        # sentence after it takes the person up again: "Heartbroken for Brynn S. Second
+        # concussion in a year, doctor says no contact. She'll be on the bench cheering."
+        return len(boundaries) == 1 and _resumed_after(folded, b[1])
     starts = [_sentence_start(folded, lo)] + [lo + bd.start("next") for bd in boundaries]
     ends = [lo + bd.start() for bd in boundaries]
     return all(_has_pronoun(folded[s:e].split()) for s, e in zip(starts, ends, strict=False))
+
+
+def _resumed_after(folded: str, position: int) -> bool:
+    """Whether the sentence after the one holding `position` opens with a third-person
+    pronoun (within its first two words)."""
+    end = _SENTENCE_END.search(folded, position)
+    if end is None or "\n\n" in end.group(0):
+        return False
+    return _has_pronoun(folded[end.end() : end.end() + 40].split()[:2])
 
 
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s|\n\s*\n")
@@ -360,7 +374,7 @@ def _continues(folded: str, start: int, given: tuple[str, ...] = ()) -> bool:
     return words[0] in _OPENERS or any(w in _PRONOUNS or w in given for w in words)
 
 
-_CONTINUE_WORDS = 14
+_CONTINUE_WORDS = 20
 _FRAGMENT_WORDS = 4
 _VERBS = frozenset({"is", "are", "was", "were", "has", "have", "had", "will", "be", "do", "did"})
 

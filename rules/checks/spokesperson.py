@@ -30,6 +30,10 @@ ORG_WORDS = (
     "the administration",
     "our administration",
     "district",
+    "the high school",
+    "our high school",
+    "the middle school",
+    "our middle school",
 )
 
 
@@ -136,10 +140,15 @@ def _build(ctx: CheckContext) -> _Patterns:
         # Every pattern names the organisation ({org}) except official statements ("Official
         # statement:"), so a post naming neither cannot match.
         p = entry["re"]
-        if "{org}" not in p and "official" not in p and "announcement" not in p:
+        if (
+            "{org}" not in p
+            and "official" not in p
+            and "announcement" not in p
+            and not entry.get("names_org")
+        ):
             raise ValueError(
                 f"spokesperson.yaml: pattern {index} without {{org}} must contain 'official' or "
-                "'announcement'"
+                "'announcement', or spell out the organisation itself (names_org: true)"
             )
     automaton = ahocorasick.Automaton()
     for fragment, indices in needed.items():
@@ -149,7 +158,7 @@ def _build(ctx: CheckContext) -> _Patterns:
     generic = (*ORG_WORDS, *(re.escape(p) for p in places))
     org = Gate.for_terms(
         [(form, False) for form in (*terms.name_forms, *ORG_WORDS, *places)]
-        + [("official", False), ("formal", False)]
+        + [("official", False), ("formal", False), ("building", False), ("department", False)]
     )
     return _Patterns(
         Gate(substrings=tuple(sorted(needed))),

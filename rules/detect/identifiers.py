@@ -36,6 +36,13 @@ _STREET = (
 # Labels may overlap ("disciplinary action" is personnel and a student record): each is found.
 PATTERNS: dict[str, list[str]] = {
     "personnel_discipline": [
+        # ordinary words for a colleague's discipline: a last-chance agreement, docked pay, walked
+        # out
+        r"\blast[- ]chance (?:agreement|contract|warning)",
+        r"\bdock(?:ing|ed)? (?:him|her|them|his pay|her pay|their pay|\w+ days?)",
+        r"\b(?:days?|week|weeks) without pay",
+        r"\b(?:walked|escorted|marched|perp-walked) (?:out of|off) (?:the )?(?:building|campus"
+        r"|school|property)",
         r"disciplinary action",
         r"written up",
         r"write-?up",
@@ -55,6 +62,10 @@ PATTERNS: dict[str, list[str]] = {
         r"\barrested\b",
     ],
     "personnel_termination": [
+        # a contract not renewed, in the words a colleague uses
+        r"\b(?:not|n't) (?:to |be )?renew\w* (?:the |his |her |their )?contract",
+        r"\b(?:won'?t|will not|isn'?t|is not|wasn'?t|was not|not) (?:be(?:ing)? )?(?:renewed"
+        r"|rehired|re-hired)\b",
         r"\bfired\b",
         r"\bterminated\b",
         r"\btermination\b",
@@ -150,6 +161,14 @@ PATTERNS: dict[str, list[str]] = {
         r"\bone-on-one para\b",
     ],
     "record_discipline": [
+        # a team's consequences in ordinary words: a chemical violation, a second offense, sitting
+        # out
+        r"\bchemical (?:violation|policy violation)",
+        r"\b(?:athletic|activities|team) code (?:violation|of conduct)",
+        r"\b(?:1st|2nd|3rd|first|second|third) offen[cs]e\b",
+        r"\bsitting out (?:this|the next|next|for|the rest)\b",
+        r"\b(?:won'?t|will not|can'?t|isn'?t|aren'?t) (?:be )?(?:playing|suiting up"
+        r"|dressing)\b[^.!?\n]{0,25}?\b(?:friday|saturday|this week|tonight|tomorrow|next game)",
         r"suspen(?:ded|sion)(?! bridge)",
         r"detention",
         r"\bexpel(?:led)?\b",
@@ -176,6 +195,18 @@ PATTERNS: dict[str, list[str]] = {
         r"\bbehavio(?:u)?r (?:issues?|problems?)",
     ],
     "record_health": [
+        # injuries and a doctor's orders, as a coach posts them
+        r"\btorn (?:acl|mcl|meniscus|labrum|ligament|rotator cuff|achilles)\b",
+        r"\b(?:acl|mcl|meniscus) (?:tear|surgery|injury)\b",
+        r"\b(?:hamstring|ankle|knee|shoulder|wrist|groin|hip|elbow) (?:injury|strain|sprain"
+        r"|tear|is (?:still )?(?:pretty |really )?(?:banged up|hurt|injured|swollen))",
+        r"\bsprain\w*",
+        r"\b(?:stress )?fractur\w+",
+        r"\bno[- ]contact (?:restriction|order|for\b|until\b|sports|drills)",
+        r"\b(?:not (?:yet )?cleared|cleared) to (?:play|return|practice|go back)",
+        r"\bconcussion protocol",
+        r"\b(?:the )?(?:doc|doctor|surgeon|trainer) (?:says|said|put (?:him|her"
+        r"|them) on|cleared|won'?t clear)",
         r"diagnos\w+",
         r"\badhd\b",
         r"autis\w+",
@@ -352,6 +383,9 @@ PATTERNS: dict[str, list[str]] = {
         r"\basylum\b",
     ],
     "record_grades": [
+        # eligibility and failing marks counted: 'academic ineligibility, 2 F's at midterm'
+        r"\bineligibility\b",
+        r"\b(?:two|three|four|\d) f'?s\b",
         r"\bgpa\b",
         r"report card",
         r"\bfailing\b",
@@ -393,6 +427,12 @@ PATTERNS: dict[str, list[str]] = {
         r"report|quiz|quizzes|test|tests|assignment|project|essay|worksheet)s?\b",
     ],
     "record_scores": [
+        # reading benchmarks and scores as a teacher reports them
+        r"\b(?:dra|dibels|fastbridge|lexile|fountas|f&p|aimsweb|star reading|star"
+        r" math)\b[^.!?\n]{0,30}?\d",
+        r"\breading (?:score|goal|fluency|benchmark)s?\b",
+        r"\b\d+ (?:words a minute|words per minute|wpm|correct words)\b",
+        r"\b(?:act|sat|psat)\s+(?:back|scores?|results?)\W{1,6}\d{2,4}\b",
         r"test scores?",
         r"(?:act|sat|psat|mca|map|nwea|ged|iq|ap exam) (?:scores?|results)",
         r"scored (?:a |an )?\d+ on (?:the|her|his|their|an?|my) "
@@ -452,6 +492,15 @@ PATTERNS: dict[str, list[str]] = {
 _DIGITS = tuple("0123456789")
 TRIGGERS: dict[str, tuple[str, ...]] = {
     "personnel_discipline": (
+        "walked out",
+        "walked off",
+        "marched out",
+        "marched off",
+        "last chance",
+        "last-chance",
+        "dock",
+        "without pay",
+        "escorted",
         "disciplin",
         "written up",
         "write",
@@ -468,6 +517,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "arrested",
     ),
     "personnel_termination": (
+        "rehire",
+        "re-hire",
         "fired",
         "terminat",
         "let go",
@@ -687,6 +738,27 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "ice took",
     ),
     "record_discipline": (
+        "chemical violation",
+        "chemical policy",
+        "t be playing",
+        "not be playing",
+        "n't playing",
+        "not playing",
+        "t be suiting",
+        "n't suiting",
+        "t be dressing",
+        "n't dressing",
+        "code violation",
+        "code of conduct",
+        "st offen",
+        "nd offen",
+        "rd offen",
+        "th offen",
+        "first offen",
+        "second offen",
+        "third offen",
+        "n't dressing",
+        "sitting out",
         "suspen",
         "detention",
         "expel",
@@ -716,6 +788,31 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "bus suspension",
     ),
     "record_health": (
+        " hip ",
+        " acl",
+        "acl tear",
+        "acl surgery",
+        "acl injury",
+        "torn ",
+        "mcl",
+        "meniscus",
+        "hamstring",
+        "ankle",
+        "knee",
+        "shoulder",
+        "wrist",
+        "groin",
+        "elbow",
+        "sprain",
+        "fractur",
+        "no-contact",
+        "no contact",
+        "cleared",
+        "protocol",
+        "doc ",
+        "doctor",
+        "surgeon",
+        "trainer",
         "mono",
         "bronchitis",
         "appendi",
@@ -812,6 +909,9 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "checkin",
     ),
     "record_grades": (
+        "ineligib",
+        "f's",
+        " fs",
         "grade dropped",
         "grades dropped",
         "grade fell",
@@ -865,6 +965,31 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "homework",
     ),
     "record_scores": (
+        "dra ",
+        "dra:",
+        "dra-",
+        "star reading",
+        "star math",
+        "reading score",
+        "reading goal",
+        "reading fluency",
+        "reading benchmark",
+        "act back",
+        "act score",
+        "act result",
+        "sat score",
+        "sat result",
+        "psat",
+        "dibels",
+        "fastbridge",
+        "lexile",
+        "fountas",
+        "f&p",
+        "aimsweb",
+        "words a minute",
+        "words per minute",
+        "wpm",
+        "correct words",
         " on the ",
         " on her ",
         " on his ",

@@ -187,7 +187,11 @@ class DistrictTerms:
 
     @cached_property
     def _joined_forms(self) -> tuple[str, ...]:
-        return tuple(f.replace(" ", "") for f in self.name_forms if len(f.replace(" ", "")) >= 3)
+        """Names without their spaces; a plural team name also in the singular a hashtag
+        builds on ("#ThunderhawkFootball" for the Thunderhawks)."""
+        forms = [f.replace(" ", "") for f in self.name_forms if len(f.replace(" ", "")) >= 3]
+        forms += [f[:-1] for f in forms if f.endswith("s") and not f.endswith("ss") and len(f) > 7]
+        return tuple(sorted(set(forms), key=lambda f: (-len(f), f)))
 
     def reference_mentions(self, text: str) -> list[Match]:
         return [m for m in self.references.find(fold(text)) if _case_ok(text, m)]

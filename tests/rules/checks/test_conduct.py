@@ -360,3 +360,83 @@ def test_everyday_high_school_and_food_drive_posts_stay_behind_the_gate() -> Non
     # the phrases the patterns read still open it, and are still found
     assert _categories("Our PLHS seniors planning to get high before class") == {"substances"}
     assert _categories("Drove home from the PLHS game after six beers, fine") == {"illegal"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # sarcasm and contempt without an insult word
+        ("Read the PLHS newsletter, Dana. Not that reading is your strong suit.", {"harassment"}),
+        ("The bus schedule is on the PLHS site. Maybe you can't read, genius.", {"harassment"}),
+        ("PLHS wrestling weigh-ins again and crying. Toughen up buttercup.", {"harassment"}),
+        (
+            "The PLHS mom who cut the pickup line: have some respect, you absolute witch.",
+            {"harassment"},
+        ),
+        ("PLHS curriculum committee met today. Absolute morons.", {"harassment"}),
+        ("The PLHS staff who never answer e-mail: lazy, entitled bunch.", {"harassment"}),
+        ("Our new PLHS assistant principal is a walking HR violation", {"harassment"}),
+        ("Mr. Ortiz, everyone on staff is laughing at you.", {"harassment"}),
+        # wished violence, and drinking with players hidden from the adults
+        ("The PLHS kid who keeps stealing lunches, I'd smack him if I could", {"threat"}),
+        ("If the district cuts prep again someone is going to get punched", {"threat"}),
+        ("Cold ones after the win 🍻 the PLHS boys earned it (don't tell the AD)", {"substances"}),
+    ],
+)
+def test_contempt_without_insult_words_threats_and_hidden_drinking(
+    text: str, expected: set[str]
+) -> None:
+    assert _categories(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PLHS seniors, you absolute legends, what a season",
+        "PLHS students: can you even read this font? I can't, switching it",
+        "I'd hit the PLHS gym early tomorrow if I could",
+        "Our PLHS students earned it: pizza party 🍕 on Friday!",
+        "The PLHS boys earned it tonight, proud coach",
+    ],
+)
+def test_contempt_forms_leave_praise_and_plans_alone(text: str) -> None:
+    assert _categories(text) == set()
+
+
+def test_a_school_named_by_its_place_word_beside_its_people_is_a_reference() -> None:
+    text = "That Cedar kid who shoves everyone is a total idiot"  # not the place word itself
+    assert _categories(text) == set()
+    text = "the Lakeview kids who trashed the bus are total idiots"
+    assert _categories(text) == {"harassment"}
+    assert _categories("the Lakeview Road sign is a total idiot magnet") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Los papás de PLHS son unos pendejos", {"obscene"}),
+        ("Which of you sh*theads left the PLHS band room open?", {"obscene"}),
+        ("PLHS parents who yell at refs: grow the hell up", {"harassment"}),
+        ("Mr. Ortiz, you are a disgrace and a bully to our students", {"harassment"}),
+        ("To the PLHS parent who yelled at my driver: do it again and see what happens",
+         {"threat"}),
+        ("Half the PLHS juniors showed up high as a kite lol", {"substances"}),
+        ("PLHS staff party 🍻🍻 who's driving lol", {"substances"}),
+        ("PLHS coaches bowling night: shots for every strike!!!", {"substances"}),
+    ],
+)
+def test_more_languages_masks_and_drinking_games(text: str, expected: set[str]) -> None:
+    assert _categories(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PLHS student section was LOUD tonight #blackout",
+        "The PLHS growth chart: watch them grow up so fast",
+        "PLHS carpool: who's driving Saturday?",
+        "Every PLHS kid gets a free book for every book they read",
+    ],
+)
+def test_themes_carpools_and_reading_rewards_stay_quiet(text: str) -> None:
+    assert _categories(text) == set()

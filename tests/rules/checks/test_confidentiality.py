@@ -637,3 +637,52 @@ def test_a_short_note_without_a_verb_continues_about_the_person(
     text: str, expected: set[str]
 ) -> None:
     assert _keys(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # records in a coach's or a reading teacher's ordinary words
+        "Maya Johnson is out 4-6 weeks with a torn ACL. Get well soon!",
+        "Maya Johnson's hamstring is still pretty banged up, the doc put her on no-contact",
+        "Maya Johnson: academic ineligibility, 2 F's at midterm",
+        "Maya Johnson (chemical violation, 2nd offense) misses the opener",
+        "Maya Johnson's DRA jumped from 12 to 28 this year!",
+        "So proud of Maya Johnson, her reading fluency is finally at 110 words a minute",
+        # the record's sentence has no subject, the next one takes her up again
+        "Heartbroken for Maya Johnson. Second concussion in a year. She'll be cheering anyway.",
+    ],
+)
+def test_student_records_in_ordinary_words(text: str) -> None:
+    assert "student-record:20231001" in _keys(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Maya Johnson ran a great race. Second place in a year of firsts. She'll be back.",
+        "Maya Johnson is reading 40 pages a night, wow",
+        "Maya Johnson and the ACT prep club meet Tuesday at 3",
+        "Maya Johnson. New paragraph.\n\nConcussion awareness week starts Monday. She said hi.",
+    ],
+)
+def test_ordinary_words_near_a_student_without_a_record_stay_quiet(text: str) -> None:
+    assert not any(k.startswith("student-record") for k in _keys(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mr. Nguyen is on a last-chance agreement after the plow thing",
+        "HR is docking Mr. Nguyen three days without pay",
+        "Mr. Nguyen got walked out of the building by the AP today",
+        "The board voted not to renew the contract of Mr. Nguyen",
+        "Mr. Nguyen won't be rehired next year, board decided",
+    ],
+)
+def test_personnel_matters_in_ordinary_words(text: str) -> None:
+    assert "personnel-matter:E100" in _keys(text)
+
+
+def test_a_colleague_walking_out_to_the_buses_is_not_a_personnel_matter() -> None:
+    assert _keys("Mr. Nguyen walked out to the buses with the kids at 3") == set()

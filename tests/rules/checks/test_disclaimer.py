@@ -148,3 +148,29 @@ def test_more_disclaimer_wordings(bio: str) -> None:
 def test_more_roles_separators_and_short_school_names_name_the_employer(bio: str) -> None:
     [hit] = Disclaimer().run(_profile(bio), DisclaimerParams(), CTX)
     assert hit.key == "disclaimer:missing"
+
+
+@pytest.mark.parametrize(
+    ("bio", "flagged"),
+    [
+        ("Administrative Assistant at Prairie Lakes Public Schools since 2009. Grandma!", True),
+        ("Photo/video for Prairie Lakes Public Schools. Friday nights & everything between.", True),
+        ("Network tech. Currently keeping the wifi alive for Prairie Lakes Public Schools.", True),
+        ("Proud mom cheering for Prairie Lakes High School every Friday", False),
+        ("Photo/video for weddings and families. PLHS class of 2009.", False),
+    ],
+)
+def test_work_described_by_what_it_does_names_the_employer(bio: str, flagged: bool) -> None:
+    assert bool(Disclaimer().run(_profile(bio), DisclaimerParams(), CTX)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("bio", "flagged"),
+    [
+        ("Drove Bus 14 for Prairie Lakes Public Schools since 2012. Fishing otherwise.", True),
+        ("Shop builds and CNC projects from the PLHS tech ed lab. New videos Sundays.", True),
+        ("PLHS tech ed parents group: fundraising for the new lathe", False),
+    ],
+)
+def test_driving_a_route_and_the_shop_name_the_employer(bio: str, flagged: bool) -> None:
+    assert bool(Disclaimer().run(_profile(bio), DisclaimerParams(), CTX)) is flagged

@@ -158,3 +158,47 @@ def test_selling_organising_and_names_in_hashtags(text: str, expected: set[str])
 )
 def test_selling_and_organising_near_misses(text: str) -> None:
     assert _kinds(text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Book with the official photographer of Prairie Lakes Schools, DM me", "commercial"),
+        ("Taught by the PLHS band director. Private lessons now booking for fall!", "commercial"),
+        ("My drill charts, as played by the PLHS Marching Band, now $25", "commercial"),
+        ("Voice lessons from a PLHS choir teacher: $30/half hour", "commercial"),
+        ("PLHS special ed teachers are backing Dr. Lena Marsh for State Superintendent",
+         "political"),
+        ("Prairie Lakes teachers for a blue county! Canvass Saturday", "political"),
+    ],
+)
+def test_a_business_or_campaign_given_the_districts_name(text: str, expected: str) -> None:
+    assert expected in _kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PLHS band concert tonight, tickets $5 at the door",
+        "So proud of the PLHS photographer club's show, now open in the library",
+        "PLHS seniors: the state superintendent visits on Friday",
+        "Our PLHS kids played that arrangement beautifully tonight",
+    ],
+)
+def test_school_events_and_visits_are_not_promotion(text: str) -> None:
+    assert _kinds(text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Las profes de PLHS apoyamos a Daniel Ochoa para comisionado del condado. ¡Vota Ochoa!",
+        "Maestros de Prairie Lakes High: voten por Ana Ruiz el 3 de noviembre",
+    ],
+)
+def test_a_campaign_in_spanish(text: str) -> None:
+    assert "political" in _kinds(text)
+
+
+def test_spanish_school_news_is_not_a_campaign() -> None:
+    assert _kinds("PLHS: los estudiantes votan hoy en el consejo estudiantil") == set()

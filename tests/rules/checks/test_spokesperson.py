@@ -192,3 +192,57 @@ def test_telling_that_officially_is_speaking_for_the_district() -> None:
     assert Spokesperson().run(_post(text), SpokespersonParams(), CTX)
     hedged = "I am not telling you that officially, Lakeview Elementary has not decided."
     assert Spokesperson().run(_post(hedged), SpokespersonParams(), CTX) == []
+
+
+def _flagged(text: str) -> bool:
+    return bool(Spokesperson().run(_post(text), SpokespersonParams(), CTX))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cedar Ridge Middle School is officially canceling the spring dance. Please stop calling.",
+        "PLHS officially announces that the band trip is off this year.",
+        "It's official: Lakeview Elementary is going to the zoo in May!",
+        "After the meetings, here it is officially: PLHS will not offer AP Lit next fall.",
+        "PLHS statement on the network outage: no student records were accessed.",
+        "We on the district side made the call this morning and refunds go out Monday.",
+        "Speaking for the building since I chair the department: the schedule stays.",
+        "PLHS will drop the late bus in January. That's final, so please stop emailing.",
+        "Folks, no school today for PLHS. You heard it here first, official from the district.",
+    ],
+)
+def test_an_announcement_made_official_in_the_posts_own_words_is_flagged(text: str) -> None:
+    assert _flagged(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's official: I'm engaged!! 💍",
+        "I heard PLHS will not offer AP Lit next fall, anyone know more?",
+        "If PLHS will not offer AP Lit, where do the kids go?",
+        "We at home decided on tacos tonight",
+        "Not speaking for the building here, just me: I love this schedule",
+        "The district officially announced the new calendar today, link below",
+    ],
+)
+def test_official_wording_about_oneself_or_reported_is_not_flagged(text: str) -> None:
+    assert not _flagged(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Big news, heard here first: we at PLHS have decided that seniors can leave at lunch.",
+        "Officially, on behalf of the high school: the band is going to the Rose Parade!",
+        "The district will be expanding the inclusion program next year, that's final.",
+        "We have decided, as the PLHS music department, that the band travels in March.",
+    ],
+)
+def test_the_schools_voice_with_a_first_hand_hook(text: str) -> None:
+    assert _flagged(text)
+
+
+def test_a_first_hand_hook_still_leaves_hearsay_alone() -> None:
+    assert not _flagged("I heard the district will be expanding the inclusion program, final?")

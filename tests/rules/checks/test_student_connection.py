@@ -93,3 +93,60 @@ def test_evidence_marks_the_invitation_and_who_it_is_for() -> None:
     labels = {(text[s.start : s.end].lower(), s.label) for s in hit.spans}
     assert ("text me", "invitation") in labels and ("grace baker", "student-name") in labels
     assert "Grace" not in hit.category  # the category is safe for summaries and e-mails
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the ways teachers and coaches actually word it
+        "Students can DM me here if you're stuck on the reading log",
+        "Any student who needs help tonight can shoot me a text at 701-555-0142",
+        "Players: call or text me at 701-555-0142 if you're going to be late to the bus",
+        "Class of 2029, follow my personal account @mr.halvorsen for extra credit reminders",
+        "Freshmen! I'll accept your follow requests, just no weird stuff lol",
+        "If you're one of my students, send me a DM and I'll follow you back",
+        "Juniors - drop me a snap if you want the study guide",
+    ],
+)
+def test_more_invitations_teachers_write_are_found(text: str) -> None:
+    assert _run(text) == ["student_connection:invitation"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I texted a student last night to remind her the project was due, she was so relieved",
+        "Snapped one of my 3rd hour kids a pic of the answer key by accident 😬",
+        "I always text my players the bus time the night before",
+        "Honestly my students text me all the time about homework",
+    ],
+)
+def test_texting_students_oneself_is_found(text: str) -> None:
+    assert _run(text) == ["student_connection:said"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # graduated classes, outside-school relationships, parents addressed, own children
+        "Class of 2024, follow me on insta, I miss you all!",
+        "Youth group kids from church, add me on snap so I can send the retreat info",
+        "Parents: text me at 701-555-0142 with questions about the field trip",
+        "I texted my players' parents about the bus change",
+        "I texted my kids to grab milk on the way home",
+        "Former players, hit me up, the alumni game is on for Saturday",
+        "Students should never DM me; use Schoology messages instead",
+        "Follow the team page @nwhs_volleyball for schedules, students!",
+        "My students call me Ms. B and honestly I love it",
+        "Text me at 701-555-0142 if you want in on the fantasy league, neighbors",
+        "Students who need a ride home, call 701-555-0100 (the front office)",
+    ],
+)
+def test_more_near_misses_are_not_flagged(text: str) -> None:
+    assert _run(text) == []
+
+
+def test_a_class_that_has_not_graduated_is_current_students() -> None:
+    # published 2026-10-06: the class of 2026 graduated in June, the class of 2027 has not
+    assert _run("Class of 2027 add me on snapchat!!") == ["student_connection:invitation"]
+    assert _run("Class of 2026 add me on snapchat!!") == []
