@@ -411,6 +411,12 @@ GAPS = [
     ("the new 9th grader still hasn't brought back his photo release", True),
     ("Forgot to double check the photo list before posting", True),
     ("Bring back your picture slip by Friday please", False),
+    ("no photo consent on file for two of these kiddos, but it's just our lab", True),
+    ("No parental consent needed for the book fair", False),
+    ("no media release on file for the new student yet", True),
+    ("Photo release? We'll get it signed later", True),
+    ("Photo release? Signed and returned, thanks!", False),
+    ("We have photo consent for everyone pictured", False),
 ]
 
 
