@@ -225,11 +225,13 @@ FAMILY = _words(
     r"date night",
     r"brunch with",
 )
-# Adults at work: a staff photo is not a photo of learners.
+# Adults at work: a staff photo is not a photo of learners. Staff something was done *for*
+# ("cookies for the staff lounge", "grilled cheese for staff appreciation") are its audience,
+# not who is pictured.
 STAFF = _words(
     r"colleagues",
     r"co-?workers",
-    r"staff",
+    r"(?<!for )(?<!for the )(?<!for our )(?<!for all )staff",
     r"plc",
     r"pd day",
     r"professional development",

@@ -526,3 +526,18 @@ def test_a_lab_is_no_public_arena_even_when_the_board_says_vs() -> None:
     ) == {RULES[policy]}
     game = analysis(faces=1, exif_time=SATURDAY, ocr_text="HOME vs AWAY")
     assert fired(policy, post(policy, "José Ramírez at the game tonight", game)) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Life skills class made 60 grilled cheeses for staff appreciation", True),
+        ("Our class baked cookies for the staff lounge this morning", True),
+        ("Our class made cards for all staff this morning", True),
+        ("PD day with the best staff in the district", False),  # colleagues pictured
+        ("Staff breakfast before conferences, thank you PTO", False),
+    ],
+)
+def test_staff_something_was_made_for_are_not_who_is_pictured(text: str, found: bool) -> None:
+    target = post("west-fargo-debh-ap", text, analysis(exif_time=TUESDAY_MORNING))
+    assert bool(fired("west-fargo-debh-ap", target)) is found
