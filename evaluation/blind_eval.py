@@ -37,7 +37,8 @@ from flows.steps.imaging import media_analyser, sponsored_images_of, sponsored_p
 from hallmonitor.config import DistrictConfig
 from rules.base import CheckContext, Target
 
-# The checks the blind corpus labels (its brief, "Checks to label"; student_connection from batch 6).
+# The checks the blind corpus labels (its brief, "Checks to label"; student_connection from
+# batch 6).
 LABELLED_CHECKS = (
     "confidentiality",
     "student_image",
