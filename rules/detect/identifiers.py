@@ -1238,9 +1238,10 @@ def partial_markings(text: str) -> list[tuple[int, int, str]]:
 # A floor plan read from an image: labels of rooms and ways through a building. A plan shows
 # several kinds of label and numbered rooms; a poster or a menu rarely does.
 _PLAN_LABELS = {
-    "numbered room": r"(?:\b(?:room|classroom)\s*#?\d{1,4}[a-z]?|rm\.?\s*#?\d{2,4}[a-z]?|"
+    # "rooms: 112, 118", OCR's 0-for-o ("r0om 104"), and a room number as a plan labels it:
+    # alone on its line, or with a short subject ("104 ELA")
+    "numbered room": r"(?:\b(?:r[o0]{2}ms?|classroom)[:\s]*#?\d{1,4}[a-z]?|rm\.?\s*#?\d{2,4}[a-z]?|"
     r"\b[a-z]\d{3}[a-z]?)\b"
-    # a room number as a plan labels it: alone on its line, or with a short subject ("104 ELA")
     r"|(?m:^[ \t]*\d{3}[a-z]?(?:[ \t]+[a-z]{2,5})?[ \t]*$)",
     "corridor": r"\b(?:corridor|hallway|hall [a-z]\b|wing\b)",
     "exit": r"\b(?:exit|emergency exit|stairs?|stairwell|elevator)\b",
@@ -1252,9 +1253,12 @@ _PLAN_LABELS = {
     r"workroom|staff lounge|"
     r"commons|locker rooms?)\b",
     "plan": r"\b(?:floor plan|level \d|floor \d|evacuation|rally points?|map|facilities use only|"
-    r"site plan|"
+    r"site plan|access control|"
     r"lockdown)\b",
 }
+# A plan that says what it is for (the building's security, a lockdown, an evacuation) needs no
+# numbered rooms: its wings, exits and offices already tell an intruder the way.
+_SECURITY_PLAN = re.compile(r"\b(?:security|lockdown|evacuation|rally points?|access control)\b")
 _PLAN = re.compile("|".join(f"(?P<g{i}>{p})" for i, p in enumerate(_PLAN_LABELS.values())))
 _PLAN_NAMES = list(_PLAN_LABELS)
 
@@ -1268,7 +1272,8 @@ def premises_plan(folded: str, min_kinds: int = 4, min_rooms: int = 2) -> list[T
         labels.append(Term(match.start(), match.end(), f"premises_{kind}", match.group(0)))
     kinds = {t.label for t in labels}
     rooms = sum(t.label == "premises_numbered room" for t in labels)
-    return labels if len(kinds) >= min_kinds and rooms >= min_rooms else []
+    purpose = any(_SECURITY_PLAN.fullmatch(t.value) for t in labels)
+    return labels if len(kinds) >= min_kinds and (rooms >= min_rooms or purpose) else []
 
 
 # Security arrangements read from an image: an access code written out ("Vestibule keypad:
@@ -1278,7 +1283,7 @@ _ACCESS_CODE = re.compile(
     r"\b(?:keypad|(?:door|gate|alarm|access|entry|entrance|lockbox|building|vestibule)[\s(:-]+"
     r"(?:code|pin)s?)\b[^\d\n]{0,12}\d{3,8}#?"
 )
-_CAMERA_SYSTEM = re.compile(r"\b(?:nvr|dvr|cctv)\b|\bcam(?:era)?[\s-]*#?\d{1,2}\b")
+_CAMERA_SYSTEM = re.compile(r"\b(?:nvr|dvr|cctv)\b|\bcam(?:era)?[\s_-]*#?\d{1,2}\b")
 # Security arrangements a plan marks: where the cameras do not see, the panic buttons, who may
 # open which door. Two kinds of these over labelled places are a security layout.
 _SECURITY_ITEM = re.compile(

@@ -378,34 +378,41 @@ def _spread(
 ) -> list[cv2.KeyPoint]:
     """At most `total` keypoints, each pyramid level keeping its share of them (the scales a
     mark is matched at), and within a level the strongest of each grid cell first, so every
-    region of the image keeps some, then the strongest of those left over."""
-    levels: dict[int, list[cv2.KeyPoint]] = {}
-    for point in keypoints:
-        levels.setdefault(point.octave, []).append(point)
-    chosen: list[cv2.KeyPoint] = []
-    for points in levels.values():
-        share = round(total * len(points) / len(keypoints))
-        chosen += _spread_level(points, shape, share)
-    return chosen
+    region of the image keeps some, then the strongest of those left over.
 
-
-def _spread_level(
-    keypoints: list[cv2.KeyPoint], shape: tuple[int, ...], total: int
-) -> list[cv2.KeyPoint]:
+    Vectorised (some 6000 candidates an image; one by one it cost ~13 ms): the same keypoints
+    in the same order as sorting them one by one would give, which matters because the
+    homography's sampling follows the order of the matches."""
+    count = len(keypoints)
+    octaves = np.fromiter((p.octave for p in keypoints), np.int64, count)
+    strength = -np.fromiter((p.response for p in keypoints), np.float64, count)
+    points = np.array([p.pt for p in keypoints], np.float64).reshape(-1, 2)
     height, width = shape[:2]
-    cells: dict[tuple[int, int], list[cv2.KeyPoint]] = {}
-    for point in keypoints:
-        cell = (int(point.pt[1] * SCENE_GRID / height), int(point.pt[0] * SCENE_GRID / width))
-        cells.setdefault(cell, []).append(point)
-    quota = max(1, total // (SCENE_GRID * SCENE_GRID))
-    chosen: list[cv2.KeyPoint] = []
-    rest: list[cv2.KeyPoint] = []
-    for points in cells.values():
-        points.sort(key=lambda p: -p.response)
-        chosen += points[:quota]
-        rest += points[quota:]
-    rest.sort(key=lambda p: -p.response)
-    return chosen[:total] + rest[: max(0, total - len(chosen))]
+    rows = (points[:, 1] * SCENE_GRID / height).astype(np.int64)
+    cols = (points[:, 0] * SCENE_GRID / width).astype(np.int64)
+    # Levels, and cells within a level, are taken in the order they first appear.
+    _, level_first, level_of = np.unique(octaves, return_index=True, return_inverse=True)
+    level_rank = np.argsort(np.argsort(level_first))[level_of.ravel()]
+    cell_key = (level_rank * (SCENE_GRID + 2) + rows) * (SCENE_GRID + 2) + cols
+    _, cell_first, cell_of = np.unique(cell_key, return_index=True, return_inverse=True)
+    cell_rank = np.argsort(np.argsort(cell_first))[cell_of.ravel()]
+    index = np.arange(count)
+    order = np.lexsort((index, strength, cell_rank, level_rank))  # stable: strongest first
+    group = cell_rank[order]
+    new_cell = np.ones(count, bool)
+    new_cell[1:] = group[1:] != group[:-1]
+    place = index - np.maximum.accumulate(np.where(new_cell, index, 0))  # place within its cell
+    sizes = np.bincount(level_rank, minlength=len(level_first))
+    shares = [round(total * int(size) / count) for size in sizes]
+    quotas = np.array([max(1, share // (SCENE_GRID * SCENE_GRID)) for share in shares])
+    head = place < quotas[level_rank[order]]
+    chosen: list[np.ndarray] = []
+    for level, share in enumerate(shares):
+        mine = level_rank[order] == level
+        first, rest = order[mine & head], order[mine & ~head]
+        rest = rest[np.lexsort((np.arange(len(rest)), strength[rest]))]
+        chosen += [first[:share], rest[: max(0, share - len(first))]]
+    return [keypoints[i] for i in np.concatenate(chosen)]
 
 
 def _chroma_distance(model: _Model, rgb: np.ndarray, homography: np.ndarray) -> float:

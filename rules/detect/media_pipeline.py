@@ -36,10 +36,10 @@ from rules.detect.faces import Face, FaceDetector
 from rules.detect.figures import Figure, FigureDetector
 from rules.detect.images import DecodedImage, DecodeError, Limits, decode, phash
 from rules.detect.logos import LogoDetector, LogoHit, LogoMark, marks_key
-from rules.detect.ocr import OcrEngine, document_score
+from rules.detect.ocr import OcrEngine, PageLook, page_look
 
 # Bump when a detector, a threshold or the shape of MediaAnalysis changes: cached rows are redone.
-ANALYSER_VERSION = "images-11"
+ANALYSER_VERSION = "images-12"
 T = TypeVar("T")
 
 
@@ -57,6 +57,7 @@ class Settings:
     # With faces, only from the document line (a whiteboard behind a class): OCR is ~1 s a page
     # and group photos are the bulk of a feed (benchmarks/images.py).
     ocr_threshold: float = 0.15
+    min_smooth: float = 0.6  # below the document line, the share of its light ground (_wants_ocr)
     # People without a detectable face (rules.detect.figures): looked for only on pictures that
     # are not pages and where the face detector found nobody.
     figures: bool = True
@@ -194,12 +195,10 @@ def analyse(path: Path, marks: list[LogoMark], settings: Settings | None = None)
         )
         result.logos = [_logo_dict(h, scale, "image") for h in hits]
         result.detectors["logos"] = LogoDetector.name
-    result.document_score = round(
-        _isolated(
-            result, "document", lambda: document_score(image.rgb, slanted=not result.faces), 0.0
-        ),
-        3,
+    look = _isolated(
+        result, "document", lambda: page_look(image.rgb, slanted=not result.faces), PageLook(0.0)
     )
+    result.document_score = round(look.score, 3)
     people_stages(result, image.rgb, scale, marks, settings)
     if marks and not result.logos and result.document_score >= settings.document_threshold:
         # A page: its letterhead's mark is too small against the page for the whole-image pass.
@@ -210,8 +209,13 @@ def analyse(path: Path, marks: list[LogoMark], settings: Settings | None = None)
             no_hits,
         )
         result.logos = [_logo_dict(h, scale, "tiles") for h in tiled]
-    if _wants_ocr(settings, result.document_score, bool(result.faces)):
-        _isolated(result, "ocr", lambda: _read_text(result, image.rgb, scale, settings), None)
+    if _wants_ocr(settings, look, bool(result.faces)):
+        _isolated(
+            result,
+            "ocr",
+            lambda: _read_text(result, image.rgb, scale, settings, look.glyph_px),
+            None,
+        )
     return result
 
 
@@ -291,16 +295,26 @@ def _detect_faces(rgb: np.ndarray, settings: Settings) -> list[Face]:
     return detector.detect(rgb)
 
 
-def _wants_ocr(settings: Settings, score: float, faces: bool) -> bool:
+def _wants_ocr(settings: Settings, look: PageLook, faces: bool) -> bool:
+    """Whether to read the text (see `Settings.ocr_threshold`). Below the document line the
+    light ground must also be smooth (`Settings.min_smooth`): pale gravel or sand is light and
+    grey, and its stones join into runs that look like a line or two of text, so a mark
+    photographed on it was read at a second's cost and gave only the mark's own lettering
+    (benchmarks/images.py: 2 pictures in 60). Paper, walls and screens are smooth (0.85 or more
+    on every such dev picture, gravel 0.3)."""
     if settings.ocr == "always":
         return True
     line = settings.document_threshold if faces else settings.ocr_threshold
-    return settings.ocr == "auto" and score >= line
+    if settings.ocr != "auto" or look.score < line:
+        return False
+    return look.score >= settings.document_threshold or look.smooth >= settings.min_smooth
 
 
-def _read_text(result: MediaAnalysis, rgb: np.ndarray, scale: float, settings: Settings) -> None:
+def _read_text(
+    result: MediaAnalysis, rgb: np.ndarray, scale: float, settings: Settings, glyph_px: float
+) -> None:
     engine = _ocr(settings.threads)
-    text = engine.read(rgb)
+    text = engine.read(rgb, glyph_px)
     result.ocr_run = True
     result.ocr_text = text.text
     result.ocr_spans = [

@@ -235,11 +235,13 @@ FAMILY = _words(
     r"date night",
     r"brunch with",
 )
-# Adults at work: a staff photo is not a photo of learners.
+# Adults at work: a staff photo is not a photo of learners. Staff something was done *for*
+# ("cookies for the staff lounge", "grilled cheese for staff appreciation") are its audience,
+# not who is pictured.
 STAFF = _words(
     r"colleagues",
     r"co-?workers",
-    r"staff",
+    r"(?<!for )(?<!for the )(?<!for our )(?<!for all )staff",
     r"plc",
     r"pd day",
     r"professional development",
@@ -366,6 +368,7 @@ NONPUBLIC = _words(
     r"(?:pe|p\.e\.|gym) class",
     r"practices?",
     r"practiced",
+    r"rehears(?:als?|ing|ed)",  # a rehearsal is not the performance
     r"practicing",
     r"lift(?:ing)? (?:club|crew|session|group)",
     r"weight ?room",
@@ -408,9 +411,15 @@ _AFTER_FORM = (
     r"(?:back|in|signed)|still in (?:a|her|his|their|my|our|the) \w+|"
     r"(?:back|in|signed|returned) yet|(?:get|have) (?:it|them) signed later|signed later"
 )
+# None of the form on record: "no photo consent on file", "no media release in yet".
+_NONE_ON_FILE = (
+    r"(?<!\w)no (?:signed )?(?:(?:photo|media|picture|video|parent(?:al)?) )?"
+    r"(?:permission|consent|release)s?(?: forms?| slips?)? (?:on file|in yet|back|returned|signed)"
+)
+# The form may be asked about and answered: "Photo release? We'll get it signed later."
 CONSENT_GAP = re.compile(
     rf"(?:{_GAP})[^.!?\n]{{0,60}}?(?<!\w)(?:{_FORM})(?!\w)|(?<!\w)(?:{_FORM})(?!\w)"
-    rf"[^.!?\n]{{0,40}}?(?:{_GAP}|{_AFTER_FORM})"
+    rf"(?:\?\s*)?[^.!?\n]{{0,40}}?(?:{_GAP}|{_AFTER_FORM})|{_NONE_ON_FILE}"
 )
 
 

@@ -235,6 +235,25 @@ def test_a_building_plan_read_from_an_image_is_a_premises_finding() -> None:
     assert _keys(menu, image=True) == set()  # one room, few kinds of label
 
 
+LOCKDOWN = (
+    "NORTHSTAR MS - LOCKDOWN / EVAC (STAFF ONLY)\nGYM\n7TH WING\n6TH WING\nKITCHEN\n"
+    "MAIN CORRIDOR\nOFFICE\nHard-lock rooms: 112, 118"
+)
+ACCESS = (
+    "NORTHSTAR MS - ACCESS CONTROL LAYOUT\nMAIN ENTRY\nOFFICE\nGYM\n6TH WING\nMAIN CORRIDOR\n"
+    "KITCHEN\nBOILER\nStaff PIN override: see binder"
+)
+CAMERAS = "Level 1\nCAM-06\nCAM-07\nGYM\nCAFETERIA\nMAIN OFFICE\nMain entry\nLibrary"
+
+
+def test_a_plan_that_says_it_is_for_security_needs_no_numbered_rooms() -> None:
+    assert _keys(LOCKDOWN, image=True) == {"premises-image"}
+    assert _keys(ACCESS, image=True) == {"premises-image"}
+    assert _keys(CAMERAS, image=True) == {"premises-image"}  # cameras labelled "CAM-06"
+    open_house = "OPEN HOUSE MAP\nGYM\nLIBRARY\nMAIN OFFICE\nEAST WING\nCafeteria"
+    assert _keys(open_house, image=True) == set()  # no numbered rooms, nothing about security
+
+
 @pytest.mark.parametrize(
     ("policy", "found"), [("alexandria-471", True), ("west-fargo-debh-ap", False)]
 )

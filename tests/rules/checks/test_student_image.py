@@ -411,6 +411,12 @@ GAPS = [
     ("the new 9th grader still hasn't brought back his photo release", True),
     ("Forgot to double check the photo list before posting", True),
     ("Bring back your picture slip by Friday please", False),
+    ("no photo consent on file for two of these kiddos, but it's just our lab", True),
+    ("No parental consent needed for the book fair", False),
+    ("no media release on file for the new student yet", True),
+    ("Photo release? We'll get it signed later", True),
+    ("Photo release? Signed and returned, thanks!", False),
+    ("We have photo consent for everyone pictured", False),
 ]
 
 
@@ -559,3 +565,18 @@ def test_texting_shorthand_for_right_now_dates_a_photo_without_exif(text: str, n
     target = post("west-fargo-debh-ap", text, analysis(), published=published)
     expected = {RULES["west-fargo-debh-ap"]} if now else set()
     assert fired("west-fargo-debh-ap", target) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Life skills class made 60 grilled cheeses for staff appreciation", True),
+        ("Our class baked cookies for the staff lounge this morning", True),
+        ("Our class made cards for all staff this morning", True),
+        ("PD day with the best staff in the district", False),  # colleagues pictured
+        ("Staff breakfast before conferences, thank you PTO", False),
+    ],
+)
+def test_staff_something_was_made_for_are_not_who_is_pictured(text: str, found: bool) -> None:
+    target = post("west-fargo-debh-ap", text, analysis(exif_time=TUESDAY_MORNING))
+    assert bool(fired("west-fargo-debh-ap", target)) is found
