@@ -199,6 +199,9 @@ def run_district(folder: Path, split: str, cache: MediaCache | None = None) -> D
     """Every line of one district's split through the district's pack."""
     from rules.engine import RuleSet
 
+    # Media paths must be absolute: the re-share check reads sponsored images from the root, so
+    # a relative corpus path (run from the repository) would leave every re-share unverified.
+    folder = folder.resolve()
     config = load_district(folder)
     records = read_lines(folder / f"{split}.jsonl")
     key, analyse_file = media_analyser(config)

@@ -129,7 +129,7 @@ def sponsored_images_of(targets: Iterable[Any]) -> Any:
             analysis["sha256"],
             analysis.get("phash"),
             frozenset(logo["mark"] for logo in analysis.get("logos", [])),
-            Path(media["path"]),
+            Path(media["path"]).resolve(),  # read from the root below
         )
         for target in targets
         if target.account.kind == "sponsored"

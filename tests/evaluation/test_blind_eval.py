@@ -250,3 +250,24 @@ def test_a_line_with_an_unknown_account_is_reported_and_left_out(tmp_path: Path)
     assert [line.post_id for line in run.lines] == ["kr-d1", "kr-d2", "kr-d3", "kr-d4"]
     assert run.skipped and run.skipped[0].startswith("kettle-river/kr-bad")
     assert score([run], "dev").skipped == run.skipped
+
+
+def test_sponsored_images_from_a_relative_corpus_path_are_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The re-share check reads sponsored images from the root: a corpus given as a relative
+    path once left every re-share unverified (and logo_use figures differed by how the path was
+    written)."""
+    from types import SimpleNamespace
+
+    from flows.steps.imaging import sponsored_images_of
+
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "a.jpg").write_bytes(b"x")
+    monkeypatch.chdir(tmp_path)
+    target = SimpleNamespace(
+        account=SimpleNamespace(kind="sponsored"),
+        media=[{"path": "media/a.jpg", "analysis": {"ok": True, "sha256": "ab"}}],
+    )
+    [image] = sponsored_images_of([target]).images
+    assert image.path.is_absolute() and image.path.is_file()
