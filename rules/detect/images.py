@@ -201,6 +201,7 @@ class SamePicture:
     inliers: int  # feature matches consistent with the alignment (0: aligned by shape alone)
     method: str  # "features" | "resize"
     region_ncc: float | None = None  # NCC inside the region asked about (the mark's box)
+    detail_ncc: float | None = None  # NCC of the edges outside that region
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -210,6 +211,7 @@ class SamePicture:
             "inliers": self.inliers,
             "method": self.method,
             "region_ncc": None if self.region_ncc is None else round(self.region_ncc, 3),
+            "detail_ncc": None if self.detail_ncc is None else round(self.detail_ncc, 3),
         }
 
 
@@ -223,6 +225,7 @@ def same_picture(
     min_ncc: float = 0.9,
     min_overlap: float = 0.5,
     region: tuple[int, int, int, int] | None = None,
+    min_detail_ncc: float = 0.9,
 ) -> SamePicture:
     """Are two RGB images the same picture (resized, recompressed, cropped, lightly rotated)?
 
@@ -234,7 +237,10 @@ def same_picture(
     `min_overlap` of the first image. Different photos of one scene fail the NCC: people move.
     `region` (x, y, w, h in `first`'s pixels, e.g. a mark's box) must agree too (NCC >= 0.8):
     a stock photo with a mark pasted on it is not the same picture as the bare stock photo,
-    although the two correlate at 0.96 overall."""
+    although the two correlate at 0.96 overall. And the edges *outside* the region must agree
+    (NCC of gradient magnitudes >= `min_detail_ncc`): two flyers with the same mark and header
+    bar but other words correlate at 0.97 in plain pixels, because the shared mark and the bars
+    carry most of the variance; their lettering does not line up."""
     a, b = _gray(first), _gray(second)
     aligned = _align(a, b)
     if aligned is None:
@@ -255,7 +261,19 @@ def same_picture(
         inside[max(0, y) : y + max(1, h), max(0, x) : x + max(1, w)] = True
         region_ncc = _masked_ncc(blurred_a, blurred_b, mask & inside)
         same = same and region_ncc >= 0.8
-    return SamePicture(same, ncc, overlap, inliers, method, region_ncc)
+    detail_ncc = None
+    if same:
+        outside = mask & ~inside if region is not None else mask
+        detail_ncc = _masked_ncc(_edges(blurred_a), _edges(blurred_b), outside)
+        same = detail_ncc >= min_detail_ncc
+    return SamePicture(same, ncc, overlap, inliers, method, region_ncc, detail_ncc)
+
+
+def _edges(gray: np.ndarray) -> np.ndarray:
+    """Gradient magnitude: where lettering, outlines and texture are, not flat fills."""
+    dx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    dy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    return cv2.magnitude(dx, dy)
 
 
 def _masked_ncc(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:

@@ -116,3 +116,29 @@ def test_two_photos_of_the_same_kind_of_scene_are_not_the_same_picture() -> None
     """What pHash alone confused: another class in front of a similar wall."""
     verdict = same_picture(_photo(11), _photo(12))
     assert not verdict.same and verdict.ncc < 0.9
+
+
+def _flyer(lines: list[str]) -> np.ndarray:
+    """A plain flyer: a header bar, the district's round mark, some lines of text."""
+    import cv2
+
+    image = np.full((900, 700, 3), 250, np.uint8)
+    image[:110] = (30, 40, 90)
+    cv2.circle(image, (350, 250), 90, (30, 40, 90), 14)
+    cv2.putText(image, "MINERS", (265, 265), cv2.FONT_HERSHEY_SIMPLEX, 1.3, (30, 40, 90), 3)
+    for i, line in enumerate(lines):
+        cv2.putText(image, line, (30, 420 + 45 * i), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (20, 20, 20), 2)
+    return image
+
+
+def test_two_flyers_sharing_a_mark_and_a_header_are_not_the_same_picture() -> None:
+    """Same mark, same bar, other words: plain pixels correlate (the shared parts carry most of
+    the variance), the lettering outside the mark does not; a re-encoded copy still agrees."""
+    card = _flyer(["from the transportation crew", "Routes 1-31", "Drive safe"])
+    other = _flyer(["Mon - PJ Day", "Tue - Twin Day", "Wed - Decades", "Parade Fri 4:30"])
+    mark = (250, 150, 200, 200)
+    different = same_picture(card, other, region=mark)
+    assert not different.same and different.detail_ncc is not None
+    assert different.detail_ncc < 0.9
+    copy = same_picture(card, _reencoded(card, (350, 450), 60), region=mark)
+    assert copy.same and (copy.detail_ncc or 0) >= 0.9
