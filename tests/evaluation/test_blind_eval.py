@@ -192,14 +192,15 @@ ISSUE_14_TARGETS = [
         for m in ("recall", "precision")
     ),
 ]
-# Where the blind test half (batches 4 and 5, written after batches 2 and 3 were scored) measured
-# below a target when this landed (README, "Quality"), the gate is that measured figure less 0.01,
-# so any drop fails while the gap stays open and stated. Raise a floor to its target when a change
-# reaches it; never lower one (a new test half measured afresh resets the floors, and says so).
+# Where the blind test half (batch 6: ten districts written after batches 4 and 5 were scored)
+# measured below a target when this landed (README, "Quality"), the gate is that measured figure
+# less 0.01, so any drop fails while the gap stays open and stated. Raise a floor to its target
+# when a change reaches it; never lower one (a new test half measured afresh resets the floors,
+# and says so).
 MEASURED_BELOW_TARGET = {
-    ("conduct", "recall"): 0.77,  # 0.782
-    ("spokesperson", "recall"): 0.83,  # 0.841
-    ("political_use", "recall"): 0.81,  # 0.818
+    ("conduct", "recall"): 0.68,  # 0.690
+    ("spokesperson", "recall"): 0.83,  # 0.845
+    ("political_use", "recall"): 0.68,  # 0.690
 }
 BLIND_CORPUS = FIXTURES / "corpus" / "blind"
 
