@@ -264,6 +264,8 @@ def same_picture(
     detail_ncc = None
     if same:
         outside = mask & ~inside if region is not None else mask
+        if outside.sum() < 0.1 * mask.sum():  # the mark is the whole picture: compare all of it
+            outside = mask
         detail_ncc = _masked_ncc(_edges(blurred_a), _edges(blurred_b), outside)
         same = detail_ncc >= min_detail_ncc
     return SamePicture(same, ncc, overlap, inliers, method, region_ncc, detail_ncc)

@@ -142,3 +142,11 @@ def test_two_flyers_sharing_a_mark_and_a_header_are_not_the_same_picture() -> No
     assert different.detail_ncc < 0.9
     copy = same_picture(card, _reencoded(card, (350, 450), 60), region=mark)
     assert copy.same and (copy.detail_ncc or 0) >= 0.9
+
+
+def test_a_resized_copy_of_a_picture_that_is_only_the_mark_is_still_the_same_picture() -> None:
+    card = _flyer([])[110:400, 200:500]  # the mark filling the frame
+    h, w = card.shape[:2]
+    copy = _reencoded(card, (w // 2, h // 2), 60)
+    verdict = same_picture(card, copy, region=(5, 5, w - 10, h - 10))
+    assert verdict.same
