@@ -28,7 +28,8 @@ _INVITE = (
     r"|(?:i'?ll|i\s+will|i\s+always|i\s+do)\s+(?:\w+\s+)?(?:accept|approve)\s+(?:your|all|any)\s+"
     r"(?:\w+\s+)?(?:friend|follow)\s+requests?|(?:i|i'?ll|i\s+will)\s+follow\s+(?:you\s+)?back\b"
     # the employee's number given to call or text: "call or text me at 701-555-0142"
-    r"|(?:call|text|reach)\s+(?:or\s+text\s+)?me\s+(?:at|on)?\s*\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b"
+    r"|(?:call|text|reach)\s+(?:or\s+text\s+)?me\s+(?:at|on)?\s*"
+    r"\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b"
 )
 # Words teachers and coaches use for their students.
 _WORDS = (
@@ -47,7 +48,8 @@ _ADDRESSED = (
     # a group told what it may do: "Students can DM me here", "any student who needs help"
     r"|(?:^|[.!?\n]\s*)(?:students|players|athletes|seniors|juniors|sophomores|freshm[ae]n)\s+"
     r"(?:can|should|may|who|are\s+welcome|feel\s+free)\b"
-    r"|\b(?:any|every|each)\s+(?:of\s+my\s+|of\s+you\s+)?(?:students?|players?|athletes?|kids?\s+in\s+my)\b"
+    r"|\b(?:any|every|each)\s+(?:of\s+my\s+|of\s+you\s+)?"
+    r"(?:students?|players?|athletes?|kids?\s+in\s+my)\b"
     r"|\bif\s+you(?:'re|\s+are)\s+(?:a\s+student|one\s+of\s+my\s+(?:students|players|athletes))\b"
     r"|\b(?:you\s+guys|you\s+all)\s+in\s+(?:my|the)\s+(?:class|\w+\s+(?:period|hour|block))\b"
 )
@@ -57,7 +59,8 @@ _ADDRESSED = (
 _PUPILS = (
     r"students?|scholars|learners|players|athletes|runners|wrestlers|swimmers|seniors|juniors"
     r"|sophomores|freshm[ae]n|(?:\d(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh"
-    r"|eighth)\s+(?:period|hour|block)(?:\s+(?:kids|students|class))?|(?:\d+(?:st|nd|rd|th)|\w+th)\s+graders"
+    r"|eighth)\s+(?:period|hour|block)(?:\s+(?:kids|students|class))?"
+    r"|(?:\d+(?:st|nd|rd|th)|\w+th)\s+graders"
 )
 _CONNECTED = (
     r"(?:friends?\s+with|friended|follow(?:ing|ed)?|connect(?:ed|ing)?\s+with"
@@ -76,7 +79,8 @@ _CONNECTED = (
 )
 _NEGATION = re.compile(r"\b(?:not|never|n't|no|won't|don't|do\s+not|cannot|can't)\b[^.!?\n]{0,30}$")
 _EXEMPT = compile_folded(
-    r"\b(?:(?:on|via|through|in|use|using|over)\s+remind|remind\s+(?:app|message|messages|class)|schoology|google\s+classroom|classroom\s+app|canvas|seesaw|class\s*dojo"
+    r"\b(?:(?:on|via|through|in|use|using|over)\s+remind|remind\s+(?:app|message|messages|class)"
+    r"|schoology|google\s+classroom|classroom\s+app|canvas|seesaw|class\s*dojo"
     r"|(?:school|district|work)\s+e-?mail|parents?\s+(?:can|may|should|please)"
     r"|my\s+(?:own\s+)?(?:son|daughter|niece|nephew|grandson|granddaughter|cousin|kid|kids|child)"
     r"|former\s+(?:students?|players?|athletes?|kids|\w+\s+students)|alumni|alums?|graduates"

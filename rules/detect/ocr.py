@@ -118,13 +118,9 @@ def _resized(rgb: np.ndarray, width: int) -> np.ndarray:
     return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
 
 
-def _text_lines(gray: np.ndarray) -> int:
-    """Long thin runs of glyph-sized dark marks: the lines of text of a page."""
-    return _lines(gray)[0]
-
-
 def _lines(gray: np.ndarray) -> tuple[int, np.ndarray]:
-    """The lines of text (see `_text_lines`), and the heights of the glyphs they are made of."""
+    """The lines of text of a page (long thin runs of glyph-sized dark marks), and the heights
+    of the glyphs they are made of."""
     ink = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, np.ones((9, 9), np.uint8)) > 50
     _, labels, stats, centres = cv2.connectedComponentsWithStats(
         ink.astype(np.uint8), connectivity=8

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from evaluation.synth.marks import font
-from rules.detect.ocr import _text_lines, document_score
+from rules.detect.ocr import _lines, document_score
 
 
 def _log_sheet(rows: int, seed: int) -> np.ndarray:
@@ -36,7 +36,7 @@ def _log_sheet(rows: int, seed: int) -> np.ndarray:
 def _lines_at(rgb: np.ndarray, width: int) -> int:
     size = (width, round(width * rgb.shape[0] / rgb.shape[1]))
     small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-    return _text_lines(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
+    return _lines(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))[0]
 
 
 def test_wide_photo_of_a_log_sheet_is_read_as_a_page() -> None:
